@@ -1,0 +1,148 @@
+using System.Diagnostics;
+
+namespace AppHost.Hosting;
+
+/// <summary>What to run: a program, its arguments, working directory and extra environment.</summary>
+public sealed record ChildProcessSpec(
+    string FileName,
+    IReadOnlyList<string> Arguments,
+    string? WorkingDirectory = null,
+    IReadOnlyDictionary<string, string>? Environment = null);
+
+/// <summary>
+/// A child process that cannot outlive its parent. On Unix it runs under a small shell watchdog
+/// that holds the read end of a pipe whose write end only this process has: when this process
+/// exits — cleanly, by crash or by SIGKILL — the pipe closes and the watchdog terminates the child
+/// (SIGTERM, then SIGKILL after five seconds). Output lines are kept in a bounded buffer and
+/// passed to an optional callback.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private const string WatchdogScript = """
+        exec 3<&0
+        "$@" </dev/null &
+        child=$!
+        (
+          while read -r _ <&3; do :; done
+          kill -TERM "$child" 2>/dev/null
+          waited=0
+          while kill -0 "$child" 2>/dev/null && [ "$waited" -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+          kill -KILL "$child" 2>/dev/null
+        ) >/dev/null 2>&1 &
+        watchdog=$!
+        exec 3<&-
+        wait "$child"
+        status=$?
+        kill "$watchdog" 2>/dev/null
+        exit "$status"
+        """;
+
+    private readonly Process _process;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(Process process) => _process = process;
+
+    /// <summary>The last lines of standard output and standard error, interleaved.</summary>
+    public OutputBuffer Output { get; } = new();
+
+    /// <summary>Completes with the exit code when the process has exited.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Starts the process; <paramref name="onOutput"/> receives every output line.</summary>
+    public static ChildProcess Start(ChildProcessSpec spec, Action<string>? onOutput = null)
+    {
+        var startInfo = new ProcessStartInfo
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = spec.WorkingDirectory ?? "",
+        };
+        if (OperatingSystem.IsWindows())
+        {
+            startInfo.FileName = spec.FileName;
+        }
+        else
+        {
+            startInfo.FileName = "/bin/sh";
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add(WatchdogScript);
+            startInfo.ArgumentList.Add("watchdog");
+            startInfo.ArgumentList.Add(spec.FileName);
+        }
+        foreach (var argument in spec.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in spec.Environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        void OnLine(object sender, DataReceivedEventArgs line)
+        {
+            if (line.Data is { } text)
+            {
+                child.Output.Add(text);
+                onOutput?.Invoke(text);
+            }
+        }
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.Exited += (_, _) => child.OnExited();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void OnExited()
+    {
+        // Let the output readers drain before reporting the exit.
+        _process.WaitForExit();
+        _exited.TrySetResult(_process.ExitCode);
+    }
+
+    /// <summary>
+    /// Asks the process to stop (SIGTERM through the watchdog), waits up to <paramref name="grace"/>,
+    /// then kills the whole process tree.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_exited.Task.IsCompleted)
+        {
+            return;
+        }
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The watchdog is already gone; the kill below handles the rest.
+        }
+        if (await Task.WhenAny(_exited.Task, Task.Delay(grace)) != _exited.Task)
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the wait and the kill.
+            }
+            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Leaderboard.Api;
+
+/// <summary>How the API speaks: strict JSON, problem details for every error, a bounded body.</summary>
+public static class ApiConventions
+{
+    /// <summary>The largest request body the API reads.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static IHostApplicationBuilder AddApiConventions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        // Binding failures surface as exceptions so ApiExceptionHandler can name the offending field.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        return builder;
+    }
+
+    public static WebApplication UseApiConventions(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(LimitRequestBody);
+        return app;
+    }
+
+    private static Task LimitRequestBody(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength > MaxRequestBodyBytes)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "Request body too large",
+                detail: $"The request body is {context.Request.ContentLength} bytes; the limit is {MaxRequestBodyBytes} bytes.")
+                .ExecuteAsync(context);
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxRequestBodyBytes;
+        }
+        return next(context);
+    }
+}

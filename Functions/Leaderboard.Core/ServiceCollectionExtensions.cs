@@ -1,0 +1,52 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Leaderboard.Core;
+
+/// <summary>Registers the leaderboard data layer.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the DynamoDB client (one per process), the repositories and the aggregation service, and
+    /// validates <see cref="LeaderboardOptions"/> at start. The endpoint and region come from the
+    /// standard AWS settings (<c>AWS_ENDPOINT_URL_DYNAMODB</c>, <c>AWS_REGION</c>) when present.
+    /// </summary>
+    public static IHostApplicationBuilder AddLeaderboardData(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LeaderboardOptions>()
+            .BindConfiguration(LeaderboardOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IAmazonDynamoDB>(services =>
+            new AmazonDynamoDBClient(CreateClientConfig(services.GetRequiredService<IConfiguration>())));
+        builder.Services.AddSingleton<PlayerRepository>();
+        builder.Services.AddSingleton<MatchRepository>();
+        builder.Services.AddSingleton<StandingsRepository>();
+        builder.Services.AddSingleton<MatchAggregator>();
+        return builder;
+    }
+
+    private static AmazonDynamoDBConfig CreateClientConfig(IConfiguration configuration)
+    {
+        var config = new AmazonDynamoDBConfig
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+            MaxErrorRetry = 2,
+        };
+        var region = configuration["AWS_REGION"];
+        if (!string.IsNullOrEmpty(region))
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+        if (configuration["AWS_ENDPOINT_URL_DYNAMODB"] is { Length: > 0 } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            config.AuthenticationRegion = string.IsNullOrEmpty(region) ? "us-east-1" : region;
+        }
+        return config;
+    }
+}

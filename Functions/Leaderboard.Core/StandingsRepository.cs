@@ -1,0 +1,190 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Options;
+using static Leaderboard.Core.ItemMapper;
+
+namespace Leaderboard.Core;
+
+/// <summary>What happened when one match result was applied to a player's totals.</summary>
+public enum ApplyOutcome
+{
+    /// <summary>The result was added to the totals.</summary>
+    Applied,
+
+    /// <summary>The result had been added before; nothing changed.</summary>
+    AlreadyApplied,
+
+    /// <summary>Someone else changed the totals meanwhile; read them again and retry.</summary>
+    Conflict,
+}
+
+/// <summary>
+/// Board standings. Each board's standings are spread over <see cref="LeaderboardOptions.BoardShards"/>
+/// partition keys of the <c>GSI1</c> index; reads query every shard and merge.
+/// </summary>
+public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<LeaderboardOptions> options)
+{
+    private readonly string _table = options.Value.TableName;
+    private readonly int _shards = options.Value.BoardShards;
+
+    /// <summary>The best <paramref name="limit"/> standings of a board, ranked.</summary>
+    public async Task<IReadOnlyList<Standing>> GetTopAsync(string boardId, int limit, CancellationToken cancellationToken)
+    {
+        var perShard = await QueryShardsAsync(boardId, null, forward: true, limit, cancellationToken);
+        return Ranking.RankTop(perShard.SelectMany(stats => stats).Order(Comparer<BoardStats>.Create(Ranking.Compare)).Take(limit).ToList());
+    }
+
+    /// <summary>
+    /// The player's standing with up to <paramref name="around"/> neighbours above and below, ranked;
+    /// null when the player has no standing on the board.
+    /// </summary>
+    public async Task<IReadOnlyList<Standing>?> GetAroundAsync(
+        string boardId, string playerId, int around, CancellationToken cancellationToken)
+    {
+        var (player, _) = await GetStatsAsync(boardId, playerId, cancellationToken);
+        if (player is null)
+        {
+            return null;
+        }
+        var playerKey = Keys.Standing(player.Points, player.PlayerId);
+        var comparer = Comparer<BoardStats>.Create(Ranking.Compare);
+        var aboveTask = QueryShardsAsync(boardId, new("<", playerKey), forward: false, around, cancellationToken);
+        var belowTask = QueryShardsAsync(boardId, new(">", playerKey), forward: true, around, cancellationToken);
+        var above = (await aboveTask).SelectMany(stats => stats).Order(comparer).TakeLast(around).ToList();
+        var below = (await belowTask).SelectMany(stats => stats).Order(comparer).Take(around).ToList();
+
+        var first = above.FirstOrDefault() ?? player;
+        var firstKey = Keys.Standing(first.Points, first.PlayerId);
+        var countBeforeFirst = CountShardsAsync(boardId, firstKey, cancellationToken);
+        var countAheadOfFirst = CountShardsAsync(boardId, Keys.PointsPrefix(first.Points), cancellationToken);
+        var window = above.Append(player).Concat(below).ToList();
+        return Ranking.Rank(window, firstPosition: await countBeforeFirst + 1, firstRank: await countAheadOfFirst + 1);
+    }
+
+    /// <summary>A player's totals on a board (strongly consistent) and the item's version, or nulls.</summary>
+    public async Task<(BoardStats? Stats, long Version)> GetStatsAsync(
+        string boardId, string playerId, CancellationToken cancellationToken)
+    {
+        var response = await dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = _table,
+            Key = new()
+            {
+                [Keys.PartitionKey] = S(Keys.Player(playerId)),
+                [Keys.SortKey] = S(Keys.BoardStats(boardId)),
+            },
+            ConsistentRead = true,
+        }, cancellationToken);
+        return response.Item is { Count: > 0 } item ? (ToBoardStats(item), Version(item)) : (null, 0);
+    }
+
+    /// <summary>
+    /// Adds one match result to a player's totals, in one transaction with a marker item that
+    /// makes the addition happen at most once per (match, player). The totals must still be at
+    /// <paramref name="expectedVersion"/> (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
+    /// </summary>
+    public async Task<ApplyOutcome> ApplyAsync(
+        string matchId, BoardStats updated, long expectedVersion, CancellationToken cancellationToken)
+    {
+        var statsPut = new Put
+        {
+            TableName = _table,
+            Item = ToItem(updated, expectedVersion + 1, _shards),
+        };
+        if (expectedVersion == 0)
+        {
+            statsPut.ConditionExpression = "attribute_not_exists(PK)";
+        }
+        else
+        {
+            statsPut.ConditionExpression = "version = :expected";
+            statsPut.ExpressionAttributeValues = new() { [":expected"] = N(expectedVersion) };
+        }
+        var marker = new Put
+        {
+            TableName = _table,
+            Item = new()
+            {
+                [Keys.PartitionKey] = S(Keys.Match(matchId)),
+                [Keys.SortKey] = S(Keys.Applied(updated.PlayerId)),
+                ["Type"] = S("Applied"),
+                ["boardId"] = S(updated.BoardId),
+            },
+            ConditionExpression = "attribute_not_exists(PK)",
+        };
+        try
+        {
+            await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [new TransactWriteItem { Put = marker }, new TransactWriteItem { Put = statsPut }],
+            }, cancellationToken);
+            return ApplyOutcome.Applied;
+        }
+        catch (TransactionCanceledException cancelled)
+        {
+            return cancelled.CancellationReasons?.FirstOrDefault()?.Code == "ConditionalCheckFailed"
+                ? ApplyOutcome.AlreadyApplied
+                : ApplyOutcome.Conflict;
+        }
+        catch (TransactionConflictException)
+        {
+            return ApplyOutcome.Conflict;
+        }
+    }
+
+    private async Task<List<BoardStats>[]> QueryShardsAsync(
+        string boardId, KeyBound? bound, bool forward, int limit, CancellationToken cancellationToken)
+    {
+        if (limit == 0)
+        {
+            return [];
+        }
+        return await Task.WhenAll(Enumerable.Range(0, _shards).Select(async shard =>
+        {
+            var response = await dynamoDb.QueryAsync(ShardQuery(boardId, shard, bound, forward, limit), cancellationToken);
+            return (response.Items ?? []).Select(ToBoardStats).ToList();
+        }));
+    }
+
+    /// <summary>How many standings of the board sort before <paramref name="key"/>, over all shards.</summary>
+    private async Task<long> CountShardsAsync(string boardId, string key, CancellationToken cancellationToken)
+    {
+        var counts = await Task.WhenAll(Enumerable.Range(0, _shards).Select(async shard =>
+        {
+            var request = ShardQuery(boardId, shard, new("<", key), forward: true, limit: null);
+            request.Select = Select.COUNT;
+            long count = 0;
+            do
+            {
+                var response = await dynamoDb.QueryAsync(request, cancellationToken);
+                count += response.Count ?? 0;
+                request.ExclusiveStartKey = response.LastEvaluatedKey;
+            }
+            while (request.ExclusiveStartKey is { Count: > 0 });
+            return count;
+        }));
+        return counts.Sum();
+    }
+
+    private QueryRequest ShardQuery(string boardId, int shard, KeyBound? bound, bool forward, int? limit)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":pk"] = S(Keys.BoardShard(boardId, shard)) };
+        var condition = "GSI1PK = :pk";
+        if (bound is not null)
+        {
+            condition += $" AND GSI1SK {bound.Operator} :sk";
+            values[":sk"] = S(bound.Key);
+        }
+        return new QueryRequest
+        {
+            TableName = _table,
+            IndexName = Keys.StandingsIndex,
+            KeyConditionExpression = condition,
+            ExpressionAttributeValues = values,
+            ScanIndexForward = forward,
+            Limit = limit,
+        };
+    }
+
+    private sealed record KeyBound(string Operator, string Key);
+}

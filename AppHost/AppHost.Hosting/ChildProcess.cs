@@ -10,30 +10,40 @@ public sealed record ChildProcessSpec(
     IReadOnlyDictionary<string, string>? Environment = null);
 
 /// <summary>
-/// A child process that cannot outlive its parent. On Unix it runs under a small shell watchdog
-/// that holds the read end of a pipe whose write end only this process has: when this process
-/// exits — cleanly, by crash or by SIGKILL — the pipe closes and the watchdog terminates the child
-/// (SIGTERM, then SIGKILL after five seconds). Output lines are kept in a bounded buffer and
+/// A child process that cannot outlive its parent. On Unix it runs in its own process group
+/// (<c>setsid</c>) under a small shell watchdog that holds the read end of a pipe whose write end
+/// only this process has: when this process exits — cleanly, by crash or by SIGKILL — the pipe
+/// closes and the watchdog terminates the child's whole group (SIGTERM, then SIGKILL after five
+/// seconds). Its own process group also keeps a terminal's Ctrl+C from reaching the child
+/// directly, so the parent stops children in order. Output lines are kept in a bounded buffer and
 /// passed to an optional callback.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
     private const string WatchdogScript = """
         exec 3<&0
-        "$@" </dev/null &
-        child=$!
+        if command -v setsid >/dev/null 2>&1; then
+          setsid "$@" </dev/null &
+          child=$!
+          group="-$child"
+        else
+          "$@" </dev/null &
+          child=$!
+          group="$child"
+        fi
         (
           while read -r _ <&3; do :; done
-          kill -TERM "$child" 2>/dev/null
+          kill -s TERM -- "$group" 2>/dev/null
           waited=0
           while kill -0 "$child" 2>/dev/null && [ "$waited" -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
-          kill -KILL "$child" 2>/dev/null
+          kill -s KILL -- "$group" 2>/dev/null
         ) >/dev/null 2>&1 &
         watchdog=$!
         exec 3<&-
         wait "$child"
         status=$?
         kill "$watchdog" 2>/dev/null
+        kill -s KILL -- "$group" 2>/dev/null
         exit "$status"
         """;
 

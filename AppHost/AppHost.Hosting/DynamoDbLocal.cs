@@ -44,7 +44,12 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         DynamoDbLocalOptions options, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         log ??= _ => { };
-        var runtime = options.Runtime == DynamoDbRuntime.Auto ? await DetectRuntimeAsync(options) : options.Runtime;
+        var runtime = options.Runtime switch
+        {
+            DynamoDbRuntime.Auto => await DetectRuntimeAsync(options),
+            DynamoDbRuntime.Jar => await RequireJavaAsync(options),
+            _ => DynamoDbRuntime.Container,
+        };
         if (!IsPortFree(options.Port))
         {
             throw PortTaken(options, []);
@@ -170,16 +175,33 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         {
             return DynamoDbRuntime.Jar;
         }
-        if (await RunsSuccessfullyAsync("docker", "info"))
+        if (await RunsSuccessfullyAsync(options.DockerExecutable, "info"))
         {
             return DynamoDbRuntime.Container;
         }
-        var found = javaVersion is { } version ? $"Java {version} is too old" : $"no Java was found ('{options.JavaExecutable}')";
         throw new DynamoDbLocalException(
-            $"DynamoDB Local needs Java {MinimumJavaVersion} or later, or a running Docker engine, and {found} while 'docker info' did not answer. "
-            + $"Install a JRE {MinimumJavaVersion}+ (Debian/Ubuntu: 'apt-get install openjdk-17-jre-headless'; macOS: 'brew install openjdk@17'; "
-            + "Windows: 'winget install Microsoft.OpenJDK.17') and make sure 'java' is on PATH, or start Docker.");
+            $"DynamoDB Local needs Java {MinimumJavaVersion} or later, or a running Docker engine: {DescribeJava(options, javaVersion)}, "
+            + $"and '{options.DockerExecutable} info' did not answer. {InstallJavaAdvice} Or start Docker.");
     }
+
+    private static async Task<DynamoDbRuntime> RequireJavaAsync(DynamoDbLocalOptions options)
+    {
+        var javaVersion = await ReadJavaMajorVersionAsync(options.JavaExecutable);
+        if (javaVersion >= MinimumJavaVersion)
+        {
+            return DynamoDbRuntime.Jar;
+        }
+        throw new DynamoDbLocalException(
+            $"DynamoDB Local's jar needs Java {MinimumJavaVersion} or later: {DescribeJava(options, javaVersion)}. {InstallJavaAdvice}");
+    }
+
+    private const string InstallJavaAdvice =
+        "Install a JRE 17+ (Debian/Ubuntu: 'apt-get install openjdk-17-jre-headless'; macOS: 'brew install openjdk@17'; "
+        + "Windows: 'winget install Microsoft.OpenJDK.17') and make sure 'java' is on PATH.";
+
+    private static string DescribeJava(DynamoDbLocalOptions options, int? version) => version is { } found
+        ? $"'{options.JavaExecutable}' is Java {found}"
+        : $"no Java was found ('{options.JavaExecutable}' did not run)";
 
     /// <summary>The major version that <c>java -version</c> reports, or null when Java cannot run.</summary>
     internal static async Task<int?> ReadJavaMajorVersionAsync(string javaExecutable)
@@ -189,6 +211,12 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         {
             return null;
         }
+        return ParseJavaMajorVersion(output);
+    }
+
+    /// <summary>The major version in <c>java -version</c> output ("1.8.0" is 8, "17.0.1" is 17).</summary>
+    internal static int? ParseJavaMajorVersion(string output)
+    {
         var match = JavaVersionPattern().Match(output);
         if (!match.Success)
         {

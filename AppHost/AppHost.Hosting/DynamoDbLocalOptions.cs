@@ -24,6 +24,9 @@ public sealed class DynamoDbLocalOptions
     /// <summary>The Java launcher; by default <c>java</c> from PATH.</summary>
     public string JavaExecutable { get; set; } = "java";
 
+    /// <summary>The Docker client used to detect and run the container runtime.</summary>
+    public string DockerExecutable { get; set; } = "docker";
+
     /// <summary>The folder holding the root <c>package.json</c>; found from the working directory when null.</summary>
     public string? RepositoryRoot { get; set; }
 

@@ -30,9 +30,15 @@ public static class NodePackages
     public static async Task EnsureInstalledAsync(string repositoryRoot, string package, Action<string> log, CancellationToken cancellationToken)
     {
         var packageDirectory = Path.Combine(repositoryRoot, "node_modules", package);
+        if (Directory.Exists(packageDirectory))
+        {
+            return;
+        }
         await InstallGate.WaitAsync(cancellationToken);
         try
         {
+            // Test runs start several processes at once; only one of them may run npm.
+            await using var installLock = await AcquireInstallLockAsync(repositoryRoot, cancellationToken);
             if (Directory.Exists(packageDirectory))
             {
                 return;
@@ -57,6 +63,24 @@ public static class NodePackages
         finally
         {
             InstallGate.Release();
+        }
+    }
+
+    private static async Task<FileStream> AcquireInstallLockAsync(string repositoryRoot, CancellationToken cancellationToken)
+    {
+        var lockDirectory = Path.Combine(repositoryRoot, ".localcloud");
+        Directory.CreateDirectory(lockDirectory);
+        var lockPath = Path.Combine(lockDirectory, "npm-install.lock");
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(250, cancellationToken);
+            }
         }
     }
 }

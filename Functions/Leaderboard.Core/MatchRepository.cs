@@ -56,8 +56,9 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
         {
             TableName = _table,
             Key = MatchKey(matchId),
-            UpdateExpression = "SET processed = :processed",
+            UpdateExpression = "SET #processed = :processed",
             ConditionExpression = "attribute_exists(PK)",
+            ExpressionAttributeNames = new() { ["#processed"] = "processed" },
             ExpressionAttributeValues = new() { [":processed"] = new AttributeValue { BOOL = true } },
         }, cancellationToken);
 

@@ -97,7 +97,8 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
         }
         else
         {
-            statsPut.ConditionExpression = "version = :expected";
+            statsPut.ConditionExpression = "#version = :expected";
+            statsPut.ExpressionAttributeNames = new() { ["#version"] = "version" };
             statsPut.ExpressionAttributeValues = new() { [":expected"] = N(expectedVersion) };
         }
         var marker = new Put

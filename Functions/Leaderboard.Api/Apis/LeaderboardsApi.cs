@@ -35,7 +35,7 @@ public static class LeaderboardsApi
     }
 
     /// <summary>A player's standing on a board with up to <c>around</c> neighbours on each side.</summary>
-    public static async Task<Results<Ok<PlayerStandingResponse>, NotFound<ProblemDetails>, ValidationProblem>> GetAroundPlayer(
+    public static async Task<Results<Ok<PlayerStandingResponse>, ProblemHttpResult, ValidationProblem>> GetAroundPlayer(
         string boardId, string playerId, int? around, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -58,12 +58,7 @@ public static class LeaderboardsApi
         var entries = await services.Standings.GetAroundAsync(boardId, playerId, around ?? 0, cancellationToken);
         if (entries is null)
         {
-            return TypedResults.NotFound(new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "No standing on this board",
-                Detail = $"Player '{playerId}' has no entry on board '{boardId}'.",
-            });
+            return RequestErrors.NotFound("No standing on this board", $"Player '{playerId}' has no entry on board '{boardId}'.");
         }
         return TypedResults.Ok(new PlayerStandingResponse(boardId, playerId, entries));
     }

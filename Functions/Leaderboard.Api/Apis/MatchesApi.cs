@@ -66,7 +66,7 @@ public static class MatchesApi
             detail: $"Match '{match.MatchId}' was already submitted with a different body.");
     }
 
-    public static async Task<Results<Ok<MatchResponse>, NotFound<ProblemDetails>, ValidationProblem>> GetMatch(
+    public static async Task<Results<Ok<MatchResponse>, ProblemHttpResult, ValidationProblem>> GetMatch(
         string matchId, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
     {
         if (!Rules.IsValidId(matchId))
@@ -74,9 +74,11 @@ public static class MatchesApi
             return TypedResults.ValidationProblem(RequestErrors.InvalidId("matchId"));
         }
         var match = await services.Matches.GetAsync(matchId, cancellationToken);
-        return match is null
-            ? TypedResults.NotFound(RequestErrors.NotFound("Match", matchId))
-            : TypedResults.Ok(MatchResponse.From(match));
+        if (match is null)
+        {
+            return RequestErrors.NotFound("Match not found", $"Match '{matchId}' does not exist.");
+        }
+        return TypedResults.Ok(MatchResponse.From(match));
     }
 
     private static Outcome ParseOutcome(string? value) =>

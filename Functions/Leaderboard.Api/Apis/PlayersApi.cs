@@ -25,7 +25,7 @@ public static class PlayersApi
         return TypedResults.Created($"/players/{player.PlayerId}", PlayerResponse.From(player));
     }
 
-    public static async Task<Results<Ok<PlayerDetailsResponse>, NotFound<ProblemDetails>, ValidationProblem>> GetPlayer(
+    public static async Task<Results<Ok<PlayerDetailsResponse>, ProblemHttpResult, ValidationProblem>> GetPlayer(
         string playerId, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
     {
         if (!Rules.IsValidId(playerId))
@@ -35,7 +35,7 @@ public static class PlayersApi
         var found = await services.Players.GetWithStatsAsync(playerId, cancellationToken);
         if (found is not var (player, boards))
         {
-            return TypedResults.NotFound(RequestErrors.NotFound("Player", playerId));
+            return RequestErrors.NotFound("Player not found", $"Player '{playerId}' does not exist.");
         }
         return TypedResults.Ok(new PlayerDetailsResponse(
             player.PlayerId,

@@ -1,0 +1,30 @@
+using System.Net;
+using System.Net.Sockets;
+
+// The process tests rely on /bin/sh and Unix signals.
+[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+
+namespace AppHost.Hosting.Tests;
+
+internal static class TestPorts
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static bool IsProcessRunning(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

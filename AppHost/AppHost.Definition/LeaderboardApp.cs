@@ -29,4 +29,47 @@ public static class LeaderboardApp
         new TableKey("SK"),
         [new GlobalIndex("GSI1", new TableKey("GSI1PK"), new TableKey("GSI1SK"))],
         StreamView.NewAndOldImages);
+
+    /// <summary>The HTTP API function: every route of the leaderboard API.</summary>
+    public static FunctionDefinition Api { get; } = new(
+        Names.Api,
+        "Functions/Leaderboard.Api/Leaderboard.Api.csproj",
+        MemoryMb: 512,
+        TimeoutSeconds: 15,
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
+
+    /// <summary>The stream function: adds accepted matches to the board totals.</summary>
+    public static FunctionDefinition Processor { get; } = new(
+        Names.Processor,
+        "Functions/Leaderboard.Processor/Leaderboard.Processor.csproj",
+        MemoryMb: 512,
+        TimeoutSeconds: 60,
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
+
+    /// <summary>The HTTP API in front of the API function. Writing a match needs a token with <c>matches:write</c>.</summary>
+    public static HttpApiDefinition HttpApi { get; } = new(
+        Names.ApiGateway,
+        ApiKind.Http,
+        [
+            new("POST", "/players", Names.Api),
+            new("GET", "/players/{playerId}", Names.Api),
+            new("POST", "/matches", Names.Api, RequiresJwt: true, Scopes: ["matches:write"]),
+            new("GET", "/matches/{matchId}", Names.Api),
+            new("GET", "/leaderboards/{boardId}", Names.Api),
+            new("GET", "/leaderboards/{boardId}/players/{playerId}", Names.Api),
+            new("GET", "/health", Names.Api),
+        ],
+        JwtAuthorizer: new JwtAuthorizerDefinition("leaderboard-jwt", ["leaderboard-api"]),
+        Cors: new CorsDefinition(["*"], ["GET", "POST", "OPTIONS"], ["authorization", "content-type"]));
+
+    /// <summary>The processor reads every change of the table, 100 records at a time.</summary>
+    public static StreamEventSourceDefinition MatchStream { get; } = new(Names.Table, Names.Processor, BatchSize: 100);
+
+    /// <summary>Everything, for the AppHost and the CDK app.</summary>
+    public static AppDefinition Definition { get; } = new(
+        [Table],
+        [Api, Processor],
+        [HttpApi],
+        [MatchStream],
+        []);
 }

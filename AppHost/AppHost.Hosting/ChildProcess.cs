@@ -60,6 +60,40 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>
+    /// The id of the program itself (below the watchdog shell), where Linux's /proc tells it: the
+    /// shell's child that leads its own process group. Null elsewhere or once it has exited.
+    /// </summary>
+    public int? MainProcessId()
+    {
+        var shell = _process.Id;
+        try
+        {
+            var children = File.ReadAllText($"/proc/{shell}/task/{shell}/children")
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(id => int.Parse(id, System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var child in children)
+            {
+                // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces, so read after the last ')'.
+                var stat = File.ReadAllText($"/proc/{child}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[2] == child.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    return child;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux, or the process is gone.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // /proc is not readable here.
+        }
+        return null;
+    }
+
     /// <summary>Starts the process; <paramref name="onOutput"/> receives every output line.</summary>
     public static ChildProcess Start(ChildProcessSpec spec, Action<string>? onOutput = null)
     {

@@ -1,0 +1,24 @@
+namespace AppHost.Definition;
+
+/// <summary>
+/// A Lambda function as the app declares it: the project that builds it and the settings Lambda runs
+/// it with. Locally the emulator runs the project's output; in AWS the CDK app deploys the same
+/// output with the same settings.
+/// </summary>
+/// <param name="Name">The function name (also the local resource name).</param>
+/// <param name="ProjectPath">The function's project, relative to the repository root.</param>
+/// <param name="MemoryMb">Memory size in MB, as Lambda reports it to the function.</param>
+/// <param name="TimeoutSeconds">How long one invocation may run.</param>
+/// <param name="ReservedConcurrency">At most this many environments at once; null leaves it to the platform (locally 10).</param>
+/// <param name="Environment">Extra environment variables of the function.</param>
+public sealed record FunctionDefinition(
+    string Name,
+    string ProjectPath,
+    int MemoryMb = 512,
+    int TimeoutSeconds = 30,
+    int? ReservedConcurrency = null,
+    IReadOnlyDictionary<string, string>? Environment = null)
+{
+    /// <summary>The assembly the project builds, named after its project file.</summary>
+    public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);
+}

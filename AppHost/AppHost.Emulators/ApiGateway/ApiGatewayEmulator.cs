@@ -1,0 +1,343 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using AppHost.Definition;
+using AppHost.Emulators.Lambda;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace AppHost.Emulators.ApiGateway;
+
+/// <summary>
+/// API Gateway on loopback for one API of the app definition: routes, stage, JWT authorizer, API
+/// keys and CORS, each request turned into a proxy event (2.0 for HTTP APIs, 1.0 for REST APIs) for
+/// its function, invoked concurrently through the Lambda emulator. Errors have API Gateway's status
+/// codes and bodies. The local token issuer is served under <c>/_auth</c>.
+/// </summary>
+public sealed class ApiGatewayEmulator : IAsyncDisposable
+{
+    /// <summary>The reserved path prefix of the local issuer.</summary>
+    public const string IssuerPath = "/_auth";
+
+    private readonly HttpApiDefinition _api;
+    private readonly Func<string, LambdaFunction?> _functions;
+    private readonly ApiGatewayOptions _options;
+    private readonly RouteTable _routes;
+    private readonly WebApplication _app;
+    private readonly string _apiId;
+
+    private ApiGatewayEmulator(HttpApiDefinition api, Func<string, LambdaFunction?> functions, ApiGatewayOptions options, WebApplication app)
+    {
+        _api = api;
+        _functions = functions;
+        _options = options;
+        _routes = new RouteTable(api.Routes);
+        _app = app;
+        _apiId = api.Name.Replace("-", "", StringComparison.Ordinal)[..Math.Min(10, api.Name.Replace("-", "", StringComparison.Ordinal).Length)];
+    }
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The local issuer whose tokens the JWT authorizer accepts.</summary>
+    public JwtIssuer Issuer { get; private set; } = null!;
+
+    /// <summary>The URL clients call: the endpoint plus the stage, unless the stage is <c>$default</c>.</summary>
+    public Uri InvokeUrl => _api.Stage == "$default" ? Endpoint : new Uri(Endpoint, _api.Stage + "/");
+
+    public static async Task<ApiGatewayEmulator> StartAsync(
+        HttpApiDefinition api, Func<string, LambdaFunction?> functions, ApiGatewayOptions options, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+        var app = builder.Build();
+        var gateway = new ApiGatewayEmulator(api, functions, options, app);
+        app.Run(gateway.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        gateway.Endpoint = new Uri(app.Urls.Single().TrimEnd('/') + "/");
+        gateway.Issuer = new JwtIssuer(gateway.Endpoint + IssuerPath.TrimStart('/'));
+        return gateway;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Issuer?.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var requestId = NewRequestId();
+        var response = context.Response;
+        response.Headers[_api.Kind == ApiKind.Http ? "apigw-requestid" : "x-amzn-RequestId"] = requestId;
+        var path = context.Request.Path.Value ?? "/";
+        if (path.StartsWith(IssuerPath + "/", StringComparison.Ordinal))
+        {
+            await ServeIssuerAsync(context, path[IssuerPath.Length..]);
+            return;
+        }
+
+        var stagePath = path;
+        if (_api.Stage != "$default")
+        {
+            var prefix = "/" + _api.Stage;
+            if (!(path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal)))
+            {
+                await WriteMessageAsync(context, StatusCodes.Status404NotFound, NotFoundMessage);
+                return;
+            }
+            path = path[prefix.Length..] is { Length: > 0 } rest ? rest : "/";
+        }
+
+        var origin = context.Request.Headers.Origin.ToString();
+        if (_api.Cors is { } cors && HttpMethods.IsOptions(context.Request.Method) && origin.Length > 0
+            && context.Request.Headers.AccessControlRequestMethod.Count > 0)
+        {
+            AnswerPreflight(context, cors, origin);
+            return;
+        }
+        if (_api.Cors is { } allowed && origin.Length > 0 && IsAllowedOrigin(allowed, origin))
+        {
+            response.Headers.AccessControlAllowOrigin = allowed.AllowOrigins.Contains("*") ? "*" : origin;
+        }
+
+        var match = _routes.Match(context.Request.Method, path);
+        if (match is null)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status404NotFound, NotFoundMessage);
+            return;
+        }
+        using var activity = StartServerActivity(context, match);
+        if (context.Request.ContentLength > _options.MaxRequestBodyBytes)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large");
+            return;
+        }
+        ValidatedToken? token = null;
+        if (match.Route.RequiresJwt && _api.JwtAuthorizer is { } authorizer)
+        {
+            var (verdict, validated) = Issuer.Validate(context.Request.Headers.Authorization.ToString(), authorizer.Audience, match.Route.Scopes ?? []);
+            if (verdict != TokenVerdict.Valid)
+            {
+                var forbidden = verdict == TokenVerdict.Forbidden;
+                await WriteMessageAsync(context, forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized, forbidden ? "Forbidden" : "Unauthorized");
+                return;
+            }
+            token = validated;
+        }
+        var apiKey = context.Request.Headers["x-api-key"].ToString();
+        if (match.Route.RequiresApiKey && !_options.ApiKeys.Contains(apiKey))
+        {
+            await WriteMessageAsync(context, StatusCodes.Status403Forbidden, "Forbidden");
+            return;
+        }
+        var body = await ReadBodyAsync(context.Request, _options.MaxRequestBodyBytes);
+        if (body is null)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large");
+            return;
+        }
+        var function = _functions(match.Route.Function);
+        if (function is null)
+        {
+            await WriteInternalErrorAsync(context);
+            return;
+        }
+
+        var gatewayRequest = new GatewayRequest(
+            context.Request.Method,
+            path,
+            stagePath,
+            context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
+            CollectHeaders(context.Request, activity),
+            body,
+            context.Connection.RemoteIpAddress?.MapToIPv4().ToString() ?? "127.0.0.1",
+            context.Request.Protocol,
+            requestId,
+            DateTimeOffset.UtcNow,
+            context.Request.Host.Host,
+            _api.Stage,
+            _apiId,
+            match,
+            token?.Claims,
+            token?.Scopes,
+            apiKey.Length > 0 ? apiKey : null);
+        var payload = _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(gatewayRequest) : ProxyEvents.WriteRestApiEvent(gatewayRequest);
+
+        var invocation = InvokeAsync(function, payload, context.RequestAborted);
+        if (await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, context.RequestAborted)) != invocation)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "integration timeout");
+            await WriteMessageAsync(context, _api.Kind == ApiKind.Http ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status504GatewayTimeout,
+                _api.Kind == ApiKind.Http ? "Service Unavailable" : "Endpoint request timed out");
+            return;
+        }
+        var result = await invocation;
+        if (result.Status == InvocationStatus.Throttled)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status429TooManyRequests, "Too Many Requests");
+            return;
+        }
+        var proxyResponse = result.Status == InvocationStatus.Succeeded
+            ? _api.Kind == ApiKind.Http ? ProxyResponse.ReadHttpApi(result.Payload) : ProxyResponse.ReadRestApi(result.Payload)
+            : null;
+        if (proxyResponse is null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Status == InvocationStatus.FunctionError ? "function error" : "malformed response");
+            await WriteInternalErrorAsync(context);
+            return;
+        }
+        activity?.SetTag("http.response.status_code", proxyResponse.StatusCode);
+        response.StatusCode = proxyResponse.StatusCode;
+        foreach (var group in proxyResponse.Headers.GroupBy(header => header.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            response.Headers[group.Key] = new StringValues(group.Select(header => header.Value).ToArray());
+        }
+        response.ContentLength = proxyResponse.Body.Length;
+        await response.Body.WriteAsync(proxyResponse.Body, context.RequestAborted);
+    }
+
+    private static async Task<InvocationResult> InvokeAsync(LambdaFunction function, byte[] payload, CancellationToken cancellationToken)
+    {
+        using var activity = EmulatorTelemetry.ApiGateway.StartActivity($"Invoke {function.Settings.Name}", ActivityKind.Client);
+        activity?.SetTag("faas.invoked_name", function.Settings.Name);
+        activity?.SetTag("faas.invoked_provider", "aws");
+        var result = await function.InvokeAsync(new LambdaInvocationRequest(payload), cancellationToken);
+        activity?.SetTag("faas.coldstart", result.ColdStart);
+        activity?.SetTag("aws.lambda.request_id", result.RequestId);
+        if (result.Status != InvocationStatus.Succeeded)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Status.ToString());
+        }
+        return result;
+    }
+
+    private static Activity? StartServerActivity(HttpContext context, RouteMatch match)
+    {
+        ActivityContext.TryParse(context.Request.Headers["traceparent"], context.Request.Headers["tracestate"], out var parent);
+        var activity = EmulatorTelemetry.ApiGateway.StartActivity(match.Route.RouteKey, ActivityKind.Server, parent);
+        activity?.SetTag("http.request.method", context.Request.Method);
+        activity?.SetTag("http.route", match.Route.Path);
+        activity?.SetTag("url.path", context.Request.Path.Value);
+        activity?.SetTag("faas.trigger", "http");
+        return activity;
+    }
+
+    /// <summary>The request's headers, with <c>traceparent</c> set to the gateway's span so the function continues the trace.</summary>
+    private static List<KeyValuePair<string, string>> CollectHeaders(HttpRequest request, Activity? activity)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in request.Headers)
+        {
+            if (activity is not null && name.Equals("traceparent", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            headers.AddRange(values.Select(value => new KeyValuePair<string, string>(name, value ?? "")));
+        }
+        if (activity is not null)
+        {
+            headers.Add(new("traceparent", activity.Id!));
+        }
+        return headers;
+    }
+
+    private static void AnswerPreflight(HttpContext context, CorsDefinition cors, string origin)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status204NoContent;
+        if (!IsAllowedOrigin(cors, origin))
+        {
+            return;
+        }
+        response.Headers.AccessControlAllowOrigin = cors.AllowOrigins.Contains("*") ? "*" : origin;
+        response.Headers.AccessControlAllowMethods = string.Join(',', cors.AllowMethods);
+        response.Headers.AccessControlAllowHeaders = string.Join(',', cors.AllowHeaders);
+        response.Headers.AccessControlMaxAge = cors.MaxAgeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static bool IsAllowedOrigin(CorsDefinition cors, string origin) =>
+        cors.AllowOrigins.Contains("*") || cors.AllowOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
+
+    private async Task ServeIssuerAsync(HttpContext context, string path)
+    {
+        switch (path)
+        {
+            case "/.well-known/openid-configuration":
+                await context.Response.WriteAsync(Issuer.DiscoveryDocument().ToJsonString());
+                break;
+            case "/.well-known/jwks.json":
+                await context.Response.WriteAsync(Issuer.KeySet().ToJsonString());
+                break;
+            case "/dev-token":
+                var scopes = context.Request.Query["scope"].SelectMany(value => (value ?? "").Split(' ', ',', StringSplitOptions.RemoveEmptyEntries));
+                var audience = _api.JwtAuthorizer is { Audience.Count: > 0 } jwt ? jwt.Audience[0] : _api.Name;
+                var lifetime = TimeSpan.FromHours(8);
+                await context.Response.WriteAsJsonAsync(new DevToken(Issuer.Mint(audience, scopes, lifetime: lifetime), "Bearer", (int)lifetime.TotalSeconds));
+                return;
+            default:
+                await WriteMessageAsync(context, StatusCodes.Status404NotFound, NotFoundMessage);
+                return;
+        }
+        context.Response.ContentType = "application/json";
+    }
+
+    private async Task WriteInternalErrorAsync(HttpContext context)
+    {
+        if (_api.Kind == ApiKind.Http)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status500InternalServerError, "Internal Server Error");
+        }
+        else
+        {
+            await WriteMessageAsync(context, StatusCodes.Status502BadGateway, "Internal server error");
+        }
+    }
+
+    private const string NotFoundMessage = "Not Found";
+
+    private static Task WriteMessageAsync(HttpContext context, int statusCode, string message)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new GatewayMessage(message), GatewayJsonContext.Default.GatewayMessage));
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long limit)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static string NewRequestId() => Convert.ToBase64String(Guid.NewGuid().ToByteArray())[..16].Replace('/', '_').Replace('+', '-') + "=";
+}
+
+internal sealed record GatewayMessage([property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message);
+
+/// <summary>A development token from the local issuer.</summary>
+public sealed record DevToken(
+    [property: System.Text.Json.Serialization.JsonPropertyName("accessToken")] string AccessToken,
+    [property: System.Text.Json.Serialization.JsonPropertyName("tokenType")] string TokenType,
+    [property: System.Text.Json.Serialization.JsonPropertyName("expiresIn")] int ExpiresIn);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(GatewayMessage))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(DevToken))]
+internal sealed partial class GatewayJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AppHost.Definition;
+using AppHost.Emulators.Lambda;
+
+namespace AppHost.Emulators.EventSources;
+
+/// <summary>Timing of the pollers; the defaults suit interactive use, tests shorten them.</summary>
+public sealed class EventSourceOptions
+{
+    /// <summary>How often an idle shard is polled (Lambda: four times a second).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The first retry delay of a failed batch; doubled per attempt up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Plays Lambda's event source mapping for a DynamoDB stream: reads every shard in order, groups
+/// records into batches (batch size, batching window), invokes the function synchronously, and on
+/// failure retries with backoff, bisecting the batch and honouring <c>batchItemFailures</c>; a
+/// batch that exhausts its retries goes to the on-failure destination and the shard moves on.
+/// </summary>
+public sealed class StreamEventSourceMapping : IAsyncDisposable
+{
+    private readonly StreamEventSourceDefinition _definition;
+    private readonly string _streamArn;
+    private readonly DynamoDbStreamsClient _streams;
+    private readonly LambdaFunction _function;
+    private readonly FailedBatchStore _failures;
+    private readonly EventSourceOptions _options;
+    private readonly Action<string> _log;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+    private long _recordsDelivered;
+    private long _batchesInvoked;
+
+    public StreamEventSourceMapping(
+        StreamEventSourceDefinition definition,
+        string streamArn,
+        DynamoDbStreamsClient streams,
+        LambdaFunction function,
+        FailedBatchStore failures,
+        EventSourceOptions? options = null,
+        Action<string>? log = null)
+    {
+        _definition = definition;
+        _streamArn = streamArn;
+        _streams = streams;
+        _function = function;
+        _failures = failures;
+        _options = options ?? new EventSourceOptions();
+        _log = log ?? (_ => { });
+    }
+
+    /// <summary>Records the function has processed (successfully or sent to the destination).</summary>
+    public long RecordsDelivered => Interlocked.Read(ref _recordsDelivered);
+
+    public long BatchesInvoked => Interlocked.Read(ref _batchesInvoked);
+
+    /// <summary>Completes with the poller's fault, if it ever stops on one.</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    public void Start() => _loop ??= Task.Run(() => RunAsync(_stopping.Token));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped while waiting or invoking.
+            }
+        }
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var finished = new HashSet<string>();
+        var iterators = new Dictionary<string, string>();
+        while (!stopping.IsCancellationRequested)
+        {
+            var anyRecords = false;
+            try
+            {
+                var shards = await _streams.DescribeShardsAsync(_streamArn, stopping);
+                foreach (var shard in shards.Where(shard => !finished.Contains(shard.ShardId)
+                             && (shard.ParentShardId is null || finished.Contains(shard.ParentShardId) || shards.All(other => other.ShardId != shard.ParentShardId))))
+                {
+                    if (!iterators.TryGetValue(shard.ShardId, out var iterator))
+                    {
+                        var type = _definition.StartingPosition == StartingPosition.Latest && shard.ParentShardId is null ? "LATEST" : "TRIM_HORIZON";
+                        iterator = await _streams.GetShardIteratorAsync(_streamArn, shard.ShardId, type, null, stopping);
+                    }
+                    var (next, delivered) = await DrainShardAsync(shard, iterator, stopping);
+                    anyRecords |= delivered;
+                    if (next is null)
+                    {
+                        finished.Add(shard.ShardId);
+                        iterators.Remove(shard.ShardId);
+                    }
+                    else
+                    {
+                        iterators[shard.ShardId] = next;
+                    }
+                }
+            }
+            catch (DynamoDbStreamsException failure) when (failure.IsExpiredIterator)
+            {
+                _log($"{_function.Settings.Name} stream: {failure.Message}; reading again from the shard's start");
+                iterators.Clear();
+            }
+            catch (Exception failure) when (failure is HttpRequestException or DynamoDbStreamsException)
+            {
+                _log($"{_function.Settings.Name} stream: polling failed ({failure.Message}); retrying");
+                await Task.Delay(_options.MaxRetryDelay, stopping);
+            }
+            if (!anyRecords)
+            {
+                await Task.Delay(_options.PollInterval, stopping);
+            }
+        }
+    }
+
+    /// <summary>Reads a shard up to its current end, delivering full batches (and partial ones once the window has passed).</summary>
+    private async Task<(string? NextIterator, bool Delivered)> DrainShardAsync(StreamShard shard, string iterator, CancellationToken stopping)
+    {
+        var buffer = new List<JsonObject>();
+        var window = TimeSpan.FromSeconds(_definition.MaximumBatchingWindowSeconds);
+        var firstBuffered = Stopwatch.StartNew();
+        string? next = iterator;
+        var delivered = false;
+        while (next is not null)
+        {
+            var page = await _streams.GetRecordsAsync(next, Math.Min(1000, _definition.BatchSize), stopping);
+            next = page.NextShardIterator;
+            if (buffer.Count == 0)
+            {
+                firstBuffered.Restart();
+            }
+            buffer.AddRange(page.Records);
+            while (buffer.Count >= _definition.BatchSize)
+            {
+                await DeliverAsync(shard, buffer.Take(_definition.BatchSize).ToList(), stopping);
+                buffer.RemoveRange(0, _definition.BatchSize);
+                delivered = true;
+            }
+            if (page.Records.Count > 0)
+            {
+                continue;
+            }
+            if (buffer.Count > 0 && firstBuffered.Elapsed < window && next is not null)
+            {
+                await Task.Delay(_options.PollInterval, stopping);
+                continue;
+            }
+            break;
+        }
+        if (buffer.Count > 0)
+        {
+            await DeliverAsync(shard, buffer, stopping);
+            delivered = true;
+        }
+        return (next, delivered);
+    }
+
+    private async Task DeliverAsync(StreamShard shard, List<JsonObject> records, CancellationToken stopping)
+    {
+        await ProcessAsync(shard, records, attempt: 0, stopping);
+        Interlocked.Add(ref _recordsDelivered, records.Count);
+    }
+
+    private async Task ProcessAsync(StreamShard shard, List<JsonObject> records, int attempt, CancellationToken stopping)
+    {
+        var (failedFrom, reason) = await InvokeAsync(shard, records, stopping);
+        if (failedFrom is null)
+        {
+            return;
+        }
+        var remaining = records.GetRange(failedFrom.Value, records.Count - failedFrom.Value);
+        if (attempt >= _definition.MaximumRetryAttempts)
+        {
+            SendToDestination(shard, remaining, reason);
+            return;
+        }
+        var delay = TimeSpan.FromMilliseconds(Math.Min(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt), _options.MaxRetryDelay.TotalMilliseconds));
+        await Task.Delay(delay, stopping);
+        if (_definition.BisectBatchOnFunctionError && remaining.Count > 1)
+        {
+            var half = remaining.Count / 2;
+            await ProcessAsync(shard, remaining.GetRange(0, half), attempt + 1, stopping);
+            await ProcessAsync(shard, remaining.GetRange(half, remaining.Count - half), attempt + 1, stopping);
+        }
+        else
+        {
+            await ProcessAsync(shard, remaining, attempt + 1, stopping);
+        }
+    }
+
+    /// <summary>Invokes the function with the batch; returns the index of the first record to retry (null: all done) and why.</summary>
+    private async Task<(int? FailedFrom, string Reason)> InvokeAsync(StreamShard shard, List<JsonObject> records, CancellationToken stopping)
+    {
+        using var activity = EmulatorTelemetry.EventSources.StartActivity(
+            $"{_function.Settings.Name} process", ActivityKind.Consumer, default(ActivityContext), links: WriterLinks(records));
+        activity?.SetTag("messaging.system", "aws_dynamodb_streams");
+        activity?.SetTag("messaging.batch.message_count", records.Count);
+        activity?.SetTag("faas.invoked_name", _function.Settings.Name);
+        Interlocked.Increment(ref _batchesInvoked);
+
+        var payload = BuildEvent(records);
+        var result = await _function.InvokeAsync(new LambdaInvocationRequest(payload), stopping);
+        if (result.Status != InvocationStatus.Succeeded)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Status.ToString());
+            var reason = result.Status == InvocationStatus.Throttled ? "Throttled" : Encoding.UTF8.GetString(result.Payload);
+            _log($"{_function.Settings.Name} stream: batch of {records.Count} from {shard.ShardId} failed: {reason}");
+            return (0, reason);
+        }
+        if (!_definition.ReportBatchItemFailures)
+        {
+            return (null, "");
+        }
+        var failedFrom = FirstReportedFailure(result.Payload, records);
+        if (failedFrom is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "batchItemFailures");
+            _log($"{_function.Settings.Name} stream: batch item failures from record {failedFrom} of {records.Count}");
+        }
+        return (failedFrom, "The function reported batch item failures.");
+    }
+
+    /// <summary>
+    /// The lowest index among the reported <c>batchItemFailures</c>; 0 (the whole batch) when an
+    /// identifier is empty or not in the batch, as Lambda does; null when none are reported.
+    /// </summary>
+    internal static int? FirstReportedFailure(byte[] response, List<JsonObject> records)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(response);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        if (root is not JsonObject body || body["batchItemFailures"] is not JsonArray failures || failures.Count == 0)
+        {
+            return null;
+        }
+        var lowest = int.MaxValue;
+        foreach (var failure in failures)
+        {
+            var identifier = failure?["itemIdentifier"]?.GetValue<string>();
+            var index = records.FindIndex(record => SequenceNumber(record) == identifier);
+            if (string.IsNullOrEmpty(identifier) || index < 0)
+            {
+                return 0;
+            }
+            lowest = Math.Min(lowest, index);
+        }
+        return lowest;
+    }
+
+    private byte[] BuildEvent(List<JsonObject> records)
+    {
+        var array = new JsonArray();
+        foreach (var record in records)
+        {
+            var copy = record.DeepClone().AsObject();
+            copy["eventSourceARN"] = _streamArn;
+            array.Add(copy);
+        }
+        return Encoding.UTF8.GetBytes(new JsonObject { ["Records"] = array }.ToJsonString());
+    }
+
+    private void SendToDestination(StreamShard shard, List<JsonObject> records, string reason)
+    {
+        _log($"{_function.Settings.Name} stream: {records.Count} record(s) from {shard.ShardId} exhausted {_definition.MaximumRetryAttempts} retries; sent to the on-failure destination");
+        _failures.Add(new FailedBatch(
+            DateTimeOffset.UtcNow,
+            _function.Settings.Name,
+            _streamArn,
+            shard.ShardId,
+            SequenceNumber(records[0]) ?? "",
+            SequenceNumber(records[^1]) ?? "",
+            records.Count,
+            "RetryAttemptsExhausted",
+            reason,
+            new JsonArray(records.Select(record => (JsonNode)record.DeepClone()).ToArray())));
+    }
+
+    private static string? SequenceNumber(JsonObject record) => record["dynamodb"]?["SequenceNumber"]?.GetValue<string>();
+
+    /// <summary>Links to the requests that wrote the records, from a <c>traceparent</c> attribute on the new images.</summary>
+    private static List<ActivityLink> WriterLinks(List<JsonObject> records) => records
+        .Select(record => record["dynamodb"]?["NewImage"]?["traceparent"]?["S"]?.GetValue<string>())
+        .Where(traceparent => traceparent is not null)
+        .Select(traceparent => ActivityContext.TryParse(traceparent, null, out var context) ? new ActivityLink(context) : default)
+        .Where(link => link.Context != default)
+        .Take(32)
+        .ToList();
+}

@@ -1,0 +1,391 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Threading.Channels;
+using AppHost.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AppHost.Emulators.Lambda;
+
+/// <summary>
+/// One Lambda execution environment: a function process and the Runtime API it polls, served on its
+/// own loopback port (<c>AWS_LAMBDA_RUNTIME_API</c>). It runs one invocation at a time. After a
+/// timeout or a crash it is dead and its owner replaces it.
+/// </summary>
+internal sealed class ExecutionEnvironment : IAsyncDisposable
+{
+    private const string RuntimeApiPrefix = "/2018-06-01/runtime";
+
+    private readonly LambdaFunctionSettings _settings;
+    private readonly Action<string> _log;
+    private readonly Channel<PendingInvocation> _queue = Channel.CreateBounded<PendingInvocation>(1);
+    private readonly TaskCompletionSource _firstPoll = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<LambdaErrorBody> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _logGate = new();
+    private WebApplication? _runtimeApi;
+    private ChildProcess? _process;
+    private PendingInvocation? _current;
+    private StringBuilder? _invocationLog;
+    private TimeSpan? _pendingInitDuration;
+
+    private ExecutionEnvironment(LambdaFunctionSettings settings, Action<string> log)
+    {
+        _settings = settings;
+        _log = log;
+        LogStreamName = $"{DateTime.UtcNow:yyyy/MM/dd}/[$LATEST]{Guid.NewGuid():N}";
+    }
+
+    public string LogStreamName { get; }
+
+    /// <summary>True once the environment can no longer serve invocations (timed out, crashed, stopped).</summary>
+    public bool IsDead { get; private set; }
+
+    /// <summary>Completes with the exit code when the function process exits.</summary>
+    public Task<int> Exited => _process!.Exited;
+
+    /// <summary>
+    /// Starts the Runtime API and the function process and waits for the init phase to end (the
+    /// runtime's first poll for an invocation). Throws <see cref="FunctionInitException"/> on failure.
+    /// </summary>
+    public static async Task<ExecutionEnvironment> StartAsync(LambdaFunctionSettings settings, Action<string> log, CancellationToken cancellationToken)
+    {
+        var environment = new ExecutionEnvironment(settings, log);
+        try
+        {
+            await environment.InitializeAsync(cancellationToken);
+            return environment;
+        }
+        catch
+        {
+            await environment.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        _runtimeApi = BuildRuntimeApi();
+        await _runtimeApi.StartAsync(cancellationToken);
+        var address = new Uri(_runtimeApi.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+
+        var environment = new Dictionary<string, string>(_settings.Command.Environment ?? new Dictionary<string, string>())
+        {
+            ["AWS_LAMBDA_RUNTIME_API"] = $"127.0.0.1:{address.Port}",
+            ["AWS_LAMBDA_FUNCTION_NAME"] = _settings.Name,
+            ["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST",
+            ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = _settings.MemoryMb.ToString(CultureInfo.InvariantCulture),
+            ["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + _settings.Name,
+            ["AWS_LAMBDA_LOG_STREAM_NAME"] = LogStreamName,
+            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
+            ["AWS_EXECUTION_ENV"] = "AWS_Lambda_dotnet10",
+            ["AWS_REGION"] = _settings.Region,
+            ["AWS_DEFAULT_REGION"] = _settings.Region,
+            ["_HANDLER"] = _settings.Handler,
+            ["TZ"] = ":UTC",
+        };
+        var started = Stopwatch.StartNew();
+        _process = ChildProcess.Start(_settings.Command with { Environment = environment }, OnOutput);
+
+        var timeout = Task.Delay(_settings.InitTimeout, cancellationToken);
+        var ended = await Task.WhenAny(_firstPoll.Task, _initError.Task, _process.Exited, timeout);
+        if (ended == _firstPoll.Task)
+        {
+            _pendingInitDuration = started.Elapsed;
+            return;
+        }
+        IsDead = true;
+        var (errorType, message) = ended == _initError.Task
+            ? ("Runtime.InitError", $"{_initError.Task.Result.ErrorType}: {_initError.Task.Result.ErrorMessage}")
+            : ended == _process.Exited
+                ? ("Runtime.ExitError", $"Runtime exited during init with exit status {_process.Exited.Result}")
+                : ("Runtime.InitError", $"Init phase timed out after {_settings.InitTimeout.TotalSeconds:0.00} seconds");
+        cancellationToken.ThrowIfCancellationRequested();
+        var lastLines = string.Join('\n', _process.Output.Tail(20));
+        throw new FunctionInitException(errorType, message, lastLines);
+    }
+
+    /// <summary>Runs one invocation to its end: response, function error, timeout or crash.</summary>
+    public async Task<InvocationResult> InvokeAsync(LambdaInvocationRequest request, CancellationToken cancellationToken)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        var coldStart = _pendingInitDuration is not null;
+        var initDuration = _pendingInitDuration;
+        _pendingInitDuration = null;
+        var deadline = DateTimeOffset.UtcNow + _settings.Timeout;
+        var pending = new PendingInvocation(requestId, request, deadline);
+        lock (_logGate)
+        {
+            _invocationLog = new StringBuilder();
+            _current = pending;
+        }
+        WriteLog($"START RequestId: {requestId} Version: $LATEST");
+        var clock = Stopwatch.StartNew();
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+
+        var timeout = Task.Delay(_settings.Timeout, cancellationToken);
+        var ended = await Task.WhenAny(pending.Completion.Task, _process!.Exited, timeout);
+        var duration = clock.Elapsed;
+        var (status, payload) = (InvocationStatus.Succeeded, Array.Empty<byte>());
+        if (ended == pending.Completion.Task)
+        {
+            (status, payload) = pending.Completion.Task.Result;
+        }
+        else if (ended == _process.Exited)
+        {
+            IsDead = true;
+            var message = $"RequestId: {requestId} Error: Runtime exited with error: exit status {_process.Exited.Result}";
+            WriteLog(message);
+            (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Runtime.ExitError", message));
+        }
+        else
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            IsDead = true;
+            var message = $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {requestId} Task timed out after {_settings.Timeout.TotalSeconds:0.00} seconds";
+            WriteLog(message);
+            (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Sandbox.Timedout", message));
+        }
+
+        WriteLog($"END RequestId: {requestId}");
+        var report = new StringBuilder().Append(CultureInfo.InvariantCulture, $"REPORT RequestId: {requestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\t")
+            .Append(CultureInfo.InvariantCulture, $"Billed Duration: {Math.Ceiling(duration.TotalMilliseconds + (initDuration?.TotalMilliseconds ?? 0)):0} ms\t")
+            .Append(CultureInfo.InvariantCulture, $"Memory Size: {_settings.MemoryMb} MB\tMax Memory Used: {MaxMemoryUsedMb()} MB");
+        if (initDuration is { } init)
+        {
+            report.Append(CultureInfo.InvariantCulture, $"\tInit Duration: {init.TotalMilliseconds:0.00} ms");
+        }
+        WriteLog(report.ToString());
+
+        string logTail;
+        lock (_logGate)
+        {
+            logTail = _invocationLog!.ToString();
+            _invocationLog = null;
+            _current = null;
+        }
+        if (IsDead)
+        {
+            await StopProcessAsync();
+        }
+        return new InvocationResult(requestId, status, payload, TailOf(logTail), coldStart, duration);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        IsDead = true;
+        await StopProcessAsync();
+        if (_runtimeApi is not null)
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await _runtimeApi.StopAsync(stopping.Token);
+            await _runtimeApi.DisposeAsync();
+        }
+    }
+
+    private async Task StopProcessAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+    }
+
+    private void OnOutput(string line) => WriteLog(line);
+
+    private void WriteLog(string line)
+    {
+        lock (_logGate)
+        {
+            _invocationLog?.Append(line).Append('\n');
+        }
+        _log(line);
+    }
+
+    private static string TailOf(string log)
+    {
+        var bytes = Encoding.UTF8.GetBytes(log);
+        return bytes.Length <= LambdaLimits.LogTailBytes
+            ? log
+            : Encoding.UTF8.GetString(bytes, bytes.Length - LambdaLimits.LogTailBytes, LambdaLimits.LogTailBytes);
+    }
+
+    /// <summary>The function process's peak resident memory (VmHWM), where /proc tells it.</summary>
+    private long MaxMemoryUsedMb()
+    {
+        var processId = _process?.MainProcessId();
+        if (processId is null)
+        {
+            return 0;
+        }
+        try
+        {
+            var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            var kilobytes = line is null ? 0 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            return kilobytes / 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private WebApplication BuildRuntimeApi()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Limits.MaxRequestBodySize = LambdaLimits.SynchronousPayloadBytes + 1024;
+        });
+        var app = builder.Build();
+        app.MapGet(RuntimeApiPrefix + "/invocation/next", NextInvocationAsync);
+        app.MapPost(RuntimeApiPrefix + "/invocation/{requestId}/response", PostResponseAsync);
+        app.MapPost(RuntimeApiPrefix + "/invocation/{requestId}/error", PostErrorAsync);
+        app.MapPost(RuntimeApiPrefix + "/init/error", PostInitErrorAsync);
+        return app;
+    }
+
+    private async Task NextInvocationAsync(HttpContext context)
+    {
+        _firstPoll.TrySetResult();
+        PendingInvocation invocation;
+        try
+        {
+            invocation = await _queue.Reader.ReadAsync(context.RequestAborted);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
+        {
+            context.Response.StatusCode = StatusCodes.Status410Gone;
+            return;
+        }
+        var headers = context.Response.Headers;
+        headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
+        headers["Lambda-Runtime-Deadline-Ms"] = invocation.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        headers["Lambda-Runtime-Invoked-Function-Arn"] = _settings.Arn;
+        headers["Lambda-Runtime-Trace-Id"] = invocation.Request.TraceId ?? NewTraceId();
+        if (invocation.Request.ClientContext is { } clientContext)
+        {
+            headers["Lambda-Runtime-Client-Context"] = clientContext;
+        }
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = invocation.Request.Payload.Length;
+        await context.Response.Body.WriteAsync(invocation.Request.Payload, context.RequestAborted);
+    }
+
+    private async Task<IResult> PostResponseAsync(string requestId, HttpContext context)
+    {
+        if (Current(requestId) is not { } invocation)
+        {
+            return UnknownRequest(requestId);
+        }
+        var body = await ReadBodyAsync(context.Request);
+        if (body is null)
+        {
+            invocation.Complete(InvocationStatus.FunctionError, InvocationResult.ErrorBody(
+                "Function.ResponseSizeTooLarge",
+                $"Response payload size exceeded maximum allowed payload size ({LambdaLimits.SynchronousPayloadBytes} bytes)."));
+            return Results.Json(new LambdaErrorBody("RequestEntityTooLarge", "Response payload too large."), EmulatorJsonContext.Default.LambdaErrorBody, statusCode: 413);
+        }
+        invocation.Complete(InvocationStatus.Succeeded, body);
+        return Results.Accepted();
+    }
+
+    private async Task<IResult> PostErrorAsync(string requestId, HttpContext context)
+    {
+        if (Current(requestId) is not { } invocation)
+        {
+            return UnknownRequest(requestId);
+        }
+        var body = await ReadBodyAsync(context.Request) ?? InvocationResult.ErrorBody("Function.ResponseSizeTooLarge", "Error payload too large.");
+        invocation.Complete(InvocationStatus.FunctionError, body);
+        return Results.Accepted();
+    }
+
+    private async Task<IResult> PostInitErrorAsync(HttpRequest request)
+    {
+        var body = await ReadBodyAsync(request) ?? [];
+        var errorType = request.Headers["Lambda-Runtime-Function-Error-Type"].ToString();
+        LambdaErrorBody error;
+        try
+        {
+            error = System.Text.Json.JsonSerializer.Deserialize(body, EmulatorJsonContext.Default.LambdaErrorBody)
+                ?? new LambdaErrorBody(errorType, "");
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            error = new LambdaErrorBody(errorType.Length > 0 ? errorType : "Runtime.InitError", Encoding.UTF8.GetString(body));
+        }
+        _initError.TrySetResult(error);
+        return Results.Accepted();
+    }
+
+    private PendingInvocation? Current(string requestId)
+    {
+        lock (_logGate)
+        {
+            return _current?.RequestId == requestId ? _current : null;
+        }
+    }
+
+    private static IResult UnknownRequest(string requestId) => Results.Json(
+        new LambdaErrorBody("InvalidRequestID", $"No invocation {requestId} is in progress."),
+        EmulatorJsonContext.Default.LambdaErrorBody,
+        statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>The request body, or null when it is over the synchronous payload limit.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk)) > 0)
+        {
+            if (buffer.Length + read > LambdaLimits.SynchronousPayloadBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static string NewTraceId()
+    {
+        var epoch = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x8", CultureInfo.InvariantCulture);
+        return $"Root=1-{epoch}-{Guid.NewGuid():N}"[..40] + $";Parent={Guid.NewGuid().ToString("N")[..16]};Sampled=0";
+    }
+
+    private sealed class PendingInvocation(string requestId, LambdaInvocationRequest request, DateTimeOffset deadline)
+    {
+        public string RequestId { get; } = requestId;
+
+        public LambdaInvocationRequest Request { get; } = request;
+
+        public DateTimeOffset Deadline { get; } = deadline;
+
+        public TaskCompletionSource<(InvocationStatus, byte[])> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete(InvocationStatus status, byte[] payload) => Completion.TrySetResult((status, payload));
+    }
+}
+
+/// <summary>What a caller passes to an invocation.</summary>
+public sealed record LambdaInvocationRequest(byte[] Payload, string? ClientContext = null, string? TraceId = null);
+
+/// <summary>A function failed its init phase; the error type is Lambda's (<c>Runtime.InitError</c>, <c>Runtime.ExitError</c>).</summary>
+public sealed class FunctionInitException(string errorType, string message, string lastOutput) : Exception(message)
+{
+    public string ErrorType { get; } = errorType;
+
+    public string LastOutput { get; } = lastOutput;
+}

@@ -1,3 +1,4 @@
+using Functions.Hosting;
 using Leaderboard.Api;
 using Leaderboard.Api.Apis;
 using Leaderboard.Core;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLeaderboardData();
 builder.AddApiConventions();
+builder.Services.AddLambdaHosting(LambdaEventSource.HttpApi);
 
 var app = builder.Build();
 app.UseApiConventions();

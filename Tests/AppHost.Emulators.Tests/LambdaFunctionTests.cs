@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using AppHost.Emulators.Lambda;
+
+namespace AppHost.Emulators.Tests;
+
+public class LambdaFunctionTests
+{
+    private static LambdaInvocationRequest Payload(string json) => new(Encoding.UTF8.GetBytes(json));
+
+    private static JsonElement Json(InvocationResult result) => JsonDocument.Parse(result.Payload).RootElement;
+
+    [Fact]
+    public async Task AColdStartIsFollowedByWarmReuseOfTheSameEnvironment()
+    {
+        var logs = new List<string>();
+        await using var function = new LambdaFunction(TestFunctions.Settings(), line => { lock (logs) { logs.Add(line); } });
+
+        var cold = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+        var warm = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        Assert.True(cold.ColdStart);
+        Assert.False(warm.ColdStart);
+        Assert.Equal(Json(cold).GetProperty("processId").GetInt32(), Json(warm).GetProperty("processId").GetInt32());
+        Assert.Equal(1, function.EnvironmentCount);
+        Assert.Contains("Init Duration", cold.LogTail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Init Duration", warm.LogTail, StringComparison.Ordinal);
+        Assert.Contains($"START RequestId: {warm.RequestId} Version: $LATEST", warm.LogTail, StringComparison.Ordinal);
+        Assert.Contains($"END RequestId: {warm.RequestId}", warm.LogTail, StringComparison.Ordinal);
+        Assert.Matches($@"REPORT RequestId: {warm.RequestId}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB", warm.LogTail);
+    }
+
+    [Fact]
+    public async Task TheContextCarriesTheFunctionSettingsAndTheRequest()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(environment: new Dictionary<string, string> { ["TEST_FUNCTION_SETTING"] = "configured" }));
+
+        var result = await function.InvokeAsync(new LambdaInvocationRequest("""{"action":"context"}"""u8.ToArray(), ClientContext: """{"client":{"app":"tests"}}"""));
+
+        var context = Json(result);
+        Assert.Equal(result.RequestId, context.GetProperty("requestId").GetString());
+        Assert.Equal("test-function", context.GetProperty("functionName").GetString());
+        Assert.Equal("$LATEST", context.GetProperty("functionVersion").GetString());
+        Assert.Equal(256, context.GetProperty("memoryLimitInMB").GetInt32());
+        Assert.Equal("arn:aws:lambda:us-east-1:000000000000:function:test-function", context.GetProperty("invokedFunctionArn").GetString());
+        Assert.Equal("/aws/lambda/test-function", context.GetProperty("logGroupName").GetString());
+        Assert.Contains("[$LATEST]", context.GetProperty("logStreamName").GetString(), StringComparison.Ordinal);
+        Assert.InRange(context.GetProperty("remainingMs").GetDouble(), 1, 10_000);
+        Assert.StartsWith("Root=1-", context.GetProperty("traceId").GetString(), StringComparison.Ordinal);
+        Assert.Equal("""{"client":{"app":"tests"}}""", context.GetProperty("clientContext").GetString());
+        Assert.Equal("Lambda.TestFunction", context.GetProperty("handler").GetString());
+        Assert.Equal("us-east-1", context.GetProperty("region").GetString());
+        Assert.Equal("configured", context.GetProperty("custom").GetString());
+    }
+
+    [Fact]
+    public async Task ParallelInvocationsRunInSeparateEnvironmentsUpToTheLimitThenAreThrottled()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(maxConcurrency: 3));
+        // Warm three environments with overlapping invocations.
+        var first = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(Payload("""{"action":"sleep","ms":1500}"""))));
+        Assert.Equal(3, first.Select(result => Json(result).GetProperty("processId").GetInt32()).Distinct().Count());
+
+        var busy = Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(Payload("""{"action":"sleep","ms":1500}"""))).ToList();
+        await Task.Delay(300);
+        var extra = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+        await Task.WhenAll(busy);
+
+        Assert.Equal(InvocationStatus.Throttled, extra.Status);
+        Assert.All(busy, invocation => Assert.Equal(InvocationStatus.Succeeded, invocation.Result.Status));
+        Assert.Equal(3, function.EnvironmentCount);
+    }
+
+    [Fact]
+    public async Task ATimeoutIsReportedAndTheEnvironmentReplaced()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(timeout: TimeSpan.FromSeconds(1)));
+        var before = Json(await function.InvokeAsync(Payload("""{"action":"context"}"""))).GetProperty("processId").GetInt32();
+
+        var timedOut = await function.InvokeAsync(Payload("""{"action":"sleep","ms":5000}"""));
+        var after = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        Assert.Equal(InvocationStatus.FunctionError, timedOut.Status);
+        Assert.Equal("Sandbox.Timedout", Json(timedOut).GetProperty("errorType").GetString());
+        Assert.EndsWith("Task timed out after 1.00 seconds", Json(timedOut).GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.True(after.ColdStart);
+        Assert.NotEqual(before, Json(after).GetProperty("processId").GetInt32());
+    }
+
+    [Fact]
+    public async Task AProcessThatExitsMidInvocationIsAnExitErrorAndTheNextInvocationStartsFresh()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings());
+
+        var crashed = await function.InvokeAsync(Payload("""{"action":"exit","code":3}"""));
+        var next = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        Assert.Equal(InvocationStatus.FunctionError, crashed.Status);
+        Assert.Equal("Runtime.ExitError", Json(crashed).GetProperty("errorType").GetString());
+        Assert.Contains("exit status 3", Json(crashed).GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Contains("exiting on purpose", crashed.LogTail, StringComparison.Ordinal);
+        Assert.Equal(InvocationStatus.Succeeded, next.Status);
+        Assert.True(next.ColdStart);
+    }
+
+    [Fact]
+    public async Task AFunctionThatFailsInitIsReportedAsAnInitError()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(environment: new Dictionary<string, string> { ["TEST_FUNCTION_FAIL_INIT"] = "no configuration" }));
+
+        var result = await function.InvokeAsync(Payload("{}"));
+
+        Assert.Equal(InvocationStatus.FunctionError, result.Status);
+        Assert.Equal("Runtime.InitError", Json(result).GetProperty("errorType").GetString());
+        Assert.Contains("no configuration", Json(result).GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, function.EnvironmentCount);
+    }
+
+    [Fact]
+    public async Task AHandlerExceptionBecomesAFunctionErrorAndTheEnvironmentStaysWarm()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings());
+
+        var failed = await function.InvokeAsync(Payload("""{"action":"throw","message":"bad input"}"""));
+        var next = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        Assert.Equal(InvocationStatus.FunctionError, failed.Status);
+        var error = Json(failed);
+        Assert.Equal("System.InvalidOperationException", error.GetProperty("errorType").GetString());
+        Assert.Equal("bad input", error.GetProperty("errorMessage").GetString());
+        Assert.True(error.GetProperty("stackTrace").GetArrayLength() > 0);
+        Assert.False(next.ColdStart);
+    }
+
+    [Fact]
+    public async Task AResponseOverSixMegabytesIsAnError()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings());
+
+        var result = await function.InvokeAsync(Payload($$"""{"action":"bigResponse","bytes":{{LambdaLimits.SynchronousPayloadBytes + 10}}}"""));
+
+        Assert.Equal(InvocationStatus.FunctionError, result.Status);
+        Assert.Equal("Function.ResponseSizeTooLarge", Json(result).GetProperty("errorType").GetString());
+    }
+
+    [Fact]
+    public async Task AResponseJustUnderTheLimitIsReturnedWhole()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings());
+
+        var result = await function.InvokeAsync(Payload($$"""{"action":"bigResponse","bytes":{{LambdaLimits.SynchronousPayloadBytes - 100}}}"""));
+
+        Assert.Equal(InvocationStatus.Succeeded, result.Status);
+        Assert.Equal(LambdaLimits.SynchronousPayloadBytes - 98, result.Payload.Length);
+    }
+}

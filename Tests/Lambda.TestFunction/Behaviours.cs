@@ -1,0 +1,104 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Functions.Hosting;
+
+namespace Lambda.TestFunction;
+
+/// <summary>
+/// What the function does with an invocation. A direct invocation names an <c>action</c>; an API
+/// Gateway event (it has <c>requestContext</c>) picks a behaviour by its path.
+/// </summary>
+internal static class Behaviours
+{
+    public static async ValueTask<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> payload, LambdaContext context, CancellationToken cancellationToken)
+    {
+        var request = JsonNode.Parse(payload.Span)?.AsObject() ?? [];
+        if (request["requestContext"] is not null)
+        {
+            return await GatewayAsync(request, cancellationToken);
+        }
+        switch (request["action"]?.GetValue<string>())
+        {
+            case "context":
+                return Json(new JsonObject
+                {
+                    ["requestId"] = context.AwsRequestId,
+                    ["functionName"] = context.FunctionName,
+                    ["functionVersion"] = context.FunctionVersion,
+                    ["memoryLimitInMB"] = context.MemoryLimitInMB,
+                    ["invokedFunctionArn"] = context.InvokedFunctionArn,
+                    ["logGroupName"] = context.LogGroupName,
+                    ["logStreamName"] = context.LogStreamName,
+                    ["remainingMs"] = context.RemainingTime.TotalMilliseconds,
+                    ["traceId"] = Environment.GetEnvironmentVariable("_X_AMZN_TRACE_ID"),
+                    ["clientContext"] = context.ClientContextJson,
+                    ["processId"] = Environment.ProcessId,
+                    ["handler"] = Environment.GetEnvironmentVariable("_HANDLER"),
+                    ["region"] = Environment.GetEnvironmentVariable("AWS_REGION"),
+                    ["custom"] = Environment.GetEnvironmentVariable("TEST_FUNCTION_SETTING"),
+                });
+            case "sleep":
+                Console.WriteLine($"sleeping {request["ms"]} ms");
+                await Task.Delay(request["ms"]!.GetValue<int>(), CancellationToken.None);
+                return Json(new JsonObject { ["slept"] = request["ms"]!.GetValue<int>(), ["processId"] = Environment.ProcessId });
+            case "exit":
+                Console.WriteLine("exiting on purpose");
+                Environment.Exit(request["code"]?.GetValue<int>() ?? 1);
+                return default;
+            case "throw":
+                throw new InvalidOperationException(request["message"]?.GetValue<string>() ?? "failure on purpose");
+            case "log":
+                Console.WriteLine(request["line"]!.GetValue<string>());
+                return Json(new JsonObject { ["logged"] = true });
+            case "bigResponse":
+                return Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new string('x', request["bytes"]!.GetValue<int>())));
+            default:
+                return payload;
+        }
+    }
+
+    /// <summary>Proxy integration behaviours, chosen by the request path.</summary>
+    private static async Task<ReadOnlyMemory<byte>> GatewayAsync(JsonObject gatewayEvent, CancellationToken cancellationToken)
+    {
+        var path = gatewayEvent["rawPath"]?.GetValue<string>() ?? gatewayEvent["path"]?.GetValue<string>() ?? "/";
+        var last = path.TrimEnd('/').Split('/')[^1];
+        switch (last)
+        {
+            case "throw":
+                throw new InvalidOperationException("gateway failure on purpose");
+            case "malformed":
+                return "{\"statusCode\": \"not a number\""u8.ToArray();
+            case "simple":
+                return Json(new JsonObject { ["hello"] = "world" });
+            case "slow":
+                await Task.Delay(3000, cancellationToken);
+                return Json(new JsonObject { ["statusCode"] = 200, ["body"] = "late" });
+            case "binary":
+                return Json(new JsonObject
+                {
+                    ["statusCode"] = 200,
+                    ["headers"] = new JsonObject { ["content-type"] = "image/png" },
+                    ["body"] = Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 0x00, 0xFF]),
+                    ["isBase64Encoded"] = true,
+                });
+            case "cookies":
+                return Json(new JsonObject
+                {
+                    ["statusCode"] = 201,
+                    ["headers"] = new JsonObject { ["x-custom"] = "a" },
+                    ["cookies"] = new JsonArray("session=abc; Path=/", "theme=dark"),
+                    ["body"] = "",
+                });
+            default:
+                return Json(new JsonObject
+                {
+                    ["statusCode"] = 200,
+                    ["headers"] = new JsonObject { ["content-type"] = "application/json" },
+                    ["body"] = gatewayEvent.ToJsonString(),
+                });
+        }
+    }
+
+    private static byte[] Json(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
+}

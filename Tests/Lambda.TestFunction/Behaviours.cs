@@ -72,7 +72,7 @@ internal static class Behaviours
             case "simple":
                 return Json(new JsonObject { ["hello"] = "world" });
             case "slow":
-                await Task.Delay(3000, cancellationToken);
+                await Task.Delay(6000, cancellationToken);
                 return Json(new JsonObject { ["statusCode"] = 200, ["body"] = "late" });
             case "binary":
                 return Json(new JsonObject

@@ -6,6 +6,7 @@ using AppHost.Emulators.Lambda;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
@@ -78,7 +79,9 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         var requestId = NewRequestId();
         var response = context.Response;
         response.Headers[_api.Kind == ApiKind.Http ? "apigw-requestid" : "x-amzn-RequestId"] = requestId;
-        var path = context.Request.Path.Value ?? "/";
+        // API Gateway routes on the path as sent, and decodes only path parameter values.
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+        var path = rawTarget.Split('?', 2)[0];
         if (path.StartsWith(IssuerPath + "/", StringComparison.Ordinal))
         {
             await ServeIssuerAsync(context, path[IssuerPath.Length..]);
@@ -152,27 +155,30 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
             return;
         }
 
-        var gatewayRequest = new GatewayRequest(
-            context.Request.Method,
-            path,
-            stagePath,
-            context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
-            CollectHeaders(context.Request, activity),
-            body,
-            context.Connection.RemoteIpAddress?.MapToIPv4().ToString() ?? "127.0.0.1",
-            context.Request.Protocol,
-            requestId,
-            DateTimeOffset.UtcNow,
-            context.Request.Host.Host,
-            _api.Stage,
-            _apiId,
-            match,
-            token?.Claims,
-            token?.Scopes,
-            apiKey.Length > 0 ? apiKey : null);
-        var payload = _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(gatewayRequest) : ProxyEvents.WriteRestApiEvent(gatewayRequest);
+        byte[] BuildEvent(Activity? invokeActivity)
+        {
+            var gatewayRequest = new GatewayRequest(
+                context.Request.Method,
+                path,
+                stagePath,
+                context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
+                CollectHeaders(context.Request, invokeActivity),
+                body,
+                context.Connection.RemoteIpAddress?.MapToIPv4().ToString() ?? "127.0.0.1",
+                context.Request.Protocol,
+                requestId,
+                DateTimeOffset.UtcNow,
+                context.Request.Host.Host,
+                _api.Stage,
+                _apiId,
+                match,
+                token?.Claims,
+                token?.Scopes,
+                apiKey.Length > 0 ? apiKey : null);
+            return _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(gatewayRequest) : ProxyEvents.WriteRestApiEvent(gatewayRequest);
+        }
 
-        var invocation = InvokeAsync(function, payload, context.RequestAborted);
+        var invocation = InvokeAsync(function, BuildEvent, context.RequestAborted);
         if (await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, context.RequestAborted)) != invocation)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "integration timeout");
@@ -205,12 +211,13 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         await response.Body.WriteAsync(proxyResponse.Body, context.RequestAborted);
     }
 
-    private static async Task<InvocationResult> InvokeAsync(LambdaFunction function, byte[] payload, CancellationToken cancellationToken)
+    /// <summary>Invokes the function inside a client span; the event is built within it so the function continues that span.</summary>
+    private static async Task<InvocationResult> InvokeAsync(LambdaFunction function, Func<Activity?, byte[]> buildEvent, CancellationToken cancellationToken)
     {
         using var activity = EmulatorTelemetry.ApiGateway.StartActivity($"Invoke {function.Settings.Name}", ActivityKind.Client);
         activity?.SetTag("faas.invoked_name", function.Settings.Name);
         activity?.SetTag("faas.invoked_provider", "aws");
-        var result = await function.InvokeAsync(new LambdaInvocationRequest(payload), cancellationToken);
+        var result = await function.InvokeAsync(new LambdaInvocationRequest(buildEvent(activity)), cancellationToken);
         activity?.SetTag("faas.coldstart", result.ColdStart);
         activity?.SetTag("aws.lambda.request_id", result.RequestId);
         if (result.Status != InvocationStatus.Succeeded)
@@ -231,7 +238,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         return activity;
     }
 
-    /// <summary>The request's headers, with <c>traceparent</c> set to the gateway's span so the function continues the trace.</summary>
+    /// <summary>The request's headers, with <c>traceparent</c> set to the gateway's invoke span so the function continues the trace.</summary>
     private static List<KeyValuePair<string, string>> CollectHeaders(HttpRequest request, Activity? activity)
     {
         var headers = new List<KeyValuePair<string, string>>();
@@ -269,25 +276,29 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
 
     private async Task ServeIssuerAsync(HttpContext context, string path)
     {
-        switch (path)
+        string? document = path switch
         {
-            case "/.well-known/openid-configuration":
-                await context.Response.WriteAsync(Issuer.DiscoveryDocument().ToJsonString());
-                break;
-            case "/.well-known/jwks.json":
-                await context.Response.WriteAsync(Issuer.KeySet().ToJsonString());
-                break;
-            case "/dev-token":
-                var scopes = context.Request.Query["scope"].SelectMany(value => (value ?? "").Split(' ', ',', StringSplitOptions.RemoveEmptyEntries));
-                var audience = _api.JwtAuthorizer is { Audience.Count: > 0 } jwt ? jwt.Audience[0] : _api.Name;
-                var lifetime = TimeSpan.FromHours(8);
-                await context.Response.WriteAsJsonAsync(new DevToken(Issuer.Mint(audience, scopes, lifetime: lifetime), "Bearer", (int)lifetime.TotalSeconds));
-                return;
-            default:
-                await WriteMessageAsync(context, StatusCodes.Status404NotFound, NotFoundMessage);
-                return;
+            "/.well-known/openid-configuration" => Issuer.DiscoveryDocument().ToJsonString(),
+            "/.well-known/jwks.json" => Issuer.KeySet().ToJsonString(),
+            "/dev-token" => JsonSerializer.Serialize(MintDevToken(context.Request.Query["scope"]), GatewayJsonContext.Default.DevToken),
+            _ => null,
+        };
+        if (document is null)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status404NotFound, NotFoundMessage);
+            return;
         }
         context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(document);
+    }
+
+    /// <summary>A token for this API's audience with the given scopes (space- or comma-separated, repeatable).</summary>
+    public DevToken MintDevToken(IEnumerable<string?> scopes)
+    {
+        var audience = _api.JwtAuthorizer is { Audience.Count: > 0 } jwt ? jwt.Audience[0] : _api.Name;
+        var lifetime = TimeSpan.FromHours(8);
+        var scopeList = scopes.SelectMany(value => (value ?? "").Split(' ', ',', StringSplitOptions.RemoveEmptyEntries));
+        return new DevToken(Issuer.Mint(audience, scopeList, lifetime: lifetime), "Bearer", (int)lifetime.TotalSeconds);
     }
 
     private async Task WriteInternalErrorAsync(HttpContext context)

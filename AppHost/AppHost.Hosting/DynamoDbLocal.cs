@@ -1,3 +1,4 @@
+using AppHost.Processes;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -59,7 +60,7 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
             : ContainerSpec(options);
 
         var endpoint = new Uri($"http://127.0.0.1:{options.Port}");
-        var process = ChildProcess.Start(spec, line => log("dynamodb: " + line));
+        var process = ChildProcess.Start(spec, log);
         var instance = new DynamoDbLocal(process, endpoint, runtime);
         try
         {

@@ -1,3 +1,5 @@
+using AppHost.Processes;
+
 namespace AppHost.Hosting;
 
 /// <summary>

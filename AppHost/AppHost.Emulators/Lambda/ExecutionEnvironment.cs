@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Threading.Channels;
-using AppHost.Hosting;
+using AppHost.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -47,6 +47,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
 
     /// <summary>True once the environment can no longer serve invocations (timed out, crashed, stopped).</summary>
     public bool IsDead { get; private set; }
+
+    /// <summary>The function process's id (below its watchdog), where the platform tells it.</summary>
+    public int? ProcessId => _process?.MainProcessId();
 
     /// <summary>Completes with the exit code when the function process exits.</summary>
     public Task<int> Exited => _process!.Exited;

@@ -15,12 +15,12 @@ namespace AppHost.Emulators.Lambda;
 /// </summary>
 public sealed class LambdaEmulator : IAsyncDisposable
 {
-    private readonly IReadOnlyDictionary<string, LambdaFunction> _functions;
+    private readonly Func<IReadOnlyCollection<LambdaFunction>> _functions;
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<Task, byte> _eventInvocations = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    private LambdaEmulator(IReadOnlyDictionary<string, LambdaFunction> functions, WebApplication app)
+    private LambdaEmulator(Func<IReadOnlyCollection<LambdaFunction>> functions, WebApplication app)
     {
         _functions = functions;
         _app = app;
@@ -29,10 +29,15 @@ public sealed class LambdaEmulator : IAsyncDisposable
     /// <summary>The loopback URL to pass as <c>--endpoint-url</c>.</summary>
     public Uri Endpoint { get; private set; } = null!;
 
-    public IReadOnlyCollection<LambdaFunction> Functions => (IReadOnlyCollection<LambdaFunction>)_functions.Values;
+    /// <summary>The functions it serves now (the set may grow while functions start).</summary>
+    public IReadOnlyCollection<LambdaFunction> Functions => _functions();
 
-    /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c> (0 picks a free port).</summary>
-    public static async Task<LambdaEmulator> StartAsync(IEnumerable<LambdaFunction> functions, int port, CancellationToken cancellationToken = default)
+    /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c> (0 picks a free port) for a fixed set of functions.</summary>
+    public static Task<LambdaEmulator> StartAsync(IReadOnlyCollection<LambdaFunction> functions, int port, CancellationToken cancellationToken = default) =>
+        StartAsync(() => functions, port, cancellationToken);
+
+    /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c>; <paramref name="functions"/> is asked on every call.</summary>
+    public static async Task<LambdaEmulator> StartAsync(Func<IReadOnlyCollection<LambdaFunction>> functions, int port, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -42,7 +47,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
         });
         var app = builder.Build();
-        var emulator = new LambdaEmulator(functions.ToDictionary(function => function.Settings.Name), app);
+        var emulator = new LambdaEmulator(functions, app);
         app.MapPost("/2015-03-31/functions/{name}/invocations", emulator.InvokeAsync);
         app.MapGet("/2015-03-31/functions", emulator.ListFunctions);
         await app.StartAsync(cancellationToken);
@@ -64,7 +69,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
         {
             name = name[..qualifier];
         }
-        return _functions.GetValueOrDefault(name);
+        return _functions().FirstOrDefault(function => function.Settings.Name == name);
     }
 
     public async ValueTask DisposeAsync()
@@ -165,7 +170,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
         invocation.ContinueWith(done => _eventInvocations.TryRemove(done, out _), TaskScheduler.Default);
     }
 
-    private FunctionList ListFunctions() => new(_functions.Values.Select(function => new FunctionSummary(
+    private FunctionList ListFunctions() => new(_functions().Select(function => new FunctionSummary(
         function.Settings.Name,
         function.Settings.Arn,
         "dotnet10",

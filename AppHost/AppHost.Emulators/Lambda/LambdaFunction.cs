@@ -95,7 +95,34 @@ public sealed class LambdaFunction : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Stops every environment; the next invocation starts cold.</summary>
+    /// <summary>
+    /// Starts one environment ahead of traffic and leaves it idle, so init failures surface at start
+    /// and the first request is warm. Throws <see cref="FunctionInitException"/> when init fails.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        if (!TryReserve())
+        {
+            return;
+        }
+        try
+        {
+            var environment = await ExecutionEnvironment.StartAsync(Settings, _log, cancellationToken);
+            _all[environment] = 0;
+            Interlocked.Increment(ref _coldStarts);
+            _idle.Add(environment);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _reserved);
+            throw;
+        }
+    }
+
+    /// <summary>The process ids of the environments alive now, where the platform tells them.</summary>
+    public IReadOnlyList<int> ProcessIds => _all.Keys.Select(environment => environment.ProcessId).OfType<int>().ToList();
+
+    /// <summary>Stops every idle environment; the next invocation starts cold.</summary>
     public async Task RestartAsync()
     {
         while (_idle.TryTake(out var environment))

@@ -1,4 +1,4 @@
-using AppHost.Hosting;
+using AppHost.Processes;
 
 namespace AppHost.Emulators.Lambda;
 

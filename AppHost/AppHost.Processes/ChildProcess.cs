@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AppHost.Hosting;
+namespace AppHost.Processes;
 
 /// <summary>What to run: a program, its arguments, working directory and extra environment.</summary>
 public sealed record ChildProcessSpec(

@@ -1,4 +1,4 @@
-namespace AppHost.Hosting;
+namespace AppHost.Processes;
 
 /// <summary>Waits until an HTTP health endpoint answers 2xx.</summary>
 public static class HealthProbe

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text;
+
+namespace AppHost.Hosting.AppModel;
+
+/// <summary>Writes resource output to the AppHost's console, each resource with its prefix and colour.</summary>
+internal sealed class ConsoleForwarder(bool enabled, IReadOnlyList<LocalResource> resources)
+{
+    private static readonly ConsoleColor[] Palette =
+        [ConsoleColor.Cyan, ConsoleColor.Green, ConsoleColor.Yellow, ConsoleColor.Magenta, ConsoleColor.Blue, ConsoleColor.DarkCyan, ConsoleColor.DarkGreen, ConsoleColor.DarkYellow];
+
+    private readonly Lock _gate = new();
+    private readonly int _width = Math.Max(12, resources.Count == 0 ? 0 : resources.Max(resource => resource.Name.Length));
+
+    public void Write(LocalResource resource, string line)
+    {
+        if (!enabled)
+        {
+            return;
+        }
+        var index = resources.ToList().IndexOf(resource);
+        lock (_gate)
+        {
+            Console.ForegroundColor = Palette[Math.Max(0, index) % Palette.Length];
+            Console.Write(resource.Name.PadRight(_width));
+            Console.Write(" | ");
+            Console.ResetColor();
+            Console.WriteLine(line);
+        }
+    }
+
+    public void Announce(string line)
+    {
+        lock (_gate)
+        {
+            Console.WriteLine(line);
+        }
+    }
+
+    public void PrintSummary(TimeSpan startDuration)
+    {
+        var table = new StringBuilder()
+            .AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"{"Resource".PadRight(_width)}  {"Kind",-18} {"State",-14} URL");
+        foreach (var resource in resources)
+        {
+            var url = resource.Endpoints.TryGetValue("http", out var endpoint) ? endpoint.ToString() : "";
+            table.AppendLine(CultureInfo.InvariantCulture, $"{resource.Name.PadRight(_width)}  {resource.Kind,-18} {resource.State,-14} {url}");
+            if (resource.State == ResourceState.FailedToStart && resource.Error is { } error)
+            {
+                table.AppendLine(CultureInfo.InvariantCulture, $"{"".PadRight(_width)}  error: {error}");
+            }
+        }
+        table.AppendLine(CultureInfo.InvariantCulture, $"Started in {startDuration.TotalSeconds:0.0} s. Press Ctrl+C to stop.");
+        lock (_gate)
+        {
+            Console.Write(table.ToString());
+        }
+    }
+}

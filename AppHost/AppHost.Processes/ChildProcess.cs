@@ -20,7 +20,11 @@ public sealed record ChildProcessSpec(
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    // A signal sent to the whole process group (a terminal's Ctrl+C, `timeout`) must not kill the
+    // watchdog and leave the child behind: the watchdog traps it (a trap, unlike an ignored signal,
+    // is not inherited by the child) and then stops the child as if the pipe had closed.
     private const string WatchdogScript = """
+        trap ':' INT TERM HUP
         exec 3<&0
         if command -v setsid >/dev/null 2>&1; then
           setsid "$@" </dev/null &
@@ -32,16 +36,20 @@ public sealed class ChildProcess : IAsyncDisposable
           group="$child"
         fi
         (
+          trap ':' INT TERM HUP
           while read -r _ <&3; do :; done
-          kill -s TERM -- "$group" 2>/dev/null
+          kill -s TERM -- "$group" 2>/dev/null || kill -s TERM "$child" 2>/dev/null
           waited=0
           while kill -0 "$child" 2>/dev/null && [ "$waited" -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
-          kill -s KILL -- "$group" 2>/dev/null
+          kill -s KILL -- "$group" 2>/dev/null || kill -s KILL "$child" 2>/dev/null
         ) >/dev/null 2>&1 &
         watchdog=$!
         exec 3<&-
-        wait "$child"
-        status=$?
+        while :; do
+          wait "$child"
+          status=$?
+          kill -0 "$child" 2>/dev/null || break
+        done
         kill "$watchdog" 2>/dev/null
         kill -s KILL -- "$group" 2>/dev/null
         exit "$status"

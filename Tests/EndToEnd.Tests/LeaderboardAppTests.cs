@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AppHost.Definition;
+using AppHost.Hosting.AppModel;
+using Amazon.DynamoDBv2.Model;
+
+namespace EndToEnd.Tests;
+
+public class LeaderboardAppTests(LeaderboardAppFixture fixture) : IClassFixture<LeaderboardAppFixture>
+{
+    private HttpClient Gateway => fixture.Gateway;
+
+    [Fact]
+    public void EveryResourceIsHealthy()
+    {
+        Assert.All(fixture.App.Resources, resource => Assert.Equal(ResourceState.Healthy, resource.State));
+        Assert.Equal(
+            [LeaderboardApp.Names.DynamoDb, LeaderboardApp.Names.Table, LeaderboardApp.Names.Api, LeaderboardApp.Names.LambdaEmulator,
+             LeaderboardApp.Names.Processor, "leaderboard-processor-stream", LeaderboardApp.Names.ApiGateway],
+            fixture.App.Resources.Select(resource => resource.Name));
+    }
+
+    [Fact]
+    public async Task AMatchPostedThroughTheGatewayReachesTheLeaderboardThroughTheStream()
+    {
+        var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
+
+        using var accepted = await Gateway.PostAsJsonAsync("matches", Match("e2e-first", "e2e-board-1", (alice, 70, "win"), (bob, 30, "loss")));
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-1")).Count == 2, TimeSpan.FromSeconds(20)));
+        var board = await BoardAsync("e2e-board-1");
+        Assert.Equal([(1L, alice, 70L), (2L, bob, 30L)], board);
+    }
+
+    [Fact]
+    public async Task WritingAMatchNeedsATokenWithTheWriteScope()
+    {
+        using var anonymous = new HttpClient { BaseAddress = Gateway.BaseAddress };
+        using var withoutToken = await anonymous.PostAsJsonAsync("matches", Match("e2e-denied", "b", ("a", 1, "win"), ("b", 1, "loss")));
+        var readOnly = await anonymous.GetFromJsonAsync<JsonElement>("_auth/dev-token?scope=matches:read");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "matches") { Content = JsonContent.Create(Match("e2e-denied", "b", ("a", 1, "win"), ("b", 1, "loss"))) };
+        request.Headers.Authorization = new("Bearer", readOnly.GetProperty("accessToken").GetString());
+        using var withoutScope = await anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, withoutScope.StatusCode);
+    }
+
+    [Fact]
+    public async Task ManyMatchesThroughTheStreamGiveTotalsEqualToARecomputation()
+    {
+        var players = await CreatePlayersAsync(8, "Many");
+        var expected = await SubmitRandomMatchesAsync(players, "e2e-many", "e2e-board-many", count: 60, seed: 7);
+
+        Assert.True(await Polling.UntilAsync(async () => await TotalsAsync(players, "e2e-board-many") is var totals && totals.SequenceEqual(expected), TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task AProcessorKilledHalfWayThroughABatchStillGivesExactTotals()
+    {
+        var players = await CreatePlayersAsync(6, "Crash");
+        var processor = (FunctionResource)fixture.App[LeaderboardApp.Names.Processor];
+        var expected = await SubmitRandomMatchesAsync(players, "e2e-crash", "e2e-board-crash", count: 80, seed: 11);
+        // Kill the processor's environments as soon as the first results have been applied.
+        Assert.True(await Polling.UntilAsync(async () => (await TotalsAsync(players, "e2e-board-crash")).Any(points => points > 0), TimeSpan.FromSeconds(30)));
+        foreach (var processId in processor.Function!.ProcessIds)
+        {
+            Process.GetProcessById(processId).Kill();
+        }
+
+        Assert.True(await Polling.UntilAsync(async () => (await TotalsAsync(players, "e2e-board-crash")).SequenceEqual(expected), TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task APoisonedRecordLandsOnTheFailureListWhileTheRestOfTheBatchIsProcessed()
+    {
+        var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
+        var stream = (StreamEventSourceResource)fixture.App["leaderboard-processor-stream"];
+        var database = (DynamoDbLocalResource)fixture.App[LeaderboardApp.Names.DynamoDb];
+        using (var client = database.CreateClient())
+        {
+            // A match item the processor cannot read: its results are not a list.
+            await client.PutItemAsync(LeaderboardApp.Table.Name, new Dictionary<string, AttributeValue>
+            {
+                ["PK"] = new() { S = "MATCH#e2e-poison" },
+                ["SK"] = new() { S = "MATCH" },
+                ["matchId"] = new() { S = "e2e-poison" },
+                ["boardId"] = new() { S = "e2e-board-poison" },
+                ["playedAt"] = new() { S = "2026-01-01T00:00:00Z" },
+                ["requestHash"] = new() { S = "x" },
+                ["results"] = new() { S = "not a list" },
+            });
+        }
+        using var good = await Gateway.PostAsJsonAsync("matches", Match("e2e-after-poison", "e2e-board-poison", (alice, 5, "win"), (bob, 1, "loss")));
+
+        Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-poison")).Count == 2, TimeSpan.FromSeconds(30)));
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(stream.Failures!.Recent.Any(batch => batch.Records.ToJsonString().Contains("MATCH#e2e-poison", StringComparison.Ordinal))), TimeSpan.FromSeconds(30)));
+        var failed = stream.Failures!.Recent.Single(batch => batch.Records.ToJsonString().Contains("MATCH#e2e-poison", StringComparison.Ordinal));
+        Assert.Single(failed.Records);
+        Assert.Equal("RetryAttemptsExhausted", failed.Condition);
+        Assert.True(File.Exists(stream.Failures.FilePath));
+    }
+
+    [Fact]
+    public async Task TheAwsCliInvokesTheApiFunctionWithAnApiGatewayEvent()
+    {
+        var payload = Path.GetTempFileName();
+        var output = Path.GetTempFileName();
+        await File.WriteAllTextAsync(payload, """
+            {"version":"2.0","routeKey":"GET /health","rawPath":"/health","rawQueryString":"","headers":{"accept":"application/json"},
+             "requestContext":{"accountId":"000000000000","apiId":"local","domainName":"localhost","http":{"method":"GET","path":"/health","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"aws-cli"},
+             "requestId":"cli-1","routeKey":"GET /health","stage":"$default","time":"22/Nov/2026:10:00:00 +0000","timeEpoch":1795000000000},"isBase64Encoded":false}
+            """);
+        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "lambda", "invoke", "--endpoint-url", fixture.App.GetEndpoint(LeaderboardApp.Names.LambdaEmulator).ToString(),
+                     "--function-name", LeaderboardApp.Names.Api, "--payload", "fileb://" + payload, output })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["AWS_ACCESS_KEY_ID"] = "local";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "local";
+        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        using var cli = Process.Start(start)!;
+        var stderr = cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+
+        Assert.True(cli.ExitCode == 0, await stderr);
+        var response = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement;
+        Assert.Equal(200, response.GetProperty("statusCode").GetInt32());
+        Assert.Equal("Healthy", response.GetProperty("body").GetString());
+        File.Delete(payload);
+        File.Delete(output);
+    }
+
+    private async Task<string> CreatePlayerAsync(string name)
+    {
+        using var response = await Gateway.PostAsJsonAsync("players", new { displayName = name });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("playerId").GetString()!;
+    }
+
+    private async Task<List<string>> CreatePlayersAsync(int count, string prefix)
+    {
+        var players = new List<string>();
+        for (var index = 0; index < count; index++)
+        {
+            players.Add(await CreatePlayerAsync($"{prefix} {index}"));
+        }
+        return players;
+    }
+
+    /// <summary>Submits random matches and returns each player's expected points, in player order.</summary>
+    private async Task<List<long>> SubmitRandomMatchesAsync(List<string> players, string matchPrefix, string boardId, int count, int seed)
+    {
+        var random = new Random(seed);
+        var expected = players.ToDictionary(player => player, _ => 0L);
+        var submissions = Enumerable.Range(0, count).Select(index =>
+        {
+            var participants = players.OrderBy(_ => random.Next()).Take(random.Next(2, 5)).ToList();
+            var results = participants.Select((player, place) => (player, (long)random.Next(0, 100), place == 0 ? "win" : "loss")).ToArray();
+            foreach (var (player, score, _) in results)
+            {
+                expected[player] += score;
+            }
+            return Match($"{matchPrefix}-{index}", boardId, results);
+        }).ToList();
+        await Parallel.ForEachAsync(submissions, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (match, token) =>
+        {
+            using var response = await Gateway.PostAsJsonAsync("matches", match, token);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        });
+        return players.Select(player => expected[player]).ToList();
+    }
+
+    private async Task<List<long>> TotalsAsync(List<string> players, string boardId)
+    {
+        var totals = new List<long>();
+        foreach (var player in players)
+        {
+            var details = await Gateway.GetFromJsonAsync<JsonElement>($"players/{player}");
+            var board = details.GetProperty("boards").EnumerateArray().FirstOrDefault(b => b.GetProperty("boardId").GetString() == boardId);
+            totals.Add(board.ValueKind == JsonValueKind.Object ? board.GetProperty("points").GetInt64() : 0);
+        }
+        return totals;
+    }
+
+    private async Task<List<(long Rank, string PlayerId, long Points)>> BoardAsync(string boardId)
+    {
+        var board = await Gateway.GetFromJsonAsync<JsonElement>($"leaderboards/{boardId}");
+        return board.GetProperty("entries").EnumerateArray()
+            .Select(entry => (entry.GetProperty("rank").GetInt64(), entry.GetProperty("playerId").GetString()!, entry.GetProperty("points").GetInt64()))
+            .ToList();
+    }
+
+    private static object Match(string matchId, string boardId, params (string PlayerId, long Score, string Outcome)[] results) => new
+    {
+        matchId,
+        boardId,
+        results = results.Select(result => new { playerId = result.PlayerId, score = result.Score, outcome = result.Outcome }).ToArray(),
+    };
+}

@@ -57,6 +57,7 @@ internal sealed partial class LambdaEventHost<TEvent, TResponse, THandler> : IHo
         {
             throw new JsonException($"The event is null; {typeof(THandler).Name} expects a {typeof(TEvent).Name}.");
         }
+        using var activity = LambdaTracing.StartInvocation(context, System.Diagnostics.ActivityKind.Consumer);
         await using var scope = _scopes.CreateAsyncScope();
         var handler = scope.ServiceProvider.GetRequiredService<THandler>();
         var response = await handler.HandleAsync(lambdaEvent, context, cancellationToken);

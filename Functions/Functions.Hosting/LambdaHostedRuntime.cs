@@ -20,6 +20,7 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
     private static readonly TimeSpan InitErrorTimeout = TimeSpan.FromSeconds(5);
 
     private readonly LambdaBootstrap _bootstrap;
+    private readonly ILambdaInvocationListener[] _listeners;
     private readonly LambdaRuntimeOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<LambdaHostedRuntime> _logger;
@@ -31,8 +32,10 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         LambdaRuntimeClient client,
         IOptions<LambdaRuntimeOptions> options,
         IHostApplicationLifetime lifetime,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IEnumerable<ILambdaInvocationListener> listeners)
     {
+        _listeners = [.. listeners];
         _options = options.Value;
         _bootstrap = new LambdaBootstrap(client, _options, loggerFactory.CreateLogger<LambdaBootstrap>());
         _lifetime = lifetime;
@@ -50,7 +53,7 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         _lifetime.ApplicationStarted.Register(() =>
         {
             AppDomain.CurrentDomain.UnhandledException -= ReportInitError;
-            _loop = Task.Run(() => RunAsync(handler));
+            _loop = Task.Run(() => RunAsync(_listeners.Length == 0 ? handler : NotifyingListeners(handler)));
         });
     }
 
@@ -84,6 +87,22 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
             Console.Error.WriteLine($"The init error could not be reported to the Lambda Runtime API: {reportFailure.Message}");
         }
     }
+
+    /// <summary>Runs the handler, then every listener, whatever the handler's outcome.</summary>
+    private LambdaHandler NotifyingListeners(LambdaHandler handler) => async (payload, context, cancellationToken) =>
+    {
+        try
+        {
+            return await handler(payload, context, cancellationToken);
+        }
+        finally
+        {
+            foreach (var listener in _listeners)
+            {
+                await listener.OnInvocationCompletedAsync(context, cancellationToken);
+            }
+        }
+    };
 
     private async Task RunAsync(LambdaHandler handler)
     {

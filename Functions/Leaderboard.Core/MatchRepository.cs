@@ -21,7 +21,7 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
             await dynamoDb.PutItemAsync(new PutItemRequest
             {
                 TableName = _table,
-                Item = ToItem(match),
+                Item = WithWriterTrace(ToItem(match)),
                 ConditionExpression = "attribute_not_exists(PK)",
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
@@ -61,6 +61,19 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
             ExpressionAttributeNames = new() { ["#processed"] = "processed" },
             ExpressionAttributeValues = new() { [":processed"] = new AttributeValue { BOOL = true } },
         }, cancellationToken);
+
+    /// <summary>
+    /// Stores the writing request's W3C trace context on the item, so whoever processes the stream
+    /// record can link its work to that request.
+    /// </summary>
+    private static Dictionary<string, AttributeValue> WithWriterTrace(Dictionary<string, AttributeValue> item)
+    {
+        if (System.Diagnostics.Activity.Current?.Id is { } traceparent)
+        {
+            item["traceparent"] = S(traceparent);
+        }
+        return item;
+    }
 
     private static Dictionary<string, AttributeValue> MatchKey(string matchId) => new()
     {

@@ -123,7 +123,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         var initDuration = _pendingInitDuration;
         _pendingInitDuration = null;
         var deadline = DateTimeOffset.UtcNow + _settings.Timeout;
-        var pending = new PendingInvocation(requestId, request, deadline);
+        var pending = new PendingInvocation(requestId, request with { TraceId = request.TraceId ?? TraceHeaderOf(Activity.Current) }, deadline);
         lock (_logGate)
         {
             _invocationLog = new StringBuilder();
@@ -360,6 +360,18 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>The invoker's span as an X-Ray trace header (the W3C trace id split as X-Ray writes it), or null.</summary>
+    internal static string? TraceHeaderOf(Activity? activity)
+    {
+        if (activity is null)
+        {
+            return null;
+        }
+        var traceId = activity.TraceId.ToHexString();
+        var sampled = activity.Recorded ? 1 : 0;
+        return $"Root=1-{traceId[..8]}-{traceId[8..]};Parent={activity.SpanId.ToHexString()};Sampled={sampled}";
     }
 
     private static string NewTraceId()

@@ -16,6 +16,7 @@ public sealed class LocalCloudApp : IAsyncDisposable
     private readonly ConsoleForwarder _console;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopping;
+    private EmulatorTelemetryExport? _telemetry;
 
     internal LocalCloudApp(IReadOnlyList<LocalResource> resources, LocalCloudOptions options, IConfiguration configuration)
     {
@@ -43,6 +44,10 @@ public sealed class LocalCloudApp : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        if (!string.IsNullOrEmpty(Options.OtlpEndpoint))
+        {
+            _telemetry = new EmulatorTelemetryExport(Options.OtlpEndpoint, _resources);
+        }
         var starts = _resources.ToDictionary(resource => resource, resource => (Task?)null);
         foreach (var resource in _resources)
         {
@@ -151,6 +156,7 @@ public sealed class LocalCloudApp : IAsyncDisposable
                 _context.Log(resource, $"did not stop within {StopBudget.TotalSeconds:0} s");
             }
         }
+        _telemetry?.Dispose();
         _stopped.TrySetResult();
     }
 

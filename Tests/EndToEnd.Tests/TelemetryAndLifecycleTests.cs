@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using AppHost.Definition;
+using AppHost.Hosting.AppModel;
+
+namespace EndToEnd.Tests;
+
+public class TelemetryAndLifecycleTests
+{
+    [Fact]
+    public async Task ARequestThroughTheGatewayIsOneTraceFromGatewayToFunctionToDynamoDbAndTheStreamHopLinksBack()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync();
+        await using var app = await LocalCloudTesting.StartAsync(typeof(Program).Assembly, $"--OtlpEndpoint={receiver.Endpoint}");
+        using var gateway = app.CreateHttpClient(LeaderboardApp.Names.ApiGateway);
+        var token = (await gateway.GetFromJsonAsync<JsonElement>("_auth/dev-token?scope=matches:write")).GetProperty("accessToken").GetString();
+        var players = new List<string>();
+        foreach (var name in new[] { "Traced A", "Traced B" })
+        {
+            using var created = await gateway.PostAsJsonAsync("players", new { displayName = name });
+            players.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("playerId").GetString()!);
+        }
+        using var submit = new HttpRequestMessage(HttpMethod.Post, "matches")
+        {
+            Content = JsonContent.Create(new { matchId = "traced-match", boardId = "traced", results = new[] { new { playerId = players[0], score = 3, outcome = "win" }, new { playerId = players[1], score = 1, outcome = "loss" } } }),
+        };
+        submit.Headers.Authorization = new("Bearer", token);
+        using var accepted = await gateway.SendAsync(submit);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        // The request: gateway server span → gateway invoke span → function span → DynamoDB span.
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(TraceOf(receiver, "POST /matches") is { } trace
+            && trace.Any(span => span.Service == LeaderboardApp.Names.Api && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal))), TimeSpan.FromSeconds(30)));
+        var trace = TraceOf(receiver, "POST /matches")!;
+        var gatewaySpan = trace.Single(span => span.Service == LeaderboardApp.Names.ApiGateway && span.Name == "POST /matches");
+        var invokeSpan = trace.Single(span => span.Service == LeaderboardApp.Names.ApiGateway && span.ParentSpanId == gatewaySpan.SpanId);
+        var functionSpan = trace.Single(span => span.Service == LeaderboardApp.Names.Api && span.ParentSpanId == invokeSpan.SpanId);
+        Assert.Contains(trace, span => span.Name.StartsWith("DynamoDB", StringComparison.Ordinal) && span.ParentSpanId == functionSpan.SpanId);
+
+        // The stream hop: the poller's batch span links to the request's trace, and the processor continues the batch's trace.
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(receiver.Spans
+            .Where(span => span.Service == "leaderboard-processor-stream" && span.LinkedTraceIds.Contains(gatewaySpan.TraceId))
+            .Any(batch => receiver.Spans.Any(span => span.Service == LeaderboardApp.Names.Processor && span.TraceId == batch.TraceId
+                && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal)))), TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain(receiver.Spans, span => span.Service is LeaderboardApp.Names.Api or LeaderboardApp.Names.Processor && span.Name == "GET" && span.ParentSpanId.Length == 0);
+        Assert.True(receiver.Requests.ContainsKey("metrics") || receiver.Requests.ContainsKey("logs"));
+    }
+
+    [Fact]
+    public async Task ATakenPortIsReportedOnTheResourceWithTheSettingThatChangesIt()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        await using var app = await LocalCloudTesting.StartAsync(typeof(Program).Assembly, $"--Ports:dynamodb={port}");
+
+        var database = app[LeaderboardApp.Names.DynamoDb];
+        Assert.Equal(ResourceState.FailedToStart, database.State);
+        Assert.Contains($"Port {port}", database.Error, StringComparison.Ordinal);
+        Assert.Contains("--Ports:dynamodb=", database.Error, StringComparison.Ordinal);
+        Assert.Equal(ResourceState.FailedToStart, app[LeaderboardApp.Names.Api].State);
+        Assert.Contains("waits for", app[LeaderboardApp.Names.Api].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AfterDisposeNoChildProcessRemains()
+    {
+        var app = await LocalCloudTesting.StartAsync(typeof(Program).Assembly);
+        var functions = app.Resources.OfType<FunctionResource>().ToList();
+        var processIds = functions.SelectMany(function => function.Function!.ProcessIds).ToList();
+        var databasePort = ((DynamoDbLocalResource)app[LeaderboardApp.Names.DynamoDb]).Endpoint.Port;
+        Assert.Equal(2, processIds.Count);
+
+        await app.DisposeAsync();
+
+        Assert.All(processIds, processId => Assert.False(IsRunning(processId), $"process {processId} is still running"));
+        using var probe = new TcpClient();
+        await Assert.ThrowsAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, databasePort));
+    }
+
+    private static List<ReceivedSpan>? TraceOf(OtlpTestReceiver receiver, string rootName)
+    {
+        var root = receiver.Spans.FirstOrDefault(span => span.Name == rootName && span.Service == LeaderboardApp.Names.ApiGateway);
+        return root is null ? null : receiver.Spans.Where(span => span.TraceId == root.TraceId).ToList();
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AppHost.Processes;
 
 namespace AppHost.Hosting.Tests;
 

@@ -1,10 +1,10 @@
-using AppHost.Processes;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using AppHost.Processes;
 
 namespace AppHost.Hosting;
 

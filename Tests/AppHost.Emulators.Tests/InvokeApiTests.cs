@@ -101,8 +101,12 @@ public class InvokeApiTests(InvokeApiFixture fixture) : IClassFixture<InvokeApiF
     [Fact]
     public async Task InvocationsBeyondTheConcurrencyLimitAreTooManyRequests()
     {
-        var busy = Enumerable.Range(0, 2).Select(_ => InvokeAsync("test-function", """{"action":"sleep","ms":2000}""")).ToList();
-        await Task.Delay(1000);
+        var function = fixture.Emulator.Functions.Single();
+        var busy = Enumerable.Range(0, 2).Select(_ => InvokeAsync("test-function", """{"action":"sleep","ms":3000}""")).ToList();
+        while (function.ActiveInvocations < 2)
+        {
+            await Task.Delay(20);
+        }
 
         using var throttled = await InvokeAsync("test-function", """{"action":"context"}""");
         foreach (var response in await Task.WhenAll(busy))

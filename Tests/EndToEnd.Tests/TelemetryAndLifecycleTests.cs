@@ -33,7 +33,7 @@ public class TelemetryAndLifecycleTests
 
         // The request: gateway server span → gateway invoke span → function span → DynamoDB span.
         Assert.True(await Polling.UntilAsync(() => Task.FromResult(TraceOf(receiver, "POST /matches") is { } trace
-            && trace.Any(span => span.Service == LeaderboardApp.Names.Api && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal))), TimeSpan.FromSeconds(30)));
+            && trace.Any(span => span.Service == LeaderboardApp.Names.Api && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal))), TimeSpan.FromSeconds(90)));
         var trace = TraceOf(receiver, "POST /matches")!;
         var gatewaySpan = trace.Single(span => span.Service == LeaderboardApp.Names.ApiGateway && span.Name == "POST /matches");
         var invokeSpan = trace.Single(span => span.Service == LeaderboardApp.Names.ApiGateway && span.ParentSpanId == gatewaySpan.SpanId);
@@ -44,7 +44,7 @@ public class TelemetryAndLifecycleTests
         Assert.True(await Polling.UntilAsync(() => Task.FromResult(receiver.Spans
             .Where(span => span.Service == "leaderboard-processor-stream" && span.LinkedTraceIds.Contains(gatewaySpan.TraceId))
             .Any(batch => receiver.Spans.Any(span => span.Service == LeaderboardApp.Names.Processor && span.TraceId == batch.TraceId
-                && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal)))), TimeSpan.FromSeconds(30)));
+                && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal)))), TimeSpan.FromSeconds(90)));
         Assert.DoesNotContain(receiver.Spans, span => span.Service is LeaderboardApp.Names.Api or LeaderboardApp.Names.Processor && span.Name == "GET" && span.ParentSpanId.Length == 0);
         Assert.True(receiver.Requests.ContainsKey("metrics") || receiver.Requests.ContainsKey("logs"));
     }

@@ -26,10 +26,14 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// <summary>Environments alive now (busy, idle or starting).</summary>
     public int EnvironmentCount => Volatile.Read(ref _reserved);
 
+    /// <summary>Invocations running now (each holds one environment).</summary>
+    public int ActiveInvocations => Volatile.Read(ref _active);
+
     /// <summary>Invocations so far, cold starts among them, and throttled requests.</summary>
     public (long Invocations, long ColdStarts, long Throttles, long Errors) Counters =>
         (Interlocked.Read(ref _invocations), Interlocked.Read(ref _coldStarts), Interlocked.Read(ref _throttles), Interlocked.Read(ref _errors));
 
+    private int _active;
     private long _invocations;
     private long _coldStarts;
     private long _throttles;
@@ -39,11 +43,13 @@ public sealed class LambdaFunction : IAsyncDisposable
     public async Task<InvocationResult> InvokeAsync(LambdaInvocationRequest request, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Interlocked.Increment(ref _active);
         var environment = TakeIdle();
         if (environment is null)
         {
             if (!TryReserve())
             {
+                Interlocked.Decrement(ref _active);
                 Interlocked.Increment(ref _throttles);
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
             }
@@ -55,6 +61,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             }
             catch (FunctionInitException failure)
             {
+                Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
                 Interlocked.Increment(ref _invocations);
                 Interlocked.Increment(ref _errors);
@@ -64,6 +71,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             }
             catch
             {
+                Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
                 throw;
             }
@@ -79,6 +87,10 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             await DiscardAsync(environment);
             throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
         }
         if (result.Status == InvocationStatus.FunctionError)
         {

@@ -1,0 +1,158 @@
+using Amazon.CDK.Assertions;
+using AppHost.Definition;
+using Leaderboard.Cdk;
+
+namespace Cdk.Tests;
+
+/// <summary>
+/// The sample app with every context flag set and the definition grown by what the sample does not
+/// use: reserved concurrency, a named stage, a <c>$default</c> route and a schedule.
+/// </summary>
+public sealed class ConfiguredStackFixture : IDisposable
+{
+    public const string CollectorLayerArn = "arn:aws:lambda:us-east-1:123456789012:layer:otel-collector-amd64:3";
+    public const string AlarmTopicArn = "arn:aws:sns:us-east-1:123456789012:leaderboard-alarms";
+    public const string Issuer = "https://issuer.example.com/";
+
+    /// <summary>A route to the second function, so a route bound to the wrong function shows.</summary>
+    public static RouteDefinition Replay { get; } = new("POST", "/replays", LeaderboardApp.Names.Processor);
+
+    public static ScheduleDefinition Nightly { get; } = new("nightly", "cron(0 3 * * ? *)", LeaderboardApp.Names.Processor);
+
+    public static AppDefinition Definition { get; } = LeaderboardApp.Definition with
+    {
+        Functions = [LeaderboardApp.Api with { ReservedConcurrency = 20 }, LeaderboardApp.Processor],
+        Apis = [LeaderboardApp.HttpApi with { Stage = "v1", Routes = [.. LeaderboardApp.HttpApi.Routes, Replay, RouteDefinition.Default(LeaderboardApp.Names.Api)] }],
+        Schedules = [Nightly],
+    };
+
+    public Synthesis Synthesized { get; } = Synthesis.Create(Definition, new Dictionary<string, object>
+    {
+        [ContextKeys.RemovalPolicy] = "destroy",
+        [ContextKeys.LogRetention] = "one_week",
+        [ContextKeys.OtelCollectorLayerArn] = CollectorLayerArn,
+        [ContextKeys.JwtIssuer] = Issuer,
+        [ContextKeys.JwtAudience] = "leaderboard-api, leaderboard-admin",
+        [ContextKeys.AlarmTopicArn] = AlarmTopicArn,
+    });
+
+    public void Dispose() => Synthesized.Dispose();
+}
+
+/// <summary>Context flags and the parts of the definition the sample leaves out reach the template.</summary>
+public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassFixture<ConfiguredStackFixture>
+{
+    private readonly Synthesis synthesized = fixture.Synthesized;
+
+    [Fact]
+    public void RemovalPolicyDestroyDeletesTheTableTheLogGroupsAndTheQueue()
+    {
+        foreach (var type in new[] { "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SQS::Queue" })
+        {
+            Assert.All(synthesized.Resources(type).Values, resource => Assert.Equal("Delete", (string?)resource["DeletionPolicy"]));
+        }
+    }
+
+    [Fact]
+    public void LogRetentionComesFromContext()
+    {
+        Assert.All(synthesized.Resources("AWS::Logs::LogGroup").Values, logGroup => Assert.Equal(7, (int?)logGroup["Properties"]!["RetentionInDays"]));
+    }
+
+    [Fact]
+    public void ACollectorLayerAddsTheLayerAndTheOtlpSettingsToEveryFunction()
+    {
+        foreach (var function in ConfiguredStackFixture.Definition.Functions)
+        {
+            synthesized.Template.HasResourceProperties("AWS::Lambda::Function", new Dictionary<string, object>
+            {
+                ["Handler"] = function.AssemblyName,
+                ["Layers"] = new[] { ConfiguredStackFixture.CollectorLayerArn },
+                ["Environment"] = new Dictionary<string, object>
+                {
+                    ["Variables"] = Match.ObjectLike(new Dictionary<string, object>
+                    {
+                        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4318/",
+                        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                        ["OTEL_SERVICE_NAME"] = function.Name,
+                    }),
+                },
+            });
+        }
+    }
+
+    [Fact]
+    public void TheIssuerFromContextIsTheParametersDefaultAndTheAudienceFromContextReplacesTheDefinitions()
+    {
+        synthesized.Template.HasParameter(LeaderboardStack.JwtIssuerParameter, new Dictionary<string, object> { ["Default"] = ConfiguredStackFixture.Issuer });
+        synthesized.Template.HasResourceProperties("AWS::ApiGatewayV2::Authorizer", new Dictionary<string, object>
+        {
+            ["JwtConfiguration"] = new Dictionary<string, object>
+            {
+                ["Issuer"] = new Dictionary<string, object> { ["Ref"] = LeaderboardStack.JwtIssuerParameter },
+                ["Audience"] = new[] { "leaderboard-api", "leaderboard-admin" },
+            },
+        });
+    }
+
+    [Fact]
+    public void DeclaredReservedConcurrencyIsSetOnThatFunctionOnly()
+    {
+        foreach (var function in ConfiguredStackFixture.Definition.Functions)
+        {
+            var deployed = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Functions[function.Name]));
+            Assert.Equal(function.ReservedConcurrency, (int?)deployed["ReservedConcurrentExecutions"]);
+        }
+        Assert.Contains(ConfiguredStackFixture.Definition.Functions, function => function.ReservedConcurrency is not null);
+    }
+
+    [Fact]
+    public void ANamedStageIsDeployedAutomaticallyAndTheDefaultRouteCatchesTheRest()
+    {
+        synthesized.Template.ResourceCountIs("AWS::ApiGatewayV2::Stage", 1);
+        synthesized.Template.HasResourceProperties("AWS::ApiGatewayV2::Stage", new Dictionary<string, object> { ["StageName"] = "v1", ["AutoDeploy"] = true });
+        synthesized.Template.HasResourceProperties("AWS::ApiGatewayV2::Route", new Dictionary<string, object> { ["RouteKey"] = "$default", ["AuthorizationType"] = "NONE" });
+        synthesized.Template.ResourceCountIs("AWS::ApiGatewayV2::Route", ConfiguredStackFixture.Definition.Apis[0].Routes.Count);
+    }
+
+    [Fact]
+    public void EachRouteIntegratesTheFunctionItNames()
+    {
+        var routes = synthesized.Resources("AWS::ApiGatewayV2::Route").Values.ToList();
+
+        foreach (var route in ConfiguredStackFixture.Definition.Apis[0].Routes)
+        {
+            var target = Assert.Single(routes, candidate => (string?)candidate["Properties"]!["RouteKey"] == route.RouteKey)["Properties"]!["Target"]!;
+            var integration = synthesized.Properties(Intrinsics.Ref(target["Fn::Join"]![1]![1])!);
+            Assert.Equal(synthesized.LogicalId(synthesized.Stack.Functions[route.Function]), Intrinsics.GetAtt(integration["IntegrationUri"], "Arn"));
+        }
+        synthesized.Template.ResourceCountIs("AWS::ApiGatewayV2::Integration", 2);
+    }
+
+    [Fact]
+    public void AScheduleIsARuleThatInvokesItsFunction()
+    {
+        var rule = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Schedules[ConfiguredStackFixture.Nightly.Name]));
+
+        Assert.Equal(ConfiguredStackFixture.Nightly.Expression, (string?)rule["ScheduleExpression"]);
+        Assert.Equal("ENABLED", (string?)rule["State"]);
+        var target = Assert.Single(rule["Targets"]!.AsArray())!;
+        Assert.Equal(
+            synthesized.LogicalId(synthesized.Stack.Functions[ConfiguredStackFixture.Nightly.Function]),
+            Intrinsics.GetAtt(target["Arn"], "Arn"));
+        synthesized.Template.HasResourceProperties("AWS::Lambda::Permission", new Dictionary<string, object>
+        {
+            ["Principal"] = "events.amazonaws.com",
+            ["SourceArn"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new[] { synthesized.LogicalId(synthesized.Stack.Schedules[ConfiguredStackFixture.Nightly.Name]), "Arn" } },
+        });
+    }
+
+    [Fact]
+    public void EveryAlarmNotifiesTheTopic()
+    {
+        var alarms = synthesized.Resources("AWS::CloudWatch::Alarm").Values.ToList();
+
+        Assert.Equal(synthesized.Stack.Alarms.Count, alarms.Count);
+        Assert.All(alarms, alarm => Assert.Equal([ConfiguredStackFixture.AlarmTopicArn], Intrinsics.Strings(alarm["Properties"]!["AlarmActions"])));
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text.Json.Nodes;
+using AppHost.Definition;
+
+namespace Cdk.Tests;
+
+/// <summary>The deployed app is the app the local cloud runs: everything in the definition is in the template, bound alike.</summary>
+public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture<LeaderboardStackFixture>
+{
+    private readonly Synthesis synthesized = fixture.Synthesized;
+
+    [Fact]
+    public void EveryRouteOfTheDefinitionIsARouteOfTheHttpApiToTheFunctionBuiltFromTheSameDefinition()
+    {
+        var api = synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name]);
+        var routes = synthesized.Resources("AWS::ApiGatewayV2::Route").Values.ToList();
+
+        Assert.Equal(LeaderboardApp.HttpApi.Routes.Count, routes.Count);
+        foreach (var route in LeaderboardApp.HttpApi.Routes)
+        {
+            var deployed = Assert.Single(routes, candidate => (string?)candidate["Properties"]!["RouteKey"] == route.RouteKey);
+            Assert.Equal(api, Intrinsics.Ref(deployed["Properties"]!["ApiId"]));
+            var integration = synthesized.Properties(IntegrationOf(deployed));
+            Assert.Equal("AWS_PROXY", (string?)integration["IntegrationType"]);
+            Assert.Equal("2.0", (string?)integration["PayloadFormatVersion"]);
+            Assert.Equal(
+                synthesized.LogicalId(synthesized.Stack.Functions[route.Function]),
+                Intrinsics.GetAtt(integration["IntegrationUri"], "Arn"));
+        }
+    }
+
+    [Fact]
+    public void RoutesThatRequireAJwtUseTheAuthorizerWithTheDefinitionsScopesAndTheOthersNone()
+    {
+        var authorizers = synthesized.Resources("AWS::ApiGatewayV2::Authorizer");
+        var (authorizerId, authorizer) = Assert.Single(authorizers);
+        Assert.Equal("JWT", (string?)authorizer["Properties"]!["AuthorizerType"]);
+        Assert.Equal(LeaderboardApp.HttpApi.JwtAuthorizer!.Audience, Intrinsics.Strings(authorizer["Properties"]!["JwtConfiguration"]!["Audience"]));
+
+        foreach (var route in LeaderboardApp.HttpApi.Routes)
+        {
+            var deployed = RouteNamed(route.RouteKey);
+            if (route.RequiresJwt)
+            {
+                Assert.Equal("JWT", (string?)deployed["AuthorizationType"]);
+                Assert.Equal(authorizerId, Intrinsics.Ref(deployed["AuthorizerId"]));
+                Assert.Equal(route.Scopes ?? [], Intrinsics.Strings(deployed["AuthorizationScopes"]));
+            }
+            else
+            {
+                Assert.Equal("NONE", (string?)deployed["AuthorizationType"]);
+                Assert.Null(deployed["AuthorizerId"]);
+            }
+        }
+    }
+
+    [Fact]
+    public void TheApiHasTheDefinitionsCors()
+    {
+        var cors = LeaderboardApp.HttpApi.Cors!;
+        var (_, api) = Assert.Single(synthesized.Resources("AWS::ApiGatewayV2::Api"));
+        var deployed = api["Properties"]!["CorsConfiguration"]!;
+
+        Assert.Equal(cors.AllowOrigins, Intrinsics.Strings(deployed["AllowOrigins"]));
+        Assert.Equal(cors.AllowMethods, Intrinsics.Strings(deployed["AllowMethods"]));
+        Assert.Equal(cors.AllowHeaders, Intrinsics.Strings(deployed["AllowHeaders"]));
+        Assert.Equal(cors.MaxAgeSeconds, (int?)deployed["MaxAge"]);
+    }
+
+    [Fact]
+    public void EveryStreamEventSourceIsAMappingOfItsTablesStreamToItsFunctionWithTheSameSettings()
+    {
+        var mappings = synthesized.Resources("AWS::Lambda::EventSourceMapping").Values.ToList();
+
+        Assert.Equal(LeaderboardApp.Definition.StreamEventSources.Count, mappings.Count);
+        foreach (var source in LeaderboardApp.Definition.StreamEventSources)
+        {
+            var function = synthesized.LogicalId(synthesized.Stack.Functions[source.Function]);
+            var mapping = Assert.Single(mappings, candidate => Intrinsics.Ref(candidate["Properties"]!["FunctionName"]) == function)["Properties"]!;
+
+            Assert.Equal(synthesized.LogicalId(synthesized.Stack.Tables[source.Table]), Intrinsics.GetAtt(mapping["EventSourceArn"], "StreamArn"));
+            Assert.Equal(source.BatchSize, (int?)mapping["BatchSize"]);
+            Assert.Equal(source.MaximumRetryAttempts, (int?)mapping["MaximumRetryAttempts"]);
+            Assert.Equal(source.BisectBatchOnFunctionError, (bool?)mapping["BisectBatchOnFunctionError"] ?? false);
+            Assert.Equal(source.ReportBatchItemFailures, Intrinsics.Strings(mapping["FunctionResponseTypes"]).Contains("ReportBatchItemFailures"));
+            Assert.Equal(source.StartingPosition == StartingPosition.Latest ? "LATEST" : "TRIM_HORIZON", (string?)mapping["StartingPosition"]);
+            Assert.Equal(
+                source.MaximumBatchingWindowSeconds == 0 ? null : source.MaximumBatchingWindowSeconds,
+                (int?)mapping["MaximumBatchingWindowInSeconds"]);
+            Assert.Equal(
+                synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[source]),
+                Intrinsics.GetAtt(mapping["DestinationConfig"]!["OnFailure"]!["Destination"], "Arn"));
+        }
+    }
+
+    [Fact]
+    public void TheTableHasTheDefinitionsKeysIndexesAndStreamView()
+    {
+        foreach (var table in LeaderboardApp.Definition.Tables)
+        {
+            var deployed = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Tables[table.Name]));
+
+            Assert.Equal(KeySchema(table.PartitionKey, table.SortKey), KeySchema(deployed["KeySchema"]));
+            Assert.Equal(
+                table.KeyFields.Select(key => (key.Name, key.Type.ToString())).Order(),
+                deployed["AttributeDefinitions"]!.AsArray().Select(attribute => ((string)attribute!["AttributeName"]!, (string)attribute["AttributeType"]!)).Order());
+            var indexes = deployed["GlobalSecondaryIndexes"]?.AsArray() ?? [];
+            Assert.Equal(table.GlobalIndexes.Count, indexes.Count);
+            foreach (var index in table.GlobalIndexes)
+            {
+                var deployedIndex = Assert.Single(indexes, candidate => (string?)candidate!["IndexName"] == index.Name)!;
+                Assert.Equal(KeySchema(index.PartitionKey, index.SortKey), KeySchema(deployedIndex["KeySchema"]));
+                Assert.Equal("ALL", (string?)deployedIndex["Projection"]!["ProjectionType"]);
+            }
+            Assert.Equal(
+                table.Stream switch
+                {
+                    StreamView.KeysOnly => "KEYS_ONLY",
+                    StreamView.NewImage => "NEW_IMAGE",
+                    StreamView.OldImage => "OLD_IMAGE",
+                    StreamView.NewAndOldImages => "NEW_AND_OLD_IMAGES",
+                    _ => null,
+                },
+                (string?)deployed["StreamSpecification"]?["StreamViewType"]);
+        }
+    }
+
+    [Fact]
+    public void EveryFunctionRunsItsProjectsAssemblyWithTheDefinitionsMemoryTimeoutAndEnvironment()
+    {
+        var functions = synthesized.Resources("AWS::Lambda::Function");
+
+        Assert.Equal(LeaderboardApp.Definition.Functions.Count, functions.Count);
+        foreach (var function in LeaderboardApp.Definition.Functions)
+        {
+            var deployed = functions[synthesized.LogicalId(synthesized.Stack.Functions[function.Name])]["Properties"]!;
+
+            Assert.Equal("dotnet10", (string?)deployed["Runtime"]);
+            Assert.Equal(function.AssemblyName, (string?)deployed["Handler"]);
+            Assert.Equal(["x86_64"], Intrinsics.Strings(deployed["Architectures"]));
+            Assert.Equal(function.MemoryMb, (int?)deployed["MemorySize"]);
+            Assert.Equal(function.TimeoutSeconds, (int?)deployed["Timeout"]);
+            Assert.Equal(function.ReservedConcurrency, (int?)deployed["ReservedConcurrentExecutions"]);
+            var variables = deployed["Environment"]!["Variables"]!.AsObject();
+            Assert.Equal((function.Environment ?? new Dictionary<string, string>()).Keys.Order(), variables.Select(variable => variable.Key).Order());
+        }
+    }
+
+    [Fact]
+    public void TheTableNameVariableNamesTheDeployedTable()
+    {
+        var table = synthesized.LogicalId(synthesized.Stack.Tables[LeaderboardApp.Table.Name]);
+
+        foreach (var function in LeaderboardApp.Definition.Functions)
+        {
+            var variables = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Functions[function.Name]))["Environment"]!["Variables"]!;
+            Assert.Equal(table, Intrinsics.Ref(variables["Leaderboard__TableName"]));
+        }
+    }
+
+    private JsonObject RouteNamed(string routeKey) =>
+        Assert.Single(synthesized.Resources("AWS::ApiGatewayV2::Route").Values, route => (string?)route["Properties"]!["RouteKey"] == routeKey)["Properties"]!.AsObject();
+
+    /// <summary>The integration in a route's target, <c>{"Fn::Join": ["", ["integrations/", {"Ref": id}]]}</c>.</summary>
+    private static string IntegrationOf(JsonObject route)
+    {
+        var parts = route["Properties"]!["Target"]!["Fn::Join"]![1]!.AsArray();
+        Assert.Equal("integrations/", (string?)parts[0]);
+        return Intrinsics.Ref(parts[1])!;
+    }
+
+    private static List<(string Name, string KeyType)> KeySchema(TableKey partitionKey, TableKey? sortKey) =>
+        sortKey is null ? [(partitionKey.Name, "HASH")] : [(partitionKey.Name, "HASH"), (sortKey.Name, "RANGE")];
+
+    private static List<(string Name, string KeyType)> KeySchema(JsonNode? schema) =>
+        [.. schema!.AsArray().Select(key => ((string)key!["AttributeName"]!, (string)key["KeyType"]!))];
+}

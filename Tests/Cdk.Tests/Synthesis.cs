@@ -1,0 +1,169 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Amazon.CDK.Assertions;
+using AppHost.Definition;
+using Constructs;
+using Leaderboard.Cdk;
+
+// The jsii runtime behind the CDK serves one caller at a time; test classes synthesize one after another.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Cdk.Tests;
+
+/// <summary>
+/// A <see cref="LeaderboardStack"/> synthesized in this process into a temporary cloud assembly, with
+/// its template for <c>Amazon.CDK.Assertions</c> and as JSON to walk. Unless told to publish, the
+/// functions' outputs are tiny stand-ins, so no <c>dotnet publish</c> runs.
+/// </summary>
+public sealed class Synthesis : IDisposable
+{
+    public const string StackId = "Leaderboard";
+
+    private Synthesis(string directory, LeaderboardStack stack, string assemblyDirectory)
+    {
+        Directory = directory;
+        Stack = stack;
+        AssemblyDirectory = assemblyDirectory;
+        Template = Template.FromStack(stack);
+        Json = JsonNode.Parse(File.ReadAllText(Path.Combine(assemblyDirectory, stack.TemplateFile)))!.AsObject();
+    }
+
+    /// <summary>The temporary folder that holds the cloud assembly and the stand-in outputs.</summary>
+    public string Directory { get; }
+
+    public LeaderboardStack Stack { get; }
+
+    /// <summary>The cloud assembly (what <c>cdk synth</c> writes to <c>cdk.out</c>).</summary>
+    public string AssemblyDirectory { get; }
+
+    public Template Template { get; }
+
+    /// <summary>The synthesized template file.</summary>
+    public JsonObject Json { get; }
+
+    /// <summary>
+    /// Synthesizes <paramref name="definition"/> with <paramref name="context"/>. With
+    /// <paramref name="buildDirectory"/>, the functions are published there for real; with neither it
+    /// nor a <c>functionAssets</c> context value, stand-ins take the place of their outputs.
+    /// </summary>
+    public static Synthesis Create(AppDefinition definition, IDictionary<string, object>? context = null, string? buildDirectory = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cdk-tests-" + Guid.NewGuid().ToString("N"));
+        var fullContext = CdkJsonContext();
+        foreach (var (key, value) in context ?? new Dictionary<string, object>())
+        {
+            fullContext[key] = value;
+        }
+        if (buildDirectory is null && !fullContext.ContainsKey(ContextKeys.FunctionAssets))
+        {
+            fullContext[ContextKeys.FunctionAssets] = WriteStandInOutputs(definition, Path.Combine(directory, "functions"));
+        }
+        if (buildDirectory is not null)
+        {
+            fullContext[ContextKeys.BuildDirectory] = buildDirectory;
+        }
+        try
+        {
+            var app = new App(new AppProps { Outdir = Path.Combine(directory, "cdk.out"), Context = fullContext });
+            var stack = new LeaderboardStack(app, StackId, new LeaderboardStackProps
+            {
+                Definition = definition,
+                Settings = DeploymentSettings.FromContext(app.Node),
+            });
+            return new Synthesis(directory, stack, app.Synth().Directory);
+        }
+        catch
+        {
+            DeleteDirectory(directory);
+            throw;
+        }
+    }
+
+    /// <summary>The template's resources of one type, by logical id.</summary>
+    public IReadOnlyDictionary<string, JsonObject> Resources(string type) =>
+        Json["Resources"]!.AsObject()
+            .Where(resource => (string?)resource.Value!["Type"] == type)
+            .ToDictionary(resource => resource.Key, resource => resource.Value!.AsObject());
+
+    /// <summary>The properties of the one resource with this logical id.</summary>
+    public JsonObject Properties(string logicalId) => Json["Resources"]![logicalId]!["Properties"]!.AsObject();
+
+    /// <summary>The logical id of an L2 construct's CloudFormation resource.</summary>
+    public string LogicalId(IConstruct construct) => Stack.GetLogicalId((CfnElement)construct.Node.DefaultChild!);
+
+    public void Dispose() => DeleteDirectory(Directory);
+
+    private static void DeleteDirectory(string directory)
+    {
+        if (System.IO.Directory.Exists(directory))
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The repository's <c>cdk/</c> folder.</summary>
+    public static DirectoryInfo CdkDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var cdk = new DirectoryInfo(Path.Combine(directory.FullName, "cdk"));
+            if (File.Exists(Path.Combine(cdk.FullName, "cdk.json")))
+            {
+                return cdk;
+            }
+        }
+        throw new InvalidOperationException($"No cdk/cdk.json above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>The context of <c>cdk/cdk.json</c> (the feature flags), so tests synthesize what the CLI does.</summary>
+    private static Dictionary<string, object> CdkJsonContext()
+    {
+        var cdkJson = JsonNode.Parse(File.ReadAllText(Path.Combine(CdkDirectory().FullName, "cdk.json")))!;
+        return (cdkJson["context"]?.AsObject() ?? []).ToDictionary(entry => entry.Key, entry => ToContextValue(entry.Value));
+    }
+
+    private static object ToContextValue(JsonNode? node) => node switch
+    {
+        JsonArray array => array.Select(ToContextValue).ToArray(),
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        JsonValue value when value.TryGetValue<double>(out var number) => number,
+        _ => node?.ToString() ?? string.Empty,
+    };
+
+    /// <summary>A few bytes per function where its published output would be: enough for synthesis, far from a publish.</summary>
+    private static string WriteStandInOutputs(AppDefinition definition, string root)
+    {
+        foreach (var function in definition.Functions)
+        {
+            var output = System.IO.Directory.CreateDirectory(Path.Combine(root, function.Name)).FullName;
+            File.WriteAllText(Path.Combine(output, function.AssemblyName + ".dll"), "stand-in for " + function.Name);
+            File.WriteAllText(Path.Combine(output, function.AssemblyName + ".runtimeconfig.json"), "{}");
+        }
+        return root;
+    }
+}
+
+/// <summary>What CloudFormation intrinsic functions in a template point at.</summary>
+public static class Intrinsics
+{
+    /// <summary>The logical id in <c>{"Ref": id}</c>.</summary>
+    public static string? Ref(JsonNode? node) => node is JsonObject intrinsic ? (string?)intrinsic["Ref"] : null;
+
+    /// <summary>The logical id in <c>{"Fn::GetAtt": [id, attribute]}</c>.</summary>
+    public static string? GetAtt(JsonNode? node, string attribute) =>
+        node is JsonObject intrinsic && intrinsic["Fn::GetAtt"] is JsonArray { Count: 2 } getAtt && (string?)getAtt[1] == attribute
+            ? (string?)getAtt[0]
+            : null;
+
+    /// <summary>The strings of a JSON array.</summary>
+    public static IReadOnlyList<string> Strings(JsonNode? node) =>
+        node is JsonArray array ? [.. array.Select(item => (string)item!)] : node is null ? [] : [(string)node!];
+}
+
+/// <summary>The sample app as the CDK app deploys it by default, with stand-in function outputs.</summary>
+public sealed class LeaderboardStackFixture : IDisposable
+{
+    public Synthesis Synthesized { get; } = Synthesis.Create(LeaderboardApp.Definition);
+
+    public void Dispose() => Synthesized.Dispose();
+}

@@ -1,0 +1,350 @@
+using System.Diagnostics.CodeAnalysis;
+using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.EventSources;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AwsApigatewayv2Authorizers;
+using Amazon.CDK.AwsApigatewayv2Integrations;
+using AppHost.Definition;
+using Constructs;
+using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
+
+namespace Leaderboard.Cdk;
+
+/// <summary>What the stack deploys: the app definition, and the settings the definition leaves open.</summary>
+public sealed class LeaderboardStackProps : StackProps
+{
+    public required AppDefinition Definition { get; init; }
+
+    public DeploymentSettings Settings { get; init; } = new();
+}
+
+/// <summary>
+/// The app of an <see cref="AppDefinition"/> on AWS: its tables, functions, HTTP APIs, stream event
+/// source mappings and schedules, with log groups and alarms — the same declaration the local cloud runs.
+/// </summary>
+[SuppressMessage("Naming", "CA1711", Justification = "CDK apps name their stacks XxxStack.")]
+public sealed class LeaderboardStack : Stack
+{
+    /// <summary>The stack parameter that holds the JWT issuer URL (its default comes from context <c>jwtIssuer</c>).</summary>
+    public const string JwtIssuerParameter = "JwtIssuer";
+
+    /// <summary>The managed .NET 10 runtime; CDK 2.160 predates its constant.</summary>
+    public static readonly Runtime DotNet10 = new("dotnet10", RuntimeFamily.DOTNET_CORE);
+
+    private const string DefaultStage = "$default";
+
+    private readonly AppDefinition definition;
+    private readonly DeploymentSettings settings;
+    private readonly FunctionAssets assets;
+    private readonly ILayerVersion? collectorLayer;
+    private readonly ITopic? alarmTopic;
+    private readonly Dictionary<string, Table> tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Function> functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HttpApi> httpApis = new(StringComparer.Ordinal);
+    private readonly Dictionary<StreamEventSourceDefinition, Queue> streamFailureQueues = [];
+    private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
+    private readonly List<Alarm> alarms = [];
+    private CfnParameter? jwtIssuer;
+
+    public LeaderboardStack(Construct scope, string id, LeaderboardStackProps props)
+        : base(scope, id, props)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        definition = props.Definition;
+        settings = props.Settings;
+        assets = new FunctionAssets(settings);
+        collectorLayer = settings.OtelCollectorLayerArn is { } layerArn
+            ? LayerVersion.FromLayerVersionArn(this, "otel-collector", layerArn)
+            : null;
+        alarmTopic = settings.AlarmTopicArn is { } topicArn ? Topic.FromTopicArn(this, "alarm-topic", topicArn) : null;
+
+        foreach (var table in definition.Tables)
+        {
+            tables.Add(table.Name, AddTable(table));
+        }
+        foreach (var function in definition.Functions)
+        {
+            functions.Add(function.Name, AddFunction(function));
+        }
+        foreach (var api in definition.Apis)
+        {
+            httpApis.Add(api.Name, AddHttpApi(api));
+        }
+        foreach (var source in definition.StreamEventSources)
+        {
+            streamFailureQueues.Add(source, AddStreamEventSource(source));
+        }
+        foreach (var schedule in definition.Schedules)
+        {
+            schedules.Add(schedule.Name, AddSchedule(schedule));
+        }
+    }
+
+    /// <summary>The DynamoDB tables, by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, Table> Tables => tables;
+
+    /// <summary>The Lambda functions, by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, Function> Functions => functions;
+
+    /// <summary>The API Gateway HTTP APIs, by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, HttpApi> HttpApis => httpApis;
+
+    /// <summary>Where each stream event source mapping sends the batches that failed every retry.</summary>
+    public IReadOnlyDictionary<StreamEventSourceDefinition, Queue> StreamFailureQueues => streamFailureQueues;
+
+    /// <summary>The EventBridge rules that invoke functions on a schedule, by the schedule's name.</summary>
+    public IReadOnlyDictionary<string, Rule> Schedules => schedules;
+
+    /// <summary>Every alarm: function errors and throttles, stream iterator age and failures, API 5xx.</summary>
+    public IReadOnlyList<Alarm> Alarms => alarms;
+
+    private Table AddTable(TableDefinition table)
+    {
+        var construct = new Table(this, table.Name, new TableProps
+        {
+            PartitionKey = table.PartitionKey.ToAttribute(),
+            SortKey = table.SortKey?.ToAttribute(),
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            PointInTimeRecovery = true,
+            Stream = table.Stream?.ToStreamViewType(),
+            RemovalPolicy = settings.RemovalPolicy,
+        });
+        foreach (var index in table.GlobalIndexes)
+        {
+            construct.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+            {
+                IndexName = index.Name,
+                PartitionKey = index.PartitionKey.ToAttribute(),
+                SortKey = index.SortKey?.ToAttribute(),
+                ProjectionType = ProjectionType.ALL,
+            });
+        }
+        _ = new CfnOutput(this, $"{table.Name}-name", new CfnOutputProps
+        {
+            Value = construct.TableName,
+            Description = $"The DynamoDB table '{table.Name}'.",
+        });
+        return construct;
+    }
+
+    /// <summary>
+    /// The one place a function is made: its published project on the managed .NET 10 runtime, with
+    /// the definition's memory, timeout, concurrency and environment. An environment value that names a
+    /// table of the definition becomes the deployed table's name, and the function may read and write
+    /// that table's data.
+    /// </summary>
+    private Function AddFunction(FunctionDefinition function)
+    {
+        var usedTables = new List<Table>();
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in function.Environment ?? new Dictionary<string, string>())
+        {
+            if (tables.TryGetValue(value, out var table))
+            {
+                usedTables.Add(table);
+                environment[name] = table.TableName;
+            }
+            else
+            {
+                environment[name] = value;
+            }
+        }
+        if (collectorLayer is not null)
+        {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = settings.OtelCollectorEndpoint.ToString();
+            environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            environment["OTEL_SERVICE_NAME"] = function.Name;
+        }
+
+        var construct = new Function(this, function.Name, new FunctionProps
+        {
+            Description = $"{function.Name} ({function.ProjectPath})",
+            Runtime = DotNet10,
+            Architecture = Architecture.X86_64,
+            Handler = function.AssemblyName,
+            Code = Code.FromAsset(assets.DirectoryOf(function)),
+            MemorySize = function.MemoryMb,
+            Timeout = Duration.Seconds(function.TimeoutSeconds),
+            ReservedConcurrentExecutions = function.ReservedConcurrency,
+            Environment = environment,
+            Layers = collectorLayer is null ? null : [collectorLayer],
+            LogGroup = new LogGroup(this, $"{function.Name}-logs", new LogGroupProps
+            {
+                Retention = settings.LogRetention,
+                RemovalPolicy = settings.RemovalPolicy,
+            }),
+        });
+        foreach (var table in usedTables.Distinct())
+        {
+            table.GrantReadWriteData(construct);
+        }
+
+        AddAlarm($"{function.Name}-errors", construct.MetricErrors(FiveMinuteSum()), 1,
+            $"{function.Name} reported function errors.");
+        AddAlarm($"{function.Name}-throttles", construct.MetricThrottles(FiveMinuteSum()), 1,
+            $"{function.Name} was throttled: invocations exceeded its concurrency.");
+        _ = new CfnOutput(this, $"{function.Name}-name", new CfnOutputProps
+        {
+            Value = construct.FunctionName,
+            Description = $"The Lambda function '{function.Name}'.",
+        });
+        return construct;
+    }
+
+    private HttpApi AddHttpApi(HttpApiDefinition api)
+    {
+        if (api.Kind != ApiKind.Http)
+        {
+            throw new NotSupportedException(
+                $"API '{api.Name}' is a {api.Kind} API; the CDK app deploys HTTP APIs (payload format 2.0) only.");
+        }
+        var httpApi = new HttpApi(this, api.Name, new HttpApiProps
+        {
+            Description = $"{api.Name}: the routes of the app definition.",
+            CorsPreflight = api.Cors?.ToPreflightOptions(),
+            CreateDefaultStage = api.Stage == DefaultStage,
+        });
+        var url = api.Stage == DefaultStage
+            ? httpApi.Url!
+            : httpApi.AddStage(api.Stage, new HttpStageOptions { StageName = api.Stage, AutoDeploy = true }).Url;
+        var authorizer = api.JwtAuthorizer is { } jwt
+            ? new HttpJwtAuthorizer(jwt.Name, JwtIssuer().ValueAsString, new HttpJwtAuthorizerProps
+            {
+                AuthorizerName = jwt.Name,
+                JwtAudience = [.. settings.JwtAudience ?? jwt.Audience],
+            })
+            : null;
+
+        var integrations = new Dictionary<string, HttpLambdaIntegration>(StringComparer.Ordinal);
+        foreach (var route in api.Routes)
+        {
+            if (route.RequiresApiKey)
+            {
+                throw new NotSupportedException($"Route '{route.RouteKey}' of '{api.Name}' requires an API key, which HTTP APIs do not have.");
+            }
+            if (route.RequiresJwt && authorizer is null)
+            {
+                throw new InvalidOperationException($"Route '{route.RouteKey}' of '{api.Name}' requires a JWT, but the API declares no JWT authorizer.");
+            }
+            if (!integrations.TryGetValue(route.Function, out var integration))
+            {
+                integration = new HttpLambdaIntegration($"{route.Function}-integration", FunctionNamed(route.Function, $"Route '{route.RouteKey}'"),
+                    new HttpLambdaIntegrationProps { PayloadFormatVersion = PayloadFormatVersion.VERSION_2_0 });
+                integrations.Add(route.Function, integration);
+            }
+            _ = new HttpRoute(httpApi, route.RouteKey, new HttpRouteProps
+            {
+                HttpApi = httpApi,
+                RouteKey = route.ToRouteKey(),
+                Integration = integration,
+                Authorizer = route.RequiresJwt ? authorizer : null,
+                AuthorizationScopes = route.RequiresJwt && route.Scopes is { Count: > 0 } scopes ? [.. scopes] : null,
+            });
+        }
+
+        AddAlarm($"{api.Name}-5xx", httpApi.MetricServerError(FiveMinuteSum()), 1,
+            $"{api.Name} answered with 5xx errors.");
+        _ = new CfnOutput(this, $"{api.Name}-url", new CfnOutputProps
+        {
+            Value = url,
+            Description = $"The URL of the HTTP API '{api.Name}'.",
+        });
+        return httpApi;
+    }
+
+    private CfnParameter JwtIssuer() => jwtIssuer ??= new CfnParameter(this, JwtIssuerParameter, new CfnParameterProps
+    {
+        Type = "String",
+        Description = "The JWT issuer URL the HTTP API trusts (its OpenID configuration must be reachable from AWS).",
+        Default = settings.JwtIssuer,
+        AllowedPattern = "https://.+",
+        ConstraintDescription = "an https URL",
+    });
+
+    private Queue AddStreamEventSource(StreamEventSourceDefinition source)
+    {
+        var usedBy = $"The stream event source of '{source.Function}'";
+        var tableDefinition = definition.Tables.SingleOrDefault(table => table.Name == source.Table)
+            ?? throw new InvalidOperationException($"{usedBy} reads table '{source.Table}', which the definition does not declare.");
+        if (tableDefinition.Stream is null)
+        {
+            throw new InvalidOperationException($"{usedBy} reads the stream of table '{source.Table}', which has no stream.");
+        }
+        var function = FunctionNamed(source.Function, usedBy);
+        var failures = new Queue(this, $"{source.Table}-{source.Function}-on-failure", new QueueProps
+        {
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            RetentionPeriod = Duration.Days(14),
+            RemovalPolicy = settings.RemovalPolicy,
+        });
+        function.AddEventSource(new DynamoEventSource(tables[source.Table], new DynamoEventSourceProps
+        {
+            StartingPosition = source.StartingPosition.ToLambda(),
+            BatchSize = source.BatchSize,
+            MaxBatchingWindow = source.MaximumBatchingWindowSeconds > 0 ? Duration.Seconds(source.MaximumBatchingWindowSeconds) : null,
+            RetryAttempts = source.MaximumRetryAttempts,
+            BisectBatchOnError = source.BisectBatchOnFunctionError,
+            ReportBatchItemFailures = source.ReportBatchItemFailures,
+            OnFailure = new SqsDlq(failures),
+        }));
+
+        AddAlarm($"{source.Table}-{source.Function}-iterator-age",
+            function.Metric("IteratorAge", new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(1) }),
+            Duration.Minutes(5).ToMilliseconds(),
+            $"{source.Function} is more than five minutes behind the stream of '{source.Table}'.",
+            evaluationPeriods: 5);
+        AddAlarm($"{source.Table}-{source.Function}-failed-batches",
+            failures.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(5) }), 1,
+            $"Batches from the stream of '{source.Table}' failed every retry of {source.Function}; their positions are in the queue.");
+        return failures;
+    }
+
+    private Rule AddSchedule(ScheduleDefinition schedule)
+    {
+        if (!schedule.Expression.StartsWith("rate(", StringComparison.Ordinal) && !schedule.Expression.StartsWith("cron(", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Schedule '{schedule.Name}' has expression '{schedule.Expression}'; use rate(...) or cron(...).");
+        }
+        return new Rule(this, schedule.Name, new RuleProps
+        {
+            Description = $"{schedule.Name}: {schedule.Expression} → {schedule.Function}",
+            Schedule = Schedule.Expression(schedule.Expression),
+            Targets = [new LambdaFunction(FunctionNamed(schedule.Function, $"Schedule '{schedule.Name}'"))],
+        });
+    }
+
+    private Function FunctionNamed(string name, string usedBy) =>
+        functions.TryGetValue(name, out var function)
+            ? function
+            : throw new InvalidOperationException($"{usedBy} invokes function '{name}', which the definition does not declare.");
+
+    private static MetricOptions FiveMinuteSum() => new() { Statistic = Stats.SUM, Period = Duration.Minutes(5) };
+
+    private void AddAlarm(string id, IMetric metric, double threshold, string description, int evaluationPeriods = 1)
+    {
+        var alarm = new Alarm(this, id, new AlarmProps
+        {
+            AlarmDescription = description,
+            Metric = metric,
+            Threshold = threshold,
+            EvaluationPeriods = evaluationPeriods,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+        if (alarmTopic is not null)
+        {
+            alarm.AddAlarmAction(new SnsAction(alarmTopic));
+        }
+        alarms.Add(alarm);
+    }
+}

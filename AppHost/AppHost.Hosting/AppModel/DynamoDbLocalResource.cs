@@ -26,7 +26,7 @@ public sealed class DynamoDbLocalResource(string name, DynamoDbLocalOptions opti
     /// <summary>A client of this instance (placeholder credentials; DynamoDB Local accepts any).</summary>
     public IAmazonDynamoDB CreateClient() => _instance?.CreateClient() ?? throw new InvalidOperationException($"{Name} is not running.");
 
-    internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
+    protected internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
     {
         if (Options.Port == 0)
         {
@@ -76,7 +76,7 @@ public sealed class DynamoDbLocalResource(string name, DynamoDbLocalOptions opti
         }
     }
 
-    internal override async Task StopAsync()
+    protected internal override async Task StopAsync()
     {
         await _stopping.CancelAsync();
         if (_supervision is not null)

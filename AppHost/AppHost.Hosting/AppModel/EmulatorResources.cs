@@ -15,7 +15,7 @@ public sealed class LambdaEmulatorResource(string name, IReadOnlyList<FunctionRe
 
     public IReadOnlyList<FunctionResource> Functions { get; } = functions;
 
-    internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
+    protected internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
     {
         SetState(ResourceState.Starting);
         var port = context.Options.PortFor(Name, 3001);
@@ -25,7 +25,7 @@ public sealed class LambdaEmulatorResource(string name, IReadOnlyList<FunctionRe
         SetState(ResourceState.Healthy);
     }
 
-    internal override async Task StopAsync()
+    protected internal override async Task StopAsync()
     {
         if (_emulator is not null)
         {
@@ -47,7 +47,7 @@ public sealed class ApiGatewayResource(HttpApiDefinition definition, IReadOnlyLi
     /// <summary>The running gateway (its issuer mints development tokens); null until started.</summary>
     public ApiGatewayEmulator? Gateway => _gateway;
 
-    internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
+    protected internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
     {
         SetState(ResourceState.Starting);
         var options = new ApiGatewayOptions
@@ -64,7 +64,7 @@ public sealed class ApiGatewayResource(HttpApiDefinition definition, IReadOnlyLi
         SetState(ResourceState.Healthy);
     }
 
-    internal override async Task StopAsync()
+    protected internal override async Task StopAsync()
     {
         if (_gateway is not null)
         {
@@ -90,7 +90,7 @@ public sealed class StreamEventSourceResource(StreamEventSourceDefinition defini
 
     public StreamEventSourceMapping? Mapping => _mapping;
 
-    internal override Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
+    protected internal override Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
     {
         SetState(ResourceState.Starting);
         if (table.StreamArn is null)
@@ -113,7 +113,7 @@ public sealed class StreamEventSourceResource(StreamEventSourceDefinition defini
         return Task.CompletedTask;
     }
 
-    internal override async Task StopAsync()
+    protected internal override async Task StopAsync()
     {
         if (_mapping is not null)
         {

@@ -27,7 +27,7 @@ public sealed class FunctionResource(FunctionDefinition definition) : LocalResou
 
     internal Dictionary<string, string> ExtraEnvironment { get; } = [];
 
-    internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
+    protected internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
     {
         SetState(ResourceState.Starting);
         var options = context.Options;
@@ -90,7 +90,7 @@ public sealed class FunctionResource(FunctionDefinition definition) : LocalResou
     /// <summary>Stops every idle environment; the next invocation starts a fresh one.</summary>
     public Task RestartEnvironmentsAsync() => Function?.RestartAsync() ?? Task.CompletedTask;
 
-    internal override async Task StopAsync()
+    protected internal override async Task StopAsync()
     {
         if (Function is not null)
         {

@@ -67,20 +67,20 @@ public sealed class LocalCloudBuilder
         {
             options.DataDirectory ??= Path.Combine(Options.StateDirectory, "dynamodb");
         }
-        return Add(new DynamoDbLocalResource(name, options));
+        return AddResource(new DynamoDbLocalResource(name, options));
     }
 
     /// <summary>A Lambda function run by the local Lambda emulator (added with the first function).</summary>
     public ResourceBuilder<FunctionResource> AddFunction(FunctionDefinition definition)
     {
-        var function = Add(new FunctionResource(definition));
+        var function = AddResource(new FunctionResource(definition));
         if (_resources.OfType<LambdaEmulatorResource>().SingleOrDefault() is { } emulator)
         {
             ((List<FunctionResource>)emulator.Functions).Add(function.Resource);
         }
         else
         {
-            Add(new LambdaEmulatorResource(LambdaEmulatorName, new List<FunctionResource> { function.Resource }));
+            AddResource(new LambdaEmulatorResource(LambdaEmulatorName, new List<FunctionResource> { function.Resource }));
         }
         return function;
     }
@@ -89,7 +89,7 @@ public sealed class LocalCloudBuilder
     public ResourceBuilder<ApiGatewayResource> AddHttpApi(HttpApiDefinition definition)
     {
         var functions = _resources.OfType<FunctionResource>().ToList();
-        var gateway = Add(new ApiGatewayResource(definition, functions));
+        var gateway = AddResource(new ApiGatewayResource(definition, functions));
         foreach (var function in definition.Routes.Select(route => route.Function).Distinct())
         {
             gateway.WaitFor(functions.SingleOrDefault(resource => resource.Name == function)
@@ -98,7 +98,8 @@ public sealed class LocalCloudBuilder
         return gateway;
     }
 
-    internal ResourceBuilder<T> Add<T>(T resource)
+    /// <summary>Adds a resource of any kind; extension methods such as <c>AddTable</c> build on this.</summary>
+    public ResourceBuilder<T> AddResource<T>(T resource)
         where T : LocalResource
     {
         if (_resources.Any(existing => existing.Name == resource.Name))
@@ -118,7 +119,7 @@ public sealed class ResourceBuilder<T>(LocalCloudBuilder builder, T resource)
 {
     public T Resource { get; } = resource;
 
-    internal LocalCloudBuilder Builder { get; } = builder;
+    public LocalCloudBuilder Builder { get; } = builder;
 
     /// <summary>Gives this resource the other's connection settings (endpoints, names) as environment variables.</summary>
     public ResourceBuilder<T> WithReference<TOther>(ResourceBuilder<TOther> other)
@@ -147,7 +148,7 @@ public static class ResourceBuilderExtensions
 {
     /// <summary>A table of this DynamoDB Local, created from its definition when absent.</summary>
     public static ResourceBuilder<TableResource> AddTable(this ResourceBuilder<DynamoDbLocalResource> database, TableDefinition definition) =>
-        database.Builder.Add(new TableResource(definition, database.Resource)).WaitFor(database.Resource);
+        database.Builder.AddResource(new TableResource(definition, database.Resource)).WaitFor(database.Resource);
 
     /// <summary>Sets an environment variable of the function.</summary>
     public static ResourceBuilder<FunctionResource> WithEnvironment(this ResourceBuilder<FunctionResource> function, string name, string value)
@@ -160,7 +161,7 @@ public static class ResourceBuilderExtensions
     public static ResourceBuilder<FunctionResource> WithStreamEventSource(
         this ResourceBuilder<FunctionResource> function, ResourceBuilder<TableResource> table, StreamEventSourceDefinition definition)
     {
-        function.Builder.Add(new StreamEventSourceResource(definition, table.Resource, function.Resource))
+        function.Builder.AddResource(new StreamEventSourceResource(definition, table.Resource, function.Resource))
             .WaitFor(table.Resource)
             .WaitFor(function.Resource);
         return function;

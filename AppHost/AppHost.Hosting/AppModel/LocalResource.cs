@@ -63,11 +63,11 @@ public abstract class LocalResource(string name) : IAsyncDisposable
     /// <summary>Raised after every state change.</summary>
     public event Action<LocalResource>? Changed;
 
-    internal abstract Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken);
+    protected internal abstract Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken);
 
-    internal abstract Task StopAsync();
+    protected internal abstract Task StopAsync();
 
-    internal void SetState(ResourceState state, string? error = null, int? exitCode = null)
+    protected internal void SetState(ResourceState state, string? error = null, int? exitCode = null)
     {
         lock (_gate)
         {

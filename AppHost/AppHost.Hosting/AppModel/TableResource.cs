@@ -16,7 +16,7 @@ public sealed class TableResource(TableDefinition definition, DynamoDbLocalResou
 
     public override IReadOnlyDictionary<string, string> ConnectionEnvironment => Database.ConnectionEnvironment;
 
-    internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
+    protected internal override async Task StartAsync(LocalCloudContext context, CancellationToken cancellationToken)
     {
         SetState(ResourceState.Starting);
         using var client = Database.CreateClient();
@@ -26,7 +26,7 @@ public sealed class TableResource(TableDefinition definition, DynamoDbLocalResou
         SetState(ResourceState.Healthy);
     }
 
-    internal override Task StopAsync()
+    protected internal override Task StopAsync()
     {
         SetState(ResourceState.Exited);
         return Task.CompletedTask;

@@ -167,6 +167,13 @@ public static class ResourceBuilderExtensions
         return function;
     }
 
+    /// <summary>Invokes the function on an EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>).</summary>
+    public static ResourceBuilder<FunctionResource> WithSchedule(this ResourceBuilder<FunctionResource> function, ScheduleDefinition definition)
+    {
+        function.Builder.AddResource(new ScheduleResource(definition, function.Resource)).WaitFor(function.Resource);
+        return function;
+    }
+
     /// <summary>Adds a route to the API, beyond those of its definition.</summary>
     public static ResourceBuilder<ApiGatewayResource> WithRoute(this ResourceBuilder<ApiGatewayResource> api, RouteDefinition route)
     {

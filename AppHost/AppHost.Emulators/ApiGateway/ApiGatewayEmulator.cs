@@ -142,7 +142,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
             await WriteMessageAsync(context, StatusCodes.Status403Forbidden, "Forbidden");
             return;
         }
-        var body = await ReadBodyAsync(context.Request, _options.MaxRequestBodyBytes);
+        var body = await BoundedBody.ReadAsync(context.Request, _options.MaxRequestBodyBytes);
         if (body is null)
         {
             await WriteMessageAsync(context, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large");
@@ -320,22 +320,6 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new GatewayMessage(message), GatewayJsonContext.Default.GatewayMessage));
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long limit)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     private static string NewRequestId() => Convert.ToBase64String(Guid.NewGuid().ToByteArray())[..16].Replace('/', '_').Replace('+', '-') + "=";

@@ -291,7 +291,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         {
             return UnknownRequest(requestId);
         }
-        var body = await ReadBodyAsync(context.Request);
+        var body = await BoundedBody.ReadAsync(context.Request, LambdaLimits.SynchronousPayloadBytes);
         if (body is null)
         {
             invocation.Complete(InvocationStatus.FunctionError, InvocationResult.ErrorBody(
@@ -309,14 +309,14 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         {
             return UnknownRequest(requestId);
         }
-        var body = await ReadBodyAsync(context.Request) ?? InvocationResult.ErrorBody("Function.ResponseSizeTooLarge", "Error payload too large.");
+        var body = await BoundedBody.ReadAsync(context.Request, LambdaLimits.SynchronousPayloadBytes) ?? InvocationResult.ErrorBody("Function.ResponseSizeTooLarge", "Error payload too large.");
         invocation.Complete(InvocationStatus.FunctionError, body);
         return Results.Accepted();
     }
 
     private async Task<IResult> PostInitErrorAsync(HttpRequest request)
     {
-        var body = await ReadBodyAsync(request) ?? [];
+        var body = await BoundedBody.ReadAsync(request, LambdaLimits.SynchronousPayloadBytes) ?? [];
         var errorType = request.Headers["Lambda-Runtime-Function-Error-Type"].ToString();
         LambdaErrorBody error;
         try
@@ -344,23 +344,6 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         new LambdaErrorBody("InvalidRequestID", $"No invocation {requestId} is in progress."),
         EmulatorJsonContext.Default.LambdaErrorBody,
         statusCode: StatusCodes.Status400BadRequest);
-
-    /// <summary>The request body, or null when it is over the synchronous payload limit.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > LambdaLimits.SynchronousPayloadBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     /// <summary>The invoker's span as an X-Ray trace header (the W3C trace id split as X-Ray writes it), or null.</summary>
     internal static string? TraceHeaderOf(Activity? activity)

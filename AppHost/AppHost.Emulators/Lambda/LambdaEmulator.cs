@@ -92,7 +92,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
         }
         var invocationType = context.Request.Headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
         var limit = invocationType == "Event" ? LambdaLimits.AsynchronousPayloadBytes : LambdaLimits.SynchronousPayloadBytes;
-        var payload = await ReadPayloadAsync(context.Request, limit);
+        var payload = await BoundedBody.ReadAsync(context.Request, limit);
         if (payload is null)
         {
             await WriteErrorAsync(context, HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLargeException",
@@ -177,26 +177,6 @@ public sealed class LambdaEmulator : IAsyncDisposable
         function.Settings.Handler,
         function.Settings.MemoryMb,
         (int)function.Settings.Timeout.TotalSeconds)).ToList());
-
-    private static async Task<byte[]?> ReadPayloadAsync(HttpRequest request, int limit)
-    {
-        if (request.ContentLength > limit)
-        {
-            return null;
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     /// <summary>The Invoke API carries the client context base64-encoded; the Runtime API passes it as JSON.</summary>
     private static string? DecodeClientContext(string header)

@@ -14,6 +14,11 @@ public sealed class LambdaFunction : IAsyncDisposable
     private readonly Action<string> _log;
     private int _reserved;
     private int _disposed;
+    private int _active;
+    private long _invocations;
+    private long _coldStarts;
+    private long _throttles;
+    private long _errors;
 
     public LambdaFunction(LambdaFunctionSettings settings, Action<string>? log = null)
     {
@@ -32,12 +37,6 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// <summary>Invocations so far, cold starts among them, and throttled requests.</summary>
     public (long Invocations, long ColdStarts, long Throttles, long Errors) Counters =>
         (Interlocked.Read(ref _invocations), Interlocked.Read(ref _coldStarts), Interlocked.Read(ref _throttles), Interlocked.Read(ref _errors));
-
-    private int _active;
-    private long _invocations;
-    private long _coldStarts;
-    private long _throttles;
-    private long _errors;
 
     /// <summary>Runs one invocation; never throws for function failures, which come back as results.</summary>
     public async Task<InvocationResult> InvokeAsync(LambdaInvocationRequest request, CancellationToken cancellationToken = default)

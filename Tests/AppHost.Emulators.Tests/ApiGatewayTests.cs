@@ -21,6 +21,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         new("POST", "/echo/{id}", "test-function"),
         new("ANY", "/files/{proxy+}", "test-function"),
         new("GET", "/behaviour/{name}", "test-function"),
+        new("GET", "/hang-up/{name}", "test-function"),
         new("POST", "/secure", "test-function", RequiresJwt: true, Scopes: ["things:write"]),
         new("GET", "/behaviour/slow", "slow-function"),
         new("GET", "/busy", "slow-function"),
@@ -58,6 +59,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     public ApiGatewayEmulator Rest { get; private set; } = null!;
 
     public HttpClient Client { get; } = new();
+
+    public LambdaFunction TestFunction => _functions[0];
 
     public async Task InitializeAsync()
     {
@@ -354,6 +357,24 @@ public class ApiGatewayTests(GatewayFixture fixture) : IClassFixture<GatewayFixt
         Assert.Equal(HttpStatusCode.Forbidden, without.StatusCode);
         Assert.Equal("""{"message":"Forbidden"}""", await without.Content.ReadAsStringAsync());
         Assert.Equal(GatewayFixture.ApiKey, with.GetProperty("requestContext").GetProperty("identity").GetProperty("apiKey").GetString());
+    }
+
+    [Fact]
+    public async Task AClientThatHangsUpDoesNotCostTheFunctionItsEnvironment()
+    {
+        using (await _http.GetAsync(HttpUrl("/echo/warm"))) { }
+        var coldStarts = fixture.TestFunction.Counters.ColdStarts;
+        using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() => impatient.GetAsync(HttpUrl("/hang-up/slow")));
+        while (fixture.TestFunction.ActiveInvocations > 0)
+        {
+            await Task.Delay(100);
+        }
+        using var next = await _http.GetAsync(HttpUrl("/echo/after"));
+
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(coldStarts, fixture.TestFunction.Counters.ColdStarts);
     }
 
     [Fact]

@@ -178,7 +178,8 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
             return _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(gatewayRequest) : ProxyEvents.WriteRestApiEvent(gatewayRequest);
         }
 
-        var invocation = InvokeAsync(function, BuildEvent, context.RequestAborted);
+        // As in AWS, a client that hangs up does not stop the invocation it started.
+        var invocation = InvokeAsync(function, BuildEvent, CancellationToken.None);
         if (await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, context.RequestAborted)) != invocation)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "integration timeout");

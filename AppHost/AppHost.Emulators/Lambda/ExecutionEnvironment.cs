@@ -193,13 +193,17 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the function process first (SIGTERM: its host shuts down and stops polling), then closes
+    /// the invocation queue, so a healthy runtime never sees its Runtime API go away under it.
+    /// </summary>
     private async Task StopProcessAsync()
     {
-        _queue.Writer.TryComplete();
         if (_process is not null)
         {
             await _process.DisposeAsync();
         }
+        _queue.Writer.TryComplete();
     }
 
     private void OnOutput(string line) => WriteLog(line);

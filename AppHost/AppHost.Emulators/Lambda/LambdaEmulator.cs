@@ -107,7 +107,8 @@ public sealed class LambdaEmulator : IAsyncDisposable
         switch (invocationType)
         {
             case "RequestResponse":
-                await RespondAsync(context, await function.InvokeAsync(request, context.RequestAborted));
+                // As in AWS, a caller that hangs up does not stop the invocation it started.
+                await RespondAsync(context, await function.InvokeAsync(request, CancellationToken.None));
                 break;
             case "Event":
                 QueueEventInvocation(function, request);

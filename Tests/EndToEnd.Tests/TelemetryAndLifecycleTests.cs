@@ -8,6 +8,14 @@ using AppHost.Hosting.AppModel;
 
 namespace EndToEnd.Tests;
 
+/// <summary>
+/// Runs alone: each test starts its own app, and the telemetry test's spans travel through exporters
+/// that drop what they cannot deliver in time on a saturated machine.
+/// </summary>
+[CollectionDefinition(nameof(TelemetryAndLifecycleTests), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(TelemetryAndLifecycleTests))]
 public class TelemetryAndLifecycleTests
 {
     [Fact]

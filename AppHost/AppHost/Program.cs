@@ -1,7 +1,10 @@
+using AppHost.Dashboard;
 using AppHost.Hosting.AppModel;
 using static AppHost.Definition.LeaderboardApp;
 
 var builder = LocalCloud.CreateBuilder(args);
+
+builder.AddDashboard();
 
 var dynamoDb = builder.AddDynamoDbLocal(Names.DynamoDb);
 var table = dynamoDb.AddTable(Table);

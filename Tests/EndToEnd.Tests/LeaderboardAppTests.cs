@@ -17,7 +17,7 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture) : IClassFixture<
     {
         Assert.All(fixture.App.Resources, resource => Assert.Equal(ResourceState.Healthy, resource.State));
         Assert.Equal(
-            [LeaderboardApp.Names.DynamoDb, LeaderboardApp.Names.Table, LeaderboardApp.Names.Api, LeaderboardApp.Names.LambdaEmulator,
+            [LeaderboardApp.Names.Dashboard, LeaderboardApp.Names.DynamoDb, LeaderboardApp.Names.Table, LeaderboardApp.Names.Api, LeaderboardApp.Names.LambdaEmulator,
              LeaderboardApp.Names.Processor, "leaderboard-processor-stream", LeaderboardApp.Names.ApiGateway],
             fixture.App.Resources.Select(resource => resource.Name));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AppHost.Emulators;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,7 +33,7 @@ public static class OtlpIntake
         {
             return TypedResults.Problem($"Unsupported content type '{request.ContentType}': send application/x-protobuf or application/json.", statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
-        var body = await ReadBodyAsync(request);
+        var body = await BoundedBody.ReadAsync(request, MaxRequestBytes);
         if (body is null)
         {
             return TypedResults.Problem($"The request is over {MaxRequestBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
@@ -60,21 +61,5 @@ public static class OtlpIntake
         return mediaType == "application/json"
             ? TypedResults.Content("{}", "application/json")
             : TypedResults.Bytes([], "application/x-protobuf");
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > MaxRequestBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

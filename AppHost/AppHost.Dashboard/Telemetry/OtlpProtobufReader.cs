@@ -9,43 +9,19 @@ namespace AppHost.Dashboard.Telemetry;
 /// </summary>
 internal static class OtlpProtobufReader
 {
-    public static TelemetryBatch ReadTraces(ReadOnlySpan<byte> request)
-    {
-        var batch = new TelemetryBatch();
-        var reader = new ProtoReader(request);
-        while (reader.Next())
-        {
-            if (reader.FieldNumber == 1 && reader.WireType == WireType.LengthDelimited)
-            {
-                ReadResourceSpans(reader.ReadBytes(), batch.Spans);
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return batch;
-    }
+    private delegate void ResourceReader(ReadOnlySpan<byte> message, TelemetryBatch batch);
 
-    public static TelemetryBatch ReadLogs(ReadOnlySpan<byte> request)
-    {
-        var batch = new TelemetryBatch();
-        var reader = new ProtoReader(request);
-        while (reader.Next())
-        {
-            if (reader.FieldNumber == 1 && reader.WireType == WireType.LengthDelimited)
-            {
-                ReadResourceLogs(reader.ReadBytes(), batch.Logs);
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return batch;
-    }
+    public static TelemetryBatch ReadTraces(ReadOnlySpan<byte> request) =>
+        ReadExportRequest(request, (message, batch) => ReadResourceSpans(message, batch.Spans));
 
-    public static TelemetryBatch ReadMetrics(ReadOnlySpan<byte> request)
+    public static TelemetryBatch ReadLogs(ReadOnlySpan<byte> request) =>
+        ReadExportRequest(request, (message, batch) => ReadResourceLogs(message, batch.Logs));
+
+    public static TelemetryBatch ReadMetrics(ReadOnlySpan<byte> request) =>
+        ReadExportRequest(request, (message, batch) => ReadResourceMetrics(message, batch.Points));
+
+    /// <summary>Every export request is a list of per-resource messages in field 1.</summary>
+    private static TelemetryBatch ReadExportRequest(ReadOnlySpan<byte> request, ResourceReader readResource)
     {
         var batch = new TelemetryBatch();
         var reader = new ProtoReader(request);
@@ -53,7 +29,7 @@ internal static class OtlpProtobufReader
         {
             if (reader.FieldNumber == 1 && reader.WireType == WireType.LengthDelimited)
             {
-                ReadResourceMetrics(reader.ReadBytes(), batch.Points);
+                readResource(reader.ReadBytes(), batch);
             }
             else
             {

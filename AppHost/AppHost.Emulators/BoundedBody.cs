@@ -12,10 +12,18 @@ public static class BoundedBody
         {
             return null;
         }
+        var cancellationToken = request.HttpContext.RequestAborted;
+        if (request.ContentLength is { } length)
+        {
+            // The common case: one exact allocation, no copies.
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
+        }
         using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
+        var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > limit)
             {

@@ -65,6 +65,7 @@ public sealed class DashboardResource : LocalResource
         await _ui.StartAsync(cancellationToken);
         Endpoints["http"] = UiEndpoint;
         Endpoints["otlp"] = OtlpEndpoint;
+        Endpoints["login"] = LoginUrl;
         context.Log(this, $"OTLP/HTTP on {OtlpEndpoint}");
         context.Log(this, $"Login: {LoginUrl}");
         SetState(ResourceState.Healthy);

@@ -51,6 +51,10 @@ internal sealed class ConsoleForwarder(bool enabled, IReadOnlyList<LocalResource
                 table.AppendLine(CultureInfo.InvariantCulture, $"{"".PadRight(_width)}  error: {error}");
             }
         }
+        foreach (var login in resources.Where(resource => resource.Endpoints.ContainsKey("login")))
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"{login.Name}: log in at {login.Endpoints["login"]}");
+        }
         table.AppendLine(CultureInfo.InvariantCulture, $"Started in {startDuration.TotalSeconds:0.0} s. Press Ctrl+C to stop.");
         lock (_gate)
         {

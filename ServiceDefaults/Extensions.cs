@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -80,6 +81,7 @@ public static class Extensions
                     "System.Net.Http", "System.Runtime", builder.Environment.ApplicationName)
                 .AddOtlpExporter()));
         builder.Services.AddSingleton(telemetry);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ILambdaInvocationListener, TelemetryFlush>();
         AWSConfigs.TelemetryProvider.RegisterTracerProvider(new AwsSdkTracing());
     }
@@ -107,16 +109,26 @@ public static class Extensions
         return attributes;
     }
 
-    /// <summary>Exports what the invocation produced before Lambda may freeze the environment.</summary>
-    private sealed class TelemetryFlush(OpenTelemetrySdk telemetry, IServiceProvider services) : ILambdaInvocationListener
+    /// <summary>
+    /// Exports what the invocation produced before Lambda may freeze the environment: its spans and
+    /// log records every time; metrics (cumulative, and costly to collect) at most every 15 s.
+    /// </summary>
+    private sealed class TelemetryFlush(OpenTelemetrySdk telemetry, IServiceProvider services, TimeProvider clock) : ILambdaInvocationListener
     {
         private const int FlushTimeoutMilliseconds = 2000;
+        private static readonly TimeSpan MetricsInterval = TimeSpan.FromSeconds(15);
+        private long _lastMetricsFlush;
 
         public ValueTask OnInvocationCompletedAsync(LambdaContext context, CancellationToken cancellationToken)
         {
             telemetry.TracerProvider.ForceFlush(FlushTimeoutMilliseconds);
-            telemetry.MeterProvider.ForceFlush(FlushTimeoutMilliseconds);
             services.GetService<LoggerProvider>()?.ForceFlush(FlushTimeoutMilliseconds);
+            var now = clock.GetTimestamp();
+            if (clock.GetElapsedTime(Interlocked.Read(ref _lastMetricsFlush), now) >= MetricsInterval)
+            {
+                Interlocked.Exchange(ref _lastMetricsFlush, now);
+                telemetry.MeterProvider.ForceFlush(FlushTimeoutMilliseconds);
+            }
             return ValueTask.CompletedTask;
         }
     }

@@ -51,9 +51,7 @@ public sealed class FunctionResource(FunctionDefinition definition) : LocalResou
             _environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = options.OtlpEndpoint;
             _environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
             _environment["OTEL_SERVICE_NAME"] = Name;
-            // Export within a second: the local loop wants telemetry now, not in five seconds.
-            _environment["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
-            _environment["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
+            // Spans and logs are flushed at the end of every invocation; metrics come every 5 s.
             _environment["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
         }
         foreach (var (name, value) in Definition.Environment ?? new Dictionary<string, string>())

@@ -78,6 +78,15 @@ internal static class DashboardApi
             await function.RestartEnvironmentsAsync();
             return Results.Ok(new { message = $"{name}: idle environments stopped; the next invocation starts a fresh one." });
         });
+        api.MapPost("/resources/{name}/trigger", async (string name) =>
+        {
+            if (resources.OfType<ScheduleResource>().FirstOrDefault(schedule => schedule.Name == name) is not { } schedule)
+            {
+                return Results.NotFound(new { message = $"No schedule named '{name}': only schedules can be triggered." });
+            }
+            var result = await schedule.TriggerNowAsync();
+            return Results.Ok(new { message = $"{name}: invoked {schedule.Definition.Function} ({result.Status}, request {result.RequestId})." });
+        });
 
         api.MapGet("/logs", (string? resource, string? level, string? text, string? traceId, int? limit) =>
         {

@@ -72,8 +72,14 @@ async function resourcesPage() {
           h("pre", {}, Object.entries(resource.environment).map(([name, value]) => `${name}=${value}`).join("\n"))) : null),
       h("td", {},
         h("a", { href: "#/console/" + encodeURIComponent(resource.name) }, "Console"), " ",
-        resource.kind === "Function" ? h("button", { className: "quiet", onclick: () => restart(resource.name) }, "Restart") : null))));
+        resource.kind === "Function" ? h("button", { className: "quiet", onclick: () => restart(resource.name) }, "Restart") : null,
+        resource.kind === "Schedule" ? h("button", { className: "quiet", onclick: () => trigger(resource.name) }, "Trigger now") : null))));
   };
+}
+
+async function trigger(name) {
+  const result = await api(`resources/${encodeURIComponent(name)}/trigger`, { method: "POST" });
+  window.alert(result.message);
 }
 
 async function restart(name) {

@@ -2,7 +2,7 @@
 # Platform benchmark: what the local Lambda / API Gateway / stream platform costs, each figure against
 # a baseline measured in the same run.
 #
-#   bench/platform.sh                       # everything (6-7 minutes after the builds), updates bench/README.md
+#   bench/platform.sh                       # everything (about 10 minutes on 2 cores), updates bench/README.md
 #   PHASES="coldstart warm" bench/platform.sh
 #   BLOCKS=off PHASES="warm gateway" bench/platform.sh
 #
@@ -15,16 +15,16 @@
 #   warm       a GET /health event through the Invoke API vs Kestrel serving /health directly:
 #              p50 at 1 connection, throughput at 2 connections (= 2 execution environments)
 #   gateway    GET /leaderboards/{id} through the API Gateway emulator vs Kestrel direct, GW_CONNECTIONS each
-#   stream     stream lag (202 → applied to the board) while posting STREAM_RATE matches/s
+#   stream     stream lag (202 → applied to the board) while posting STREAM_RATE (and STREAM_LOW_RATE) matches/s
+#   spin       two AppHosts at once (telemetry off), one with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+#              (which its functions inherit): the Invoke API at 2 connections, alternately A B A B
 #   apphost    AppHost start → every resource healthy, and SIGTERM → every process gone, APPHOST_RUNS each
 #
 # warm, gateway and stream run against an AppHost (and the API as a plain Kestrel app on the same
 # DynamoDB Local), once per configuration in BLOCKS:
 #   off      OTEL_SDK_DISABLED=true for the AppHost and the functions it starts: the platform alone
 #   shipped  as `dotnet run` starts it: functions export OTLP to the dashboard, flushed every invocation
-#
-#   spin       two AppHosts at once (telemetry off), one with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
-#              (which its functions inherit): the Invoke API at 2 connections, alternately A B A B
+#            (SHIPPED_PHASES)
 #
 # Needs: the .NET SDK, Java 17+, wrk, hey, curl, jq, bc, ss, setsid. Everything listens on loopback on free ports;
 # every process it starts is stopped when it ends, also on error or Ctrl+C. Raw results go to
@@ -40,9 +40,10 @@ COLD_VARIANTS=${COLD_VARIANTS:-jit r2r r2r-rdg r2r-sc r2r-sc-trim r2r-sc-comp-rd
 WARMUP=${WARMUP:-2}
 DURATION=${DURATION:-8}
 GW_CONNECTIONS=${GW_CONNECTIONS:-8}
-GW_WARMUP=${GW_WARMUP:-4}
+GW_WARMUP=${GW_WARMUP:-16} # the gateway's 8 environments each JIT and tier up on their own: ~15 s of traffic
 STREAM_RATE=${STREAM_RATE:-200}
 STREAM_SECONDS=${STREAM_SECONDS:-10}
+STREAM_WARMUP=${STREAM_WARMUP:-5}
 STREAM_PER_MATCH=${STREAM_PER_MATCH:-4}
 STREAM_LOW_RATE=${STREAM_LOW_RATE:-50} # a second, lower rate: the lag when the machine is not saturated ("" to skip)
 APPHOST_RUNS=${APPHOST_RUNS:-5}         # `dotnet run --project AppHost/AppHost`
@@ -229,6 +230,7 @@ publish() {
   if run dotnet publish Functions/Leaderboard.Api/Leaderboard.Api.csproj -c Release -r linux-x64 -nologo -v quiet \
       --artifacts-path "$PUBLISH/artifacts-$variant" -o "$out" -p:PublishDocumentationFiles=false "$@" >"$PUBLISH/$variant.log" 2>&1; then
     echo "$stamp" >"$out/.stamp"
+    rm -rf "$PUBLISH/artifacts-$variant" # intermediate files: hundreds of MB for the self-contained variants
   else
     return 1
   fi
@@ -349,7 +351,7 @@ measure_block() { # SUFFIX PHASES...: the warm, gateway and stream phases agains
     say "seeding board 'bench' through the gateway"
     run dotnet "$TOOL" seed --gateway="$GATEWAY/" --dynamodb="$DYNAMO" --board=bench --players=200 --matches=100
     say "GET /leaderboards/bench?limit=10$suffix: Kestrel direct vs the gateway, $GW_CONNECTIONS connections"
-    hey_phase "gw-kestrel$suffix" "$DIRECT/leaderboards/bench?limit=10" "$GW_CONNECTIONS" "$GW_WARMUP"
+    hey_phase "gw-kestrel$suffix" "$DIRECT/leaderboards/bench?limit=10" "$GW_CONNECTIONS" 6
     # Start the gateway's execution environments first, so the warm-up warms them rather than starting them.
     run wrk -t2 -c"$GW_CONNECTIONS" -d4s -s "$LUA" "$GATEWAY/health" >"$RESULTS/gw-environments$suffix.txt" 2>&1
     sleep 1
@@ -362,7 +364,7 @@ measure_block() { # SUFFIX PHASES...: the warm, gateway and stream phases agains
       say "stream lag$suffix: $rate matches/s for $STREAM_SECONDS s through the gateway"
       local before after started
       before=$(cpu_snapshot); started=$(date +%s.%N)
-      run dotnet "$TOOL" stream-lag --gateway="$GATEWAY/" --dynamodb="$DYNAMO" --rate="$rate" --duration="$STREAM_SECONDS" \
+      run dotnet "$TOOL" stream-lag --gateway="$GATEWAY/" --dynamodb="$DYNAMO" --rate="$rate" --duration="$STREAM_SECONDS" --warmup="$STREAM_WARMUP" \
         --per-match="$STREAM_PER_MATCH" --board="stream$rate" --out="$RESULTS/$name.json" > >(tee "$RESULTS/$name.txt") || true
       after=$(cpu_snapshot)
       # CPU of each part over the whole run (seeding, warm-up, the measured rate, the drain), in % of one core.
@@ -430,7 +432,7 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git diff --quiet HEAD -- . ':!bench' 2>/dev/null || COMMIT="$COMMIT + uncommitted changes"
 DESCRIPTION="Run \`platform-$RUN_ID\` on $(date -u +%F) (code at $COMMIT): $(nproc) cores (${CPU:-unknown CPU}), Linux $(uname -r | cut -d- -f1), shared and noisy (load average $LOAD at the end); \
 .NET SDK $(dotnet --version), Java $(first_line java -version | cut -d'"' -f2), wrk $(first_line wrk --version | awk '{print $2}'). \
-Load phases: ${WARMUP} s warm-up (gateway ${GW_WARMUP} s) + ${DURATION} s measured; figures are medians (per-request medians for the load phases)."
+Load phases: ${DURATION} s measured after a warm-up (${WARMUP} s; the gateway's 8 environments: 4 s of \`/health\` to start them + ${GW_WARMUP} s, its Kestrel baseline 6 s; stream: ${STREAM_WARMUP} s at the rate, drained); latencies are per-request figures of one run."
 readme=$ROOT/bench/README.md
 [[ $UPDATE_README == 1 ]] || readme=$RESULTS/no-readme.md
 run dotnet "$TOOL" report --results="$RESULTS" --readme="$readme" --run="$DESCRIPTION"

@@ -9,61 +9,52 @@ namespace AppHost.Dashboard.Telemetry;
 /// </summary>
 internal static class OtlpProtobufReader
 {
-    private delegate void ResourceReader(ReadOnlySpan<byte> message, TelemetryBatch batch);
+    private delegate void ItemReader(string service, string scope, ReadOnlySpan<byte> item, TelemetryBatch batch);
 
     public static TelemetryBatch ReadTraces(ReadOnlySpan<byte> request) =>
-        ReadExportRequest(request, (message, batch) => ReadResourceSpans(message, batch.Spans));
+        ReadExportRequest(request, (service, scope, item, batch) => batch.Spans.Add(ReadSpan(service, scope, item)));
 
     public static TelemetryBatch ReadLogs(ReadOnlySpan<byte> request) =>
-        ReadExportRequest(request, (message, batch) => ReadResourceLogs(message, batch.Logs));
+        ReadExportRequest(request, (service, scope, item, batch) => batch.Logs.Add(ReadLogRecord(service, scope, item)));
 
     public static TelemetryBatch ReadMetrics(ReadOnlySpan<byte> request) =>
-        ReadExportRequest(request, (message, batch) => ReadResourceMetrics(message, batch.Points));
+        ReadExportRequest(request, (service, scope, item, batch) => ReadMetric(service, scope, item, batch.Points));
 
-    /// <summary>Every export request is a list of per-resource messages in field 1.</summary>
-    private static TelemetryBatch ReadExportRequest(ReadOnlySpan<byte> request, ResourceReader readResource)
+    /// <summary>
+    /// The three export requests share one shape: resource entries in field 1 (ResourceSpans,
+    /// ResourceLogs, ResourceMetrics: resource = 1, scope entries = 2), each scope entry holding its
+    /// scope in field 1 and the items (spans, log records, metrics) in field 2.
+    /// </summary>
+    private static TelemetryBatch ReadExportRequest(ReadOnlySpan<byte> request, ItemReader readItem)
     {
         var batch = new TelemetryBatch();
-        var reader = new ProtoReader(request);
+        ForEachLengthDelimited(request, 1, resource =>
+        {
+            var service = ReadService(resource);
+            ForEachLengthDelimited(resource, 2, scopeEntry =>
+            {
+                var scope = ReadScopeName(scopeEntry);
+                ForEachLengthDelimited(scopeEntry, 2, item => readItem(service, scope, item, batch));
+            });
+        });
+        return batch;
+    }
+
+    private delegate void FieldVisitor(ReadOnlySpan<byte> value);
+
+    /// <summary>Visits the length-delimited occurrences of one field in place, skipping every other field.</summary>
+    private static void ForEachLengthDelimited(ReadOnlySpan<byte> message, int fieldNumber, FieldVisitor visit)
+    {
+        var reader = new ProtoReader(message);
         while (reader.Next())
         {
-            if (reader.FieldNumber == 1 && reader.WireType == WireType.LengthDelimited)
+            if (reader.FieldNumber == fieldNumber && reader.WireType == WireType.LengthDelimited)
             {
-                readResource(reader.ReadBytes(), batch);
+                visit(reader.ReadBytes());
             }
             else
             {
                 reader.Skip();
-            }
-        }
-        return batch;
-    }
-
-    // ResourceSpans: resource = 1, scope_spans = 2. ScopeSpans: scope = 1, spans = 2.
-    private static void ReadResourceSpans(ReadOnlySpan<byte> message, List<SpanRecord> spans)
-    {
-        var service = ReadService(message);
-        var reader = new ProtoReader(message);
-        while (reader.Next())
-        {
-            if (reader.FieldNumber != 2 || reader.WireType != WireType.LengthDelimited)
-            {
-                reader.Skip();
-                continue;
-            }
-            var scopeSpans = reader.ReadBytes();
-            var scope = ReadScopeName(scopeSpans);
-            var inner = new ProtoReader(scopeSpans);
-            while (inner.Next())
-            {
-                if (inner.FieldNumber == 2 && inner.WireType == WireType.LengthDelimited)
-                {
-                    spans.Add(ReadSpan(service, scope, inner.ReadBytes()));
-                }
-                else
-                {
-                    inner.Skip();
-                }
             }
         }
     }
@@ -134,35 +125,6 @@ internal static class OtlpProtobufReader
         return (code, text);
     }
 
-    // ResourceLogs: resource = 1, scope_logs = 2. ScopeLogs: scope = 1, log_records = 2.
-    private static void ReadResourceLogs(ReadOnlySpan<byte> message, List<LogRecord> logs)
-    {
-        var service = ReadService(message);
-        var reader = new ProtoReader(message);
-        while (reader.Next())
-        {
-            if (reader.FieldNumber != 2 || reader.WireType != WireType.LengthDelimited)
-            {
-                reader.Skip();
-                continue;
-            }
-            var scopeLogs = reader.ReadBytes();
-            var scope = ReadScopeName(scopeLogs);
-            var inner = new ProtoReader(scopeLogs);
-            while (inner.Next())
-            {
-                if (inner.FieldNumber == 2 && inner.WireType == WireType.LengthDelimited)
-                {
-                    logs.Add(ReadLogRecord(service, scope, inner.ReadBytes()));
-                }
-                else
-                {
-                    inner.Skip();
-                }
-            }
-        }
-    }
-
     private static LogRecord ReadLogRecord(string service, string scope, ReadOnlySpan<byte> message)
     {
         ulong time = 0, observed = 0;
@@ -188,37 +150,6 @@ internal static class OtlpProtobufReader
         return new LogRecord(service, scope, time != 0 ? time : observed, severity, severityText, body, traceId, spanId, attributes);
     }
 
-    // ResourceMetrics: resource = 1, scope_metrics = 2. ScopeMetrics: scope = 1, metrics = 2.
-    private static void ReadResourceMetrics(ReadOnlySpan<byte> message, List<MetricPoint> points)
-    {
-        var service = ReadService(message);
-        var reader = new ProtoReader(message);
-        while (reader.Next())
-        {
-            if (reader.FieldNumber != 2 || reader.WireType != WireType.LengthDelimited)
-            {
-                reader.Skip();
-                continue;
-            }
-            var scopeMetrics = reader.ReadBytes();
-            var scope = ReadScopeName(scopeMetrics);
-            var inner = new ProtoReader(scopeMetrics);
-            while (inner.Next())
-            {
-                if (inner.FieldNumber == 2 && inner.WireType == WireType.LengthDelimited)
-                {
-                    ReadMetric(service, scope, inner.ReadBytes(), points);
-                }
-                else
-                {
-                    inner.Skip();
-                }
-            }
-        }
-    }
-
-    // Metric: name = 1, description = 2, unit = 3, gauge = 5, sum = 7, histogram = 9,
-    // exponential_histogram = 10, summary = 11; each holds data_points = 1.
     private static void ReadMetric(string service, string scope, ReadOnlySpan<byte> message, List<MetricPoint> points)
     {
         string name = "", description = "", unit = "";

@@ -1,13 +1,11 @@
-using System.Net;
 using System.Text.Json.Serialization;
 using AppHost.Dashboard.Api;
 using AppHost.Dashboard.Telemetry;
+using AppHost.Emulators;
 using AppHost.Hosting.AppModel;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AppHost.Dashboard;
 
@@ -85,13 +83,7 @@ public sealed class DashboardResource : LocalResource
 
     private static WebApplication CreateApplication(Uri endpoint)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, endpoint.Port);
-            kestrel.Limits.MaxRequestBodySize = OtlpIntake.MaxRequestBytes;
-        });
+        var builder = LoopbackHost.CreateBuilder(endpoint.Port, OtlpIntake.MaxRequestBytes);
         builder.Services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using AppHost.Definition;
 using AppHost.Emulators.Lambda;
@@ -7,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
 namespace AppHost.Emulators.ApiGateway;
@@ -51,14 +49,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
     public static async Task<ApiGatewayEmulator> StartAsync(
         HttpApiDefinition api, Func<string, LambdaFunction?> functions, ApiGatewayOptions options, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, options.Port);
-            kestrel.Limits.MaxRequestBodySize = null;
-        });
-        var app = builder.Build();
+        var app = LoopbackHost.CreateBuilder(options.Port, maxRequestBodySize: null).Build();
         var gateway = new ApiGatewayEmulator(api, functions, options, app);
         app.Run(gateway.HandleAsync);
         await app.StartAsync(cancellationToken);
@@ -180,7 +171,10 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
 
         // As in AWS, a client that hangs up does not stop the invocation it started.
         var invocation = InvokeAsync(function, BuildEvent, CancellationToken.None);
-        if (await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, context.RequestAborted)) != invocation)
+        using var integrationTimer = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var timedOut = await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, integrationTimer.Token)) != invocation;
+        await integrationTimer.CancelAsync();
+        if (timedOut)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "integration timeout");
             await WriteMessageAsync(context, _api.Kind == ApiKind.Http ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status504GatewayTimeout,

@@ -13,15 +13,23 @@ internal sealed record ProxyResponse(int StatusCode, IReadOnlyList<KeyValuePair<
     /// </summary>
     public static ProxyResponse? ReadHttpApi(byte[] payload)
     {
-        JsonElement root;
+        JsonDocument document;
         try
         {
-            root = JsonDocument.Parse(payload).RootElement;
+            document = JsonDocument.Parse(payload);
         }
         catch (JsonException)
         {
             return null;
         }
+        using (document)
+        {
+            return ReadHttpApi(document.RootElement, payload);
+        }
+    }
+
+    private static ProxyResponse? ReadHttpApi(JsonElement root, byte[] payload)
+    {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("statusCode", out _))
         {
             return new ProxyResponse(200, [new("Content-Type", "application/json")], root.ValueKind == JsonValueKind.String
@@ -36,7 +44,8 @@ internal sealed record ProxyResponse(int StatusCode, IReadOnlyList<KeyValuePair<
     {
         try
         {
-            var root = JsonDocument.Parse(payload).RootElement;
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
             return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("statusCode", out _)
                 ? ReadStructured(root, allowCookies: false)
                 : null;

@@ -1,17 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Threading.Channels;
 using AppHost.Processes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AppHost.Emulators.Lambda;
 
@@ -49,7 +46,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     public bool IsDead { get; private set; }
 
     /// <summary>The function process's id (below its watchdog), where the platform tells it.</summary>
-    public int? ProcessId => _process?.MainProcessId();
+    public int? ProcessId { get; private set; }
 
     /// <summary>Completes with the exit code when the function process exits.</summary>
     public Task<int> Exited => _process!.Exited;
@@ -102,6 +99,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         if (ended == _firstPoll.Task)
         {
             _pendingInitDuration = started.Elapsed;
+            ProcessId = _process.MainProcessId();
             return;
         }
         IsDead = true;
@@ -133,8 +131,10 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         await _queue.Writer.WriteAsync(pending, cancellationToken);
 
-        var timeout = Task.Delay(_settings.Timeout, cancellationToken);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = Task.Delay(_settings.Timeout, timer.Token);
         var ended = await Task.WhenAny(pending.Completion.Task, _process!.Exited, timeout);
+        await timer.CancelAsync();
         var duration = clock.Elapsed;
         var (status, payload) = (InvocationStatus.Succeeded, Array.Empty<byte>());
         if (ended == pending.Completion.Task)
@@ -228,7 +228,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// <summary>The function process's peak resident memory (VmHWM), where /proc tells it.</summary>
     private long MaxMemoryUsedMb()
     {
-        var processId = _process?.MainProcessId();
+        var processId = ProcessId;
         if (processId is null)
         {
             return 0;
@@ -247,14 +247,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
 
     private WebApplication BuildRuntimeApi()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, 0);
-            kestrel.Limits.MaxRequestBodySize = LambdaLimits.SynchronousPayloadBytes + 1024;
-        });
-        var app = builder.Build();
+        var app = LoopbackHost.CreateBuilder(0, LambdaLimits.SynchronousPayloadBytes + 1024).Build();
         app.MapGet(RuntimeApiPrefix + "/invocation/next", NextInvocationAsync);
         app.MapPost(RuntimeApiPrefix + "/invocation/{requestId}/response", PostResponseAsync);
         app.MapPost(RuntimeApiPrefix + "/invocation/{requestId}/error", PostErrorAsync);

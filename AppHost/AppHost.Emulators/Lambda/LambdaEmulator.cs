@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace AppHost.Emulators.Lambda;
 
@@ -39,14 +37,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
     /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c>; <paramref name="functions"/> is asked on every call.</summary>
     public static async Task<LambdaEmulator> StartAsync(Func<IReadOnlyCollection<LambdaFunction>> functions, int port, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, port);
-            kestrel.Limits.MaxRequestBodySize = null;
-        });
-        var app = builder.Build();
+        var app = LoopbackHost.CreateBuilder(port, maxRequestBodySize: null).Build();
         var emulator = new LambdaEmulator(functions, app);
         app.MapPost("/2015-03-31/functions/{name}/invocations", emulator.InvokeAsync);
         app.MapGet("/2015-03-31/functions", emulator.ListFunctions);

@@ -10,6 +10,9 @@ internal sealed class ConsoleForwarder(bool enabled, IReadOnlyList<LocalResource
         [ConsoleColor.Cyan, ConsoleColor.Green, ConsoleColor.Yellow, ConsoleColor.Magenta, ConsoleColor.Blue, ConsoleColor.DarkCyan, ConsoleColor.DarkGreen, ConsoleColor.DarkYellow];
 
     private readonly Lock _gate = new();
+    private readonly Dictionary<LocalResource, ConsoleColor> _colours = resources
+        .Select((resource, index) => (resource, Palette[index % Palette.Length]))
+        .ToDictionary(pair => pair.resource, pair => pair.Item2);
     private readonly int _width = Math.Max(12, resources.Count == 0 ? 0 : resources.Max(resource => resource.Name.Length));
 
     public void Write(LocalResource resource, string line)
@@ -18,16 +21,17 @@ internal sealed class ConsoleForwarder(bool enabled, IReadOnlyList<LocalResource
         {
             return;
         }
-        var index = resources.ToList().IndexOf(resource);
         lock (_gate)
         {
-            Console.ForegroundColor = Palette[Math.Max(0, index) % Palette.Length];
+            Console.ForegroundColor = ColourOf(resource);
             Console.Write(resource.Name.PadRight(_width));
             Console.Write(" | ");
             Console.ResetColor();
             Console.WriteLine(line);
         }
     }
+
+    private ConsoleColor ColourOf(LocalResource resource) => _colours.GetValueOrDefault(resource, Palette[0]);
 
     public void Announce(string line)
     {

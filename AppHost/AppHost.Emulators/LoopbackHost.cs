@@ -1,0 +1,23 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AppHost.Emulators;
+
+/// <summary>The web host every local endpoint starts from: Kestrel on 127.0.0.1 only, no logging of its own.</summary>
+public static class LoopbackHost
+{
+    /// <summary>A slim builder listening on <c>127.0.0.1:{port}</c> (0 picks a free port) with the given body limit (null: none).</summary>
+    public static WebApplicationBuilder CreateBuilder(int port, long? maxRequestBodySize)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Limits.MaxRequestBodySize = maxRequestBodySize;
+        });
+        return builder;
+    }
+}

@@ -87,15 +87,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs a command in the background and waits, so a signal reaches cleanup without delay.
-run() {
-  "$@" &
-  CHILD_PID=$!
-  local status=0
-  wait "$CHILD_PID" || status=$?
-  CHILD_PID=""
-  return "$status"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the working directory is the repository root
 
 free_port() { # [PORTS TO AVOID...]
   local port

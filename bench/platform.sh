@@ -102,15 +102,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs a command in the background and waits, so a signal reaches cleanup without delay.
-run() {
-  "$@" &
-  CHILD_PID=$!
-  local status=0
-  wait "$CHILD_PID" || status=$?
-  CHILD_PID=""
-  return "$status"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the working directory is the repository root
 
 port_free() { [[ -z $(ss -Htln "sport = :$1") ]]; }
 free_port() {

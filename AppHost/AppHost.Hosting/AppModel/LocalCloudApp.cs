@@ -76,7 +76,12 @@ public sealed class LocalCloudApp : IAsyncDisposable
         {
             await resource.StartAsync(_context, cancellationToken);
         }
-        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while starting: record it, so resources waiting for this one stop waiting.
+            resource.SetState(ResourceState.FailedToStart, "the start was cancelled");
+        }
+        catch (Exception failure)
         {
             var reason = failure is ResourceFailedException resourceFailure ? resourceFailure.Reason : failure.Message;
             _context.Log(resource, "failed to start: " + reason);

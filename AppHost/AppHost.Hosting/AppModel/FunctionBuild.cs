@@ -36,6 +36,9 @@ internal static partial class FunctionBuild
                 throw new ResourceFailedException(function.Name,
                     $"the build of {function.ProjectPath} failed:{System.Environment.NewLine}{string.Join(System.Environment.NewLine, errors.Count > 0 ? errors : build.Output.Tail(20))}");
             }
+            // A build that found nothing to compile (only a dependency's internals changed) leaves the
+            // assembly's time alone; mark it current so the next start does not build again.
+            File.SetLastWriteTimeUtc(assembly, DateTime.UtcNow);
             log("build succeeded");
             return assembly;
         }

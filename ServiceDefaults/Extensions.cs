@@ -110,7 +110,8 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Exports what the invocation produced before Lambda may freeze the environment: its spans and
+    /// Exports what the invocation produced before Lambda may freeze the environment (after the
+    /// result is posted, so the caller does not wait for it): its spans and
     /// log records every time; metrics (cumulative, and costly to collect) at most every 15 s.
     /// </summary>
     private sealed class TelemetryFlush(OpenTelemetrySdk telemetry, IServiceProvider services, TimeProvider clock) : ILambdaInvocationListener

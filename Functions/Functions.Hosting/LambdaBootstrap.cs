@@ -32,7 +32,14 @@ public sealed partial class LambdaBootstrap(LambdaRuntimeClient client, LambdaRu
     /// reported as that invocation's error and the loop goes on; a Runtime API that cannot be
     /// reached, or that refuses to hand out invocations, ends it with the exception.
     /// </summary>
-    public async Task RunAsync(LambdaHandler handler, CancellationToken cancellationToken)
+    public Task RunAsync(LambdaHandler handler, CancellationToken cancellationToken) =>
+        RunAsync(handler, [], cancellationToken);
+
+    /// <summary>
+    /// Runs the loop; after each result is posted and before the next invocation is asked for — the
+    /// moment Lambda may freeze the environment — every listener is told the invocation completed.
+    /// </summary>
+    public async Task RunAsync(LambdaHandler handler, IReadOnlyList<ILambdaInvocationListener> listeners, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -45,11 +52,15 @@ public sealed partial class LambdaBootstrap(LambdaRuntimeClient client, LambdaRu
             {
                 return;
             }
-            await InvokeAsync(handler, invocation, cancellationToken);
+            var context = await InvokeAsync(handler, invocation, cancellationToken);
+            foreach (var listener in listeners)
+            {
+                await listener.OnInvocationCompletedAsync(context, cancellationToken);
+            }
         }
     }
 
-    private async Task InvokeAsync(LambdaHandler handler, LambdaInvocation invocation, CancellationToken stopping)
+    private async Task<LambdaContext> InvokeAsync(LambdaHandler handler, LambdaInvocation invocation, CancellationToken stopping)
     {
         Environment.SetEnvironmentVariable(TraceIdVariable, invocation.TraceId);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -74,7 +85,7 @@ public sealed partial class LambdaBootstrap(LambdaRuntimeClient client, LambdaRu
             {
                 LogInvocationFailed(exception, invocation.RequestId);
                 await client.SendErrorAsync(invocation.RequestId, LambdaError.FromException(exception), CancellationToken.None);
-                return;
+                return context;
             }
             await client.SendResponseAsync(invocation.RequestId, response, CancellationToken.None);
         }
@@ -82,6 +93,7 @@ public sealed partial class LambdaBootstrap(LambdaRuntimeClient client, LambdaRu
         {
             LogResultRejected(exception, invocation.RequestId);
         }
+        return context;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Invocation {RequestId} failed")]

@@ -53,7 +53,7 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         _lifetime.ApplicationStarted.Register(() =>
         {
             AppDomain.CurrentDomain.UnhandledException -= ReportInitError;
-            _loop = Task.Run(() => RunAsync(_listeners.Length == 0 ? handler : NotifyingListeners(handler)));
+            _loop = Task.Run(() => RunAsync(handler));
         });
     }
 
@@ -88,28 +88,12 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         }
     }
 
-    /// <summary>Runs the handler, then every listener, whatever the handler's outcome.</summary>
-    private LambdaHandler NotifyingListeners(LambdaHandler handler) => async (payload, context, cancellationToken) =>
-    {
-        try
-        {
-            return await handler(payload, context, cancellationToken);
-        }
-        finally
-        {
-            foreach (var listener in _listeners)
-            {
-                await listener.OnInvocationCompletedAsync(context, cancellationToken);
-            }
-        }
-    };
-
     private async Task RunAsync(LambdaHandler handler)
     {
         try
         {
             LogStarted(_options.FunctionName);
-            await _bootstrap.RunAsync(handler, _stopping.Token);
+            await _bootstrap.RunAsync(handler, _listeners, _stopping.Token);
         }
         catch (Exception exception)
         {

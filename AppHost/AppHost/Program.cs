@@ -1,21 +1,17 @@
-using AppHost.Dashboard;
-using AppHost.Hosting.AppModel;
 using static AppHost.Definition.LeaderboardApp;
 
-var builder = LocalCloud.CreateBuilder(args);
-
-builder.AddDashboard();
+var builder = DistributedApplication.CreateBuilder(args);
 
 var dynamoDb = builder.AddDynamoDbLocal(Names.DynamoDb);
 var table = dynamoDb.AddTable(Table);
 
-builder.AddFunction(Api)
+builder.AddLambdaFunction<Projects.Leaderboard_Api>(Api)
     .WithReference(table).WaitFor(table);
 
-builder.AddFunction(Processor)
+builder.AddLambdaFunction<Projects.Leaderboard_Processor>(Processor)
     .WithReference(table).WaitFor(table)
     .WithStreamEventSource(table, MatchStream);
 
-builder.AddHttpApi(HttpApi);
+builder.AddApiGatewayEmulator(HttpApi);
 
-return await builder.Build().RunAsync();
+builder.Build().Run();

@@ -1,6 +1,6 @@
 using System.Reflection;
 using AppHost.Emulators.Lambda;
-using AppHost.Processes;
+using AppHost.Emulators.Processes;
 
 // The emulator runs functions under /bin/sh and Unix signals.
 [assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

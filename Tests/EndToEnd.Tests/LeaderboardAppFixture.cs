@@ -1,32 +1,31 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AppHost.Definition;
-using AppHost.Hosting.AppModel;
-
-// The local cloud runs its processes under /bin/sh and Unix signals.
-[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 
 namespace EndToEnd.Tests;
 
-/// <summary>The whole app, started in-process from the AppHost's own Program on free ports, once for the test class.</summary>
+/// <summary>The whole app, started once for the test class, with a gateway client holding a write token.</summary>
 public sealed class LeaderboardAppFixture : IAsyncLifetime
 {
-    public LocalCloudApp App { get; private set; } = null!;
+    public LocalCloudTestApp App { get; private set; } = null!;
 
     public HttpClient Gateway { get; private set; } = null!;
 
+
     public async Task InitializeAsync()
     {
-        App = await LocalCloudTesting.StartAsync(typeof(Program).Assembly);
-        Gateway = App.CreateHttpClient(LeaderboardApp.Names.ApiGateway);
+        App = await LocalCloudTestApp.StartAsync();
+        Gateway = App.CreateGatewayClient();
         var token = await Gateway.GetFromJsonAsync<JsonElement>("_auth/dev-token?scope=matches:write");
         Gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
     }
 
     public async Task DisposeAsync()
     {
-        Gateway.Dispose();
-        await App.DisposeAsync();
+        Gateway?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AppHost.Emulators.Lambda;
-using AppHost.Processes;
+using AppHost.Emulators.Processes;
 
 namespace PlatformBench;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
-using AppHost.Processes;
+using AppHost.Emulators.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -28,7 +28,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     private readonly TaskCompletionSource<LambdaErrorBody> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _logGate = new();
     private WebApplication? _runtimeApi;
-    private ChildProcess? _process;
+    private IFunctionProcess? _process;
     private PendingInvocation? _current;
     private StringBuilder? _invocationLog;
     private TimeSpan? _pendingInitDuration;
@@ -37,7 +37,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     {
         _settings = settings;
         _log = log;
-        LogStreamName = $"{DateTime.UtcNow:yyyy/MM/dd}/[$LATEST]{Guid.NewGuid():N}";
+        LogStreamName = LambdaFunctionSettings.NewLogStreamName();
     }
 
     public string LogStreamName { get; }
@@ -45,8 +45,8 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// <summary>True once the environment can no longer serve invocations (timed out, crashed, stopped).</summary>
     public bool IsDead { get; private set; }
 
-    /// <summary>The function process's id (below its watchdog), where the platform tells it.</summary>
-    public int? ProcessId { get; private set; }
+    /// <summary>The function process's id, once known.</summary>
+    public int? ProcessId => _process?.ProcessId;
 
     /// <summary>Completes with the exit code when the function process exits.</summary>
     public Task<int> Exited => _process!.Exited;
@@ -55,12 +55,16 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// Starts the Runtime API and the function process and waits for the init phase to end (the
     /// runtime's first poll for an invocation). Throws <see cref="FunctionInitException"/> on failure.
     /// </summary>
-    public static async Task<ExecutionEnvironment> StartAsync(LambdaFunctionSettings settings, Action<string> log, CancellationToken cancellationToken)
+    public static async Task<ExecutionEnvironment> StartAsync(
+        LambdaFunctionSettings settings, ChildProcessSpec command, Action<string> log, CancellationToken cancellationToken)
     {
         var environment = new ExecutionEnvironment(settings, log);
         try
         {
-            await environment.InitializeAsync(cancellationToken);
+            var address = await environment.StartRuntimeApiAsync(0, cancellationToken);
+            environment._process = ChildProcess.Start(
+                command with { Environment = settings.LambdaVariables(environment.LogStreamName, address, command.Environment) }, environment.OnOutput);
+            await environment.WaitForInitAsync(settings.InitTimeout, cancellationToken);
             return environment;
         }
         catch
@@ -70,36 +74,45 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves the Runtime API on <paramref name="port"/> for a function process someone else launches
+    /// (the AppHost's orchestrator, an IDE's debugger) with <c>AWS_LAMBDA_RUNTIME_API</c> pointing
+    /// there, and waits for its init phase to end. Throws <see cref="FunctionInitException"/> on failure.
+    /// </summary>
+    /// <remarks><paramref name="onListening"/> receives the Runtime API's <c>host:port</c> (port 0 picks one) before init starts.</remarks>
+    public static async Task<ExecutionEnvironment> AttachAsync(
+        LambdaFunctionSettings settings, int port, IFunctionProcess process, Action<string> onListening, Action<string> log, CancellationToken cancellationToken)
     {
-        _runtimeApi = BuildRuntimeApi();
+        var environment = new ExecutionEnvironment(settings, log) { _process = process };
+        try
+        {
+            onListening(await environment.StartRuntimeApiAsync(port, cancellationToken));
+            await environment.WaitForInitAsync(settings.AttachedInitTimeout, cancellationToken);
+            return environment;
+        }
+        catch
+        {
+            await environment.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<string> StartRuntimeApiAsync(int port, CancellationToken cancellationToken)
+    {
+        _runtimeApi = BuildRuntimeApi(port);
         await _runtimeApi.StartAsync(cancellationToken);
         var address = new Uri(_runtimeApi.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+        return $"127.0.0.1:{address.Port}";
+    }
 
-        var environment = new Dictionary<string, string>(_settings.Command.Environment ?? new Dictionary<string, string>())
-        {
-            ["AWS_LAMBDA_RUNTIME_API"] = $"127.0.0.1:{address.Port}",
-            ["AWS_LAMBDA_FUNCTION_NAME"] = _settings.Name,
-            ["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST",
-            ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = _settings.MemoryMb.ToString(CultureInfo.InvariantCulture),
-            ["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + _settings.Name,
-            ["AWS_LAMBDA_LOG_STREAM_NAME"] = LogStreamName,
-            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
-            ["AWS_EXECUTION_ENV"] = "AWS_Lambda_dotnet10",
-            ["AWS_REGION"] = _settings.Region,
-            ["AWS_DEFAULT_REGION"] = _settings.Region,
-            ["_HANDLER"] = _settings.Handler,
-            ["TZ"] = ":UTC",
-        };
+    private async Task WaitForInitAsync(TimeSpan initTimeout, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.StartNew();
-        _process = ChildProcess.Start(_settings.Command with { Environment = environment }, OnOutput);
-
-        var timeout = Task.Delay(_settings.InitTimeout, cancellationToken);
-        var ended = await Task.WhenAny(_firstPoll.Task, _initError.Task, _process.Exited, timeout);
+        var timeout = Task.Delay(initTimeout, cancellationToken);
+        var ended = await Task.WhenAny(_firstPoll.Task, _initError.Task, _process!.Exited, timeout);
         if (ended == _firstPoll.Task)
         {
             _pendingInitDuration = started.Elapsed;
-            ProcessId = _process.MainProcessId();
             return;
         }
         IsDead = true;
@@ -107,9 +120,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             ? ("Runtime.InitError", $"{_initError.Task.Result.ErrorType}: {_initError.Task.Result.ErrorMessage}")
             : ended == _process.Exited
                 ? ("Runtime.ExitError", $"Runtime exited during init with exit status {_process.Exited.Result}")
-                : ("Runtime.InitError", $"Init phase timed out after {_settings.InitTimeout.TotalSeconds:0.00} seconds");
+                : ("Runtime.InitError", $"Init phase timed out after {initTimeout.TotalSeconds:0.00} seconds");
         cancellationToken.ThrowIfCancellationRequested();
-        var lastLines = string.Join('\n', _process.Output.Tail(20));
+        var lastLines = string.Join('\n', _process.LastOutput(20));
         throw new FunctionInitException(errorType, message, lastLines);
     }
 
@@ -206,7 +219,8 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         _queue.Writer.TryComplete();
     }
 
-    private void OnOutput(string line) => WriteLog(line);
+    /// <summary>A line the function process wrote: part of the invocation's log tail and the function's console.</summary>
+    internal void OnOutput(string line) => WriteLog(line);
 
     private void WriteLog(string line)
     {
@@ -245,9 +259,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         }
     }
 
-    private WebApplication BuildRuntimeApi()
+    private WebApplication BuildRuntimeApi(int port)
     {
-        var app = LoopbackHost.CreateBuilder(0, LambdaLimits.SynchronousPayloadBytes + 1024).Build();
+        var app = LoopbackHost.CreateBuilder(port, LambdaLimits.SynchronousPayloadBytes + 1024).Build();
         app.MapGet(RuntimeApiPrefix + "/invocation/next", NextInvocationAsync);
         app.MapPost(RuntimeApiPrefix + "/invocation/{requestId}/response", PostResponseAsync);
         app.MapPost(RuntimeApiPrefix + "/invocation/{requestId}/error", PostErrorAsync);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AppHost.Emulators.Processes;
 
 namespace AppHost.Emulators.Lambda;
 
@@ -7,11 +8,23 @@ namespace AppHost.Emulators.Lambda;
 /// one (a cold start) while fewer than <see cref="LambdaFunctionSettings.MaxConcurrency"/> exist;
 /// beyond that it is throttled. Environments that timed out or crashed are discarded.
 /// </summary>
+/// <remarks>
+/// One environment may be launched from outside (<see cref="AttachExternalEnvironment"/>): the
+/// AppHost's orchestrator starts that process, so an IDE can debug it. It serves invocations like
+/// any other; when it is discarded, its launcher is asked for a fresh process on the same Runtime API.
+/// </remarks>
 public sealed class LambdaFunction : IAsyncDisposable
 {
     private readonly ConcurrentBag<ExecutionEnvironment> _idle = [];
-    private readonly ConcurrentDictionary<ExecutionEnvironment, byte> _all = new();
+    private readonly ConcurrentDictionary<ExecutionEnvironment, bool> _all = new();
+    private readonly TaskCompletionSource<string> _externalRuntimeApi = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _externalReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Action<string> _log;
+    private readonly Func<CancellationToken, Task<ChildProcessSpec>> _command;
+    private Task<ChildProcessSpec>? _resolvedCommand;
+    private Func<bool, CancellationToken, Task<IFunctionProcess>>? _launchExternal;
+    private int _externalPort;
     private int _reserved;
     private int _disposed;
     private int _active;
@@ -20,10 +33,16 @@ public sealed class LambdaFunction : IAsyncDisposable
     private long _throttles;
     private long _errors;
 
-    public LambdaFunction(LambdaFunctionSettings settings, Action<string>? log = null)
+    /// <param name="command">
+    /// Resolves the command of the environments the emulator starts, once, when the first is needed
+    /// (by default <see cref="LambdaFunctionSettings.Command"/>).
+    /// </param>
+    public LambdaFunction(LambdaFunctionSettings settings, Action<string>? log = null, Func<CancellationToken, Task<ChildProcessSpec>>? command = null)
     {
         Settings = settings;
         _log = log ?? (_ => { });
+        _command = command ?? (_ => Task.FromResult(settings.Command
+            ?? throw new InvalidOperationException($"{settings.Name} has neither a command nor a command resolver.")));
     }
 
     public LambdaFunctionSettings Settings { get; }
@@ -54,8 +73,8 @@ public sealed class LambdaFunction : IAsyncDisposable
             }
             try
             {
-                environment = await ExecutionEnvironment.StartAsync(Settings, _log, cancellationToken);
-                _all[environment] = 0;
+                environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
+                _all[environment] = false;
                 Interlocked.Increment(ref _coldStarts);
             }
             catch (FunctionInitException failure)
@@ -118,8 +137,8 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
         try
         {
-            var environment = await ExecutionEnvironment.StartAsync(Settings, _log, cancellationToken);
-            _all[environment] = 0;
+            var environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
+            _all[environment] = false;
             Interlocked.Increment(ref _coldStarts);
             _idle.Add(environment);
         }
@@ -127,6 +146,62 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             Interlocked.Decrement(ref _reserved);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The <c>host:port</c> to give the externally launched process as <c>AWS_LAMBDA_RUNTIME_API</c>;
+    /// completes once <see cref="AttachExternalEnvironment"/> has opened it.
+    /// </summary>
+    public Task<string> ExternalRuntimeApi => _externalRuntimeApi.Task;
+
+    /// <summary>Completes when the external environment's first init ends; faults with <see cref="FunctionInitException"/> if it failed.</summary>
+    public Task ExternalEnvironmentReady => _externalReady.Task;
+
+    /// <summary>
+    /// Opens a Runtime API for one environment whose process <paramref name="launch"/> provides
+    /// (its argument is true when a discarded environment's process must be started again), and
+    /// adds the environment to the pool once its init ends.
+    /// </summary>
+    public void AttachExternalEnvironment(Func<bool, CancellationToken, Task<IFunctionProcess>> launch)
+    {
+        if (Interlocked.CompareExchange(ref _launchExternal, launch, null) is not null)
+        {
+            throw new InvalidOperationException($"{Settings.Name} already has an external environment.");
+        }
+        _ = RunExternalEnvironmentAsync(relaunch: false);
+    }
+
+    private async Task RunExternalEnvironmentAsync(bool relaunch)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !TryReserve())
+        {
+            return;
+        }
+        try
+        {
+            var process = await _launchExternal!(relaunch, _stopping.Token);
+            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, process, address =>
+            {
+                _externalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                _externalRuntimeApi.TrySetResult(address);
+            }, _log, _stopping.Token);
+            _all[environment] = true;
+            Interlocked.Increment(ref _coldStarts);
+            _idle.Add(environment);
+            _externalReady.TrySetResult();
+            // Resolve the command of further environments now, off the first cold start's path.
+            _ = CommandAsync(_stopping.Token);
+        }
+        catch (FunctionInitException failure)
+        {
+            Interlocked.Decrement(ref _reserved);
+            _log($"INIT_REPORT Status: error\tError Type: {failure.ErrorType}");
+            _externalReady.TrySetException(failure);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Decrement(ref _reserved);
         }
     }
 
@@ -148,8 +223,21 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             return;
         }
+        await _stopping.CancelAsync();
         await Task.WhenAll(_all.Keys.Select(environment => environment.DisposeAsync().AsTask()));
         _all.Clear();
+        _stopping.Dispose();
+    }
+
+    private Task<ChildProcessSpec> CommandAsync(CancellationToken cancellationToken)
+    {
+        var resolved = Volatile.Read(ref _resolvedCommand);
+        if (resolved is null || resolved.IsFaulted || resolved.IsCanceled)
+        {
+            resolved = _command(cancellationToken);
+            Volatile.Write(ref _resolvedCommand, resolved);
+        }
+        return resolved;
     }
 
     private ExecutionEnvironment? TakeIdle()
@@ -183,10 +271,14 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     private async Task DiscardAsync(ExecutionEnvironment environment)
     {
-        if (_all.TryRemove(environment, out _))
+        if (_all.TryRemove(environment, out var external))
         {
             Interlocked.Decrement(ref _reserved);
             await environment.DisposeAsync();
+            if (external)
+            {
+                _ = RunExternalEnvironmentAsync(relaunch: true);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-using AppHost.Processes;
+using System.Globalization;
+using AppHost.Emulators.Processes;
 
 namespace AppHost.Emulators.Lambda;
 
@@ -11,7 +12,8 @@ public sealed record LambdaFunctionSettings
     /// The function's process: for a .NET function, <c>dotnet</c> with the assembly path. The emulator
     /// adds Lambda's environment variables to the command's own.
     /// </summary>
-    public required ChildProcessSpec Command { get; init; }
+    /// <remarks>Null when the <see cref="LambdaFunction"/> is given a command resolver instead.</remarks>
+    public ChildProcessSpec? Command { get; init; }
 
     /// <summary>The handler string Lambda passes in <c>_HANDLER</c>; for an executable, its assembly name.</summary>
     public string Handler { get; init; } = "bootstrap";
@@ -23,12 +25,42 @@ public sealed record LambdaFunctionSettings
     /// <summary>How long the runtime may take to ask for its first invocation (Lambda: 10 s).</summary>
     public TimeSpan InitTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a process launched by someone else may take to ask for its first invocation: it may
+    /// be waiting for its dependencies or a debugger.
+    /// </summary>
+    public TimeSpan AttachedInitTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Execution environments that may run at once; more invocations are throttled.</summary>
     public int MaxConcurrency { get; init; } = 10;
 
     public string Region { get; init; } = "us-east-1";
 
     public string Arn => $"arn:aws:lambda:{Region}:{LambdaLimits.AccountId}:function:{Name}";
+
+    /// <summary>A log stream name as Lambda writes them: the date, the version and an environment id.</summary>
+    public static string NewLogStreamName() => $"{DateTime.UtcNow:yyyy/MM/dd}/[$LATEST]{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// The variables Lambda gives every process of an environment, over <paramref name="environment"/>
+    /// (the function's own): <c>AWS_LAMBDA_RUNTIME_API</c> = <paramref name="runtimeApi"/> and the rest.
+    /// </summary>
+    public Dictionary<string, string> LambdaVariables(string logStreamName, string runtimeApi, IReadOnlyDictionary<string, string>? environment = null) =>
+        new(environment ?? new Dictionary<string, string>())
+        {
+            ["AWS_LAMBDA_RUNTIME_API"] = runtimeApi,
+            ["AWS_LAMBDA_FUNCTION_NAME"] = Name,
+            ["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST",
+            ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = MemoryMb.ToString(CultureInfo.InvariantCulture),
+            ["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + Name,
+            ["AWS_LAMBDA_LOG_STREAM_NAME"] = logStreamName,
+            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
+            ["AWS_EXECUTION_ENV"] = "AWS_Lambda_dotnet10",
+            ["AWS_REGION"] = Region,
+            ["AWS_DEFAULT_REGION"] = Region,
+            ["_HANDLER"] = Handler,
+            ["TZ"] = ":UTC",
+        };
 }
 
 /// <summary>Lambda's documented limits and the account id the emulator reports.</summary>

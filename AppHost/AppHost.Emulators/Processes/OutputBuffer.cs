@@ -1,4 +1,4 @@
-namespace AppHost.Processes;
+namespace AppHost.Emulators.Processes;
 
 /// <summary>The last lines a process wrote, bounded; safe to write and read from any thread.</summary>
 public sealed class OutputBuffer(int capacity = 1000)

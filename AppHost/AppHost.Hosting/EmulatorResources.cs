@@ -1,0 +1,54 @@
+using AppHost.Definition;
+using AppHost.Emulators.ApiGateway;
+using AppHost.Emulators.EventSources;
+using AppHost.Emulators.Lambda;
+using Aspire.Hosting.ApplicationModel;
+
+namespace AppHost.Hosting;
+
+/// <summary>The Lambda service's Invoke API for every function of the app (<c>aws lambda invoke --endpoint-url ...</c>).</summary>
+public sealed class LambdaEmulatorResource(string name) : Resource(name), IResourceWithWaitSupport
+{
+    internal List<LambdaFunctionResource> Functions { get; } = [];
+
+    /// <summary>The running emulator; null until started.</summary>
+    public LambdaEmulator? Emulator { get; internal set; }
+}
+
+/// <summary>An API Gateway API of the app definition (HTTP API 2.0 or REST API 1.0), routing to its functions.</summary>
+public sealed class ApiGatewayEmulatorResource(HttpApiDefinition definition) : Resource(definition.Name), IResourceWithWaitSupport
+{
+    public HttpApiDefinition Definition { get; internal set; } = definition;
+
+    /// <summary>The running gateway (its issuer mints development tokens); null until started.</summary>
+    public ApiGatewayEmulator? Gateway { get; internal set; }
+}
+
+/// <summary>A DynamoDB stream → function event source mapping, played by a poller; shown under its function.</summary>
+public sealed class StreamEventSourceResource(StreamEventSourceDefinition definition, DynamoDbTableResource table, LambdaFunctionResource parent)
+    : Resource($"{parent.Name}-stream"), IResourceWithParent<LambdaFunctionResource>, IResourceWithWaitSupport
+{
+    public StreamEventSourceDefinition Definition { get; } = definition;
+
+    public DynamoDbTableResource Table { get; } = table;
+
+    public LambdaFunctionResource Parent { get; } = parent;
+
+    /// <summary>The running poller; null until started.</summary>
+    public StreamEventSourceMapping? Mapping { get; internal set; }
+
+    /// <summary>The batches that exhausted their retries (the local on-failure destination); null until started.</summary>
+    public FailedBatchStore? Failures { get; internal set; }
+}
+
+/// <summary>An EventBridge schedule (<c>rate(...)</c>, <c>cron(...)</c>) invoking its function; shown under it.</summary>
+public sealed class ScheduleResource(ScheduleDefinition definition, LambdaFunctionResource parent)
+    : Resource(definition.Name), IResourceWithParent<LambdaFunctionResource>, IResourceWithWaitSupport
+{
+    public ScheduleDefinition Definition { get; } = definition;
+
+    public LambdaFunctionResource Parent { get; } = parent;
+
+    /// <summary>The running schedule; null until started.</summary>
+    public ScheduledInvoker? Invoker { get; internal set; }
+}

@@ -1,0 +1,34 @@
+using AppHost.Definition;
+using AppHost.Emulators.Lambda;
+using Aspire.Hosting.ApplicationModel;
+
+namespace AppHost.Hosting;
+
+/// <summary>
+/// A Lambda function of the app definition. It is an Aspire project: the orchestrator launches its
+/// first execution environment (so IDEs debug it on F5 like any Aspire project), pointed at a Runtime
+/// API the Lambda emulator serves; the emulator starts more environments as concurrent invocations need them.
+/// </summary>
+public sealed class LambdaFunctionResource(FunctionDefinition definition) : ProjectResource(definition.Name)
+{
+    private static readonly AsyncLocal<bool> ResolvingEmulatorEnvironmentFlag = new();
+
+    private readonly TaskCompletionSource<LambdaFunction> _function = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public FunctionDefinition Definition { get; } = definition;
+
+    /// <summary>The emulator's view of the function (environments, invocations), once the emulator runs.</summary>
+    public Task<LambdaFunction> Function => _function.Task;
+
+    /// <summary>
+    /// True while the emulator evaluates the function's environment for the processes it starts
+    /// itself: the orchestrated environment's Runtime API address does not apply to them.
+    /// </summary>
+    internal static bool ResolvingEmulatorEnvironment
+    {
+        get => ResolvingEmulatorEnvironmentFlag.Value;
+        set => ResolvingEmulatorEnvironmentFlag.Value = value;
+    }
+
+    internal void Started(LambdaFunction function) => _function.TrySetResult(function);
+}

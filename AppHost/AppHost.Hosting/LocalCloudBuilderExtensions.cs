@@ -1,0 +1,380 @@
+using AppHost.Definition;
+using AppHost.Emulators;
+using AppHost.Emulators.ApiGateway;
+using AppHost.Emulators.EventSources;
+using AppHost.Emulators.Lambda;
+using AppHost.Emulators.Processes;
+using AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// The local cloud in Aspire's idiom: DynamoDB Local and its tables, Lambda functions, the Lambda
+/// emulator (Invoke API), an API Gateway emulator, stream event sources and schedules.
+/// </summary>
+public static class LocalCloudBuilderExtensions
+{
+    /// <summary>The name of the Lambda emulator resource, added with the first function.</summary>
+    public const string LambdaEmulatorName = "lambda-emulator";
+
+    /// <summary>
+    /// DynamoDB Local on <c>Ports:{name}</c> (8000; 0 picks a free port), persistent under
+    /// <c>.localcloud/dynamodb</c> unless <c>DynamoDb:InMemory=true</c>; healthy once it answers <c>ListTables</c>.
+    /// </summary>
+    public static IResourceBuilder<DynamoDbLocalResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name)
+    {
+        var settings = builder.LocalCloudSettings();
+        var options = builder.Configuration.GetSection(DynamoDbLocalOptions.SectionName).Get<DynamoDbLocalOptions>() ?? new DynamoDbLocalOptions();
+        options.Port = settings.PortFor(name, options.Port);
+        if (options.Port == 0)
+        {
+            options.Port = FreePort();
+        }
+        options.RepositoryRoot ??= settings.RepositoryRoot;
+        options.PortSettingHint = $"--Ports:{name}=<port>";
+        if (!builder.Configuration.GetValue<bool>("DynamoDb:InMemory"))
+        {
+            options.DataDirectory ??= Path.Combine(settings.StateDirectory, "dynamodb");
+        }
+        var runtime = DynamoDbLocal.ResolveRuntimeAsync(options).GetAwaiter().GetResult();
+        var command = runtime == DynamoDbRuntime.Jar ? options.JavaExecutable : options.DockerExecutable;
+        var resource = new DynamoDbLocalResource(name, command, options.RepositoryRoot);
+
+        var healthCheck = $"{name}-list-tables";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new DynamoDbHealthCheck(resource), failureStatus: null, tags: null));
+        return builder.AddResource(resource)
+            .WithHttpEndpoint(port: options.Port, targetPort: options.Port, name: DynamoDbLocalResource.EndpointName, isProxied: false)
+            .WithArgs(async context =>
+            {
+                var spec = await DynamoDbLocal.CommandAsync(options, runtime, line => context.Logger.LogInformation("{Line}", line), context.CancellationToken);
+                foreach (var argument in spec.Arguments)
+                {
+                    context.Args.Add(argument);
+                }
+            })
+            .WithHealthCheck(healthCheck)
+            .WithIconName("Database")
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>A table of this DynamoDB Local, created from its definition when absent; shown under it.</summary>
+    public static IResourceBuilder<DynamoDbTableResource> AddTable(this IResourceBuilder<DynamoDbLocalResource> database, TableDefinition definition) =>
+        database.ApplicationBuilder.AddResource(new DynamoDbTableResource(definition, database.Resource))
+            .WithIconName("Table")
+            .ExcludeFromManifest()
+            .WithStart("DynamoDBTable", async (table, context, cancellationToken) =>
+            {
+                using var client = table.Parent.CreateDynamoDbClient();
+                await TableProvisioner.EnsureTableAsync(client, table.Definition, cancellationToken);
+                var streamArn = (await client.DescribeTableAsync(table.Definition.Name, cancellationToken)).Table.LatestStreamArn;
+                table.Provisioned(streamArn);
+                context.Console.LogInformation("table {Table} is active{Stream}", table.Definition.Name, streamArn is null ? "" : $"; stream {streamArn}");
+                return new StartResult([], [new("table.streamArn", streamArn ?? "none"), new("table.keys", $"{table.Definition.PartitionKey.Name}, {table.Definition.SortKey?.Name}")]);
+            });
+
+    /// <summary>
+    /// A Lambda function of the app definition, built from <typeparamref name="TProject"/>. The
+    /// orchestrator launches its first execution environment as an Aspire project (debuggable on F5);
+    /// the Lambda emulator, added with the first function, starts more as invocations need them.
+    /// </summary>
+    public static IResourceBuilder<LambdaFunctionResource> AddLambdaFunction<TProject>(this IDistributedApplicationBuilder builder, FunctionDefinition definition)
+        where TProject : IProjectMetadata, new()
+    {
+        var emulator = builder.Resources.OfType<LambdaEmulatorResource>().SingleOrDefault() ?? builder.AddLambdaEmulator().Resource;
+        var resource = new LambdaFunctionResource(definition);
+        emulator.Functions.Add(resource);
+        var logStreamName = LambdaFunctionSettings.NewLogStreamName();
+
+        var healthCheck = $"{definition.Name}-init";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new FunctionInitHealthCheck(resource), failureStatus: null, tags: null));
+        return builder.AddResource(resource)
+            .WithAnnotation(new TProject())
+            .WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true, ExcludeKestrelEndpoints = true })
+            .WithEnvironment(context =>
+            {
+                // What Lambda gives every function, and placeholder credentials (the local services accept any).
+                context.EnvironmentVariables["AWS_ACCESS_KEY_ID"] = "local";
+                context.EnvironmentVariables["AWS_SECRET_ACCESS_KEY"] = "local";
+                context.EnvironmentVariables["AWS_SESSION_TOKEN"] = "local";
+                context.EnvironmentVariables["DOTNET_ENVIRONMENT"] = "Development";
+                context.EnvironmentVariables["ASPNETCORE_ENVIRONMENT"] = "Development";
+                context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
+                foreach (var (name, value) in definition.Environment ?? new Dictionary<string, string>())
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            })
+            .WithEnvironment(async context =>
+            {
+                if (LambdaFunctionResource.ResolvingEmulatorEnvironment)
+                {
+                    return;
+                }
+                var function = await resource.Function.WaitAsync(context.CancellationToken);
+                var runtimeApi = await function.ExternalRuntimeApi.WaitAsync(context.CancellationToken);
+                foreach (var (name, value) in function.Settings.LambdaVariables(logStreamName, runtimeApi))
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            })
+            .WithHealthCheck(healthCheck)
+            .WithIconName("Code")
+            .ExcludeFromManifest()
+            .WithCommand("recycle-environments", "Recycle environments", async _ =>
+            {
+                await (await resource.Function).RestartAsync();
+                return CommandResults.Success();
+            }, new CommandOptions
+            {
+                Description = "Stops the idle execution environments: the next invocation starts cold.",
+                IconName = "ArrowSync",
+                UpdateState = context => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            });
+    }
+
+    /// <summary>Gives the function the DynamoDB endpoint of the table's database (<c>AWS_ENDPOINT_URL_DYNAMODB</c>).</summary>
+    public static IResourceBuilder<LambdaFunctionResource> WithReference(this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table) =>
+        function.WithEnvironment("AWS_ENDPOINT_URL_DYNAMODB", table.Resource.Parent.Endpoint);
+
+    /// <summary>Invokes the function with batches of the table's stream, as Lambda's event source mapping does.</summary>
+    public static IResourceBuilder<LambdaFunctionResource> WithStreamEventSource(
+        this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table, StreamEventSourceDefinition definition)
+    {
+        function.ApplicationBuilder.AddResource(new StreamEventSourceResource(definition, table.Resource, function.Resource))
+            .WithIconName("ArrowSyncCircle")
+            .ExcludeFromManifest()
+            .WaitFor(table)
+            .WithStart("EventSourceMapping", async (mapping, context, cancellationToken) =>
+            {
+                var streamArn = await mapping.Table.StreamArn.WaitAsync(cancellationToken)
+                    ?? throw new ResourceStartException($"table {mapping.Table.Name} has no stream; declare one in its definition.");
+                var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+                var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+                mapping.Failures = new FailedBatchStore(Path.Combine(settings.StateDirectory, "failed-batches", $"{mapping.Parent.Name}.jsonl"));
+                var poller = new StreamEventSourceMapping(
+                    mapping.Definition,
+                    streamArn,
+                    new DynamoDbStreamsClient(http, new Uri(mapping.Table.Parent.Endpoint.Url)),
+                    await mapping.Parent.Function,
+                    mapping.Failures,
+                    new EventSourceOptions(),
+                    line => context.Console.LogInformation("{Line}", line));
+                mapping.Mapping = poller;
+                context.Lifetime.Own(new Stops(async () =>
+                {
+                    await poller.DisposeAsync();
+                    http.Dispose();
+                }));
+                if (EmulatorTelemetryExport.Start(settings, mapping.Name, EmulatorTelemetry.EventSourcesSourceName) is { } export)
+                {
+                    context.Lifetime.Own(export);
+                }
+                poller.Start();
+                context.Console.LogInformation("polling {Stream} for {Function} (batch size {BatchSize})", streamArn, mapping.Parent.Name, mapping.Definition.BatchSize);
+                return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize)]);
+            });
+        return function;
+    }
+
+    /// <summary>Invokes the function on an EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>); the dashboard can trigger it now.</summary>
+    public static IResourceBuilder<LambdaFunctionResource> WithSchedule(this IResourceBuilder<LambdaFunctionResource> function, ScheduleDefinition definition)
+    {
+        var schedule = new ScheduleResource(definition, function.Resource);
+        function.ApplicationBuilder.AddResource(schedule)
+            .WithIconName("Clock")
+            .ExcludeFromManifest()
+            .WithStart("Schedule", async (resource, context, cancellationToken) =>
+            {
+                var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+                var invoker = new ScheduledInvoker(resource.Definition, await resource.Parent.Function, settings.Region, line => context.Console.LogInformation("{Line}", line));
+                resource.Invoker = invoker;
+                context.Lifetime.Own(invoker);
+                invoker.Start();
+                context.Console.LogInformation("{Expression} → {Function}", resource.Definition.Expression, resource.Parent.Name);
+                return new StartResult([], [new("schedule.expression", resource.Definition.Expression)]);
+            })
+            .WithCommand("trigger-now", "Trigger now", async context =>
+            {
+                var result = await schedule.Invoker!.TriggerNowAsync(context.CancellationToken);
+                return result.Status == InvocationStatus.Succeeded
+                    ? CommandResults.Success()
+                    : CommandResults.Failure($"{result.Status}: {System.Text.Encoding.UTF8.GetString(result.Payload)}");
+            }, new CommandOptions
+            {
+                Description = "Invokes the function with this schedule's event now.",
+                IconName = "Play",
+                UpdateState = _ => schedule.Invoker is null ? ResourceCommandState.Disabled : ResourceCommandState.Enabled,
+            });
+        return function;
+    }
+
+    /// <summary>
+    /// An API Gateway emulator serving <paramref name="definition"/> on <c>Ports:{name}</c> (3000): HTTP API
+    /// (payload 2.0) or REST API (1.0), the JWT issuer and authorizer, API keys, CORS. Each route's
+    /// function must have been added; the gateway starts once they are healthy.
+    /// </summary>
+    public static IResourceBuilder<ApiGatewayEmulatorResource> AddApiGatewayEmulator(this IDistributedApplicationBuilder builder, HttpApiDefinition definition)
+    {
+        var functions = builder.Resources.OfType<LambdaFunctionResource>().ToList();
+        var gateway = builder.AddResource(new ApiGatewayEmulatorResource(definition))
+            .WithIconName("GlobeArrowForward")
+            .ExcludeFromManifest();
+        foreach (var route in definition.Routes)
+        {
+            var function = functions.SingleOrDefault(resource => resource.Name == route.Function)
+                ?? throw new InvalidOperationException($"Route target '{route.Function}' of {definition.Name} is not a function of this app; add it first.");
+            gateway.WithRelationship(function, "Route");
+            gateway.WaitFor(builder.CreateResourceBuilder(function));
+        }
+        return gateway.WithStart(definition.Kind == ApiKind.Http ? "HttpApi" : "RestApi", async (resource, context, cancellationToken) =>
+        {
+            var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+            var byName = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
+            foreach (var function in functions)
+            {
+                byName[function.Name] = await function.Function;
+            }
+            var options = new ApiGatewayOptions
+            {
+                Port = settings.PortFor(resource.Name, 3000),
+                IntegrationTimeout = settings.Configuration.GetValue("ApiGateway:IntegrationTimeout", TimeSpan.FromSeconds(30)),
+                ApiKeys = settings.Configuration.GetSection("ApiGateway:ApiKeys").Get<string[]>() ?? [],
+            };
+            if (EmulatorTelemetryExport.Start(settings, resource.Name, EmulatorTelemetry.ApiGatewaySourceName) is { } export)
+            {
+                context.Lifetime.Own(export);
+            }
+            var running = context.Lifetime.Own(await ApiGatewayEmulator.StartAsync(
+                resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
+            resource.Gateway = running;
+            context.Console.LogInformation("{Routes} routes on {Url}", resource.Definition.Routes.Count, running.InvokeUrl);
+            return new StartResult(
+                [new UrlSnapshot("http", running.InvokeUrl.ToString(), IsInternal: false), new UrlSnapshot("dev token", $"{running.Endpoint}_auth/dev-token", IsInternal: false)],
+                [new("api.routes", resource.Definition.Routes.Count), new("api.issuer", running.Issuer.Issuer)]);
+        });
+    }
+
+    /// <summary>Adds a route to the API, beyond those of its definition: <c>.WithReference(function, "GET", "/path")</c>.</summary>
+    public static IResourceBuilder<ApiGatewayEmulatorResource> WithReference(
+        this IResourceBuilder<ApiGatewayEmulatorResource> api, IResourceBuilder<LambdaFunctionResource> function, string method, string path)
+    {
+        api.Resource.Definition = api.Resource.Definition with { Routes = [.. api.Resource.Definition.Routes, new RouteDefinition(method, path, function.Resource.Name)] };
+        return api.WithRelationship(function.Resource, "Route").WaitFor(function);
+    }
+
+    private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder) =>
+        builder.AddResource(new LambdaEmulatorResource(LambdaEmulatorName))
+            .WithIconName("ServerMultiple")
+            .ExcludeFromManifest()
+            .WithStart("LambdaEmulator", async (emulator, context, cancellationToken) =>
+            {
+                var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+                var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
+                var commands = context.Services.GetRequiredService<ResourceCommandService>();
+                var consoles = context.Services.GetRequiredService<ResourceLoggerService>();
+                var defaultConcurrency = settings.Configuration.GetValue("Lambda:DefaultConcurrency", 10);
+                foreach (var resource in emulator.Functions)
+                {
+                    var console = consoles.GetLogger(resource);
+                    var function = context.Lifetime.Own(new LambdaFunction(
+                        new LambdaFunctionSettings
+                        {
+                            Name = resource.Name,
+                            Handler = resource.Definition.AssemblyName,
+                            MemoryMb = resource.Definition.MemoryMb,
+                            Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
+                            MaxConcurrency = resource.Definition.ReservedConcurrency ?? defaultConcurrency,
+                            Region = settings.Region,
+                        },
+                        line => console.LogInformation("{Line}", line),
+                        _ => EmulatorCommandAsync(resource, settings)));
+                    function.AttachExternalEnvironment(async (relaunch, ct) =>
+                    {
+                        var process = new OrchestratedProcess(notifications, resource);
+                        if (relaunch)
+                        {
+                            var started = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, ct);
+                            if (!started.Success)
+                            {
+                                await commands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, ct);
+                            }
+                        }
+                        return process;
+                    });
+                    resource.Started(function);
+                }
+                if (EmulatorTelemetryExport.Start(settings, emulator.Name, EmulatorTelemetry.LambdaSourceName) is { } export)
+                {
+                    context.Lifetime.Own(export);
+                }
+                var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(
+                    emulator.Functions.Select(function => function.Function.Result).ToList(), settings.PortFor(emulator.Name, 3001), cancellationToken));
+                emulator.Emulator = running;
+                context.Console.LogInformation("Invoke API on {Url} for {Functions}", running.Endpoint, string.Join(", ", emulator.Functions.Select(function => function.Name)));
+                return new StartResult([new UrlSnapshot("invoke-api", running.Endpoint.ToString(), IsInternal: false)], [new("lambda.functions", emulator.Functions.Count)]);
+            });
+
+    /// <summary>
+    /// The command of the environments the emulator starts itself: the function's build output with
+    /// the environment the orchestrator gives its project (references, OTLP settings, definition).
+    /// </summary>
+    private static async Task<ChildProcessSpec> EmulatorCommandAsync(LambdaFunctionResource resource, LocalCloudSettings settings)
+    {
+        // The AppHost's build builds the functions it references, in its own configuration.
+        var projectDirectory = Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!;
+        var assembly = Path.Combine(projectDirectory, "bin", settings.BuildConfiguration, "net10.0", resource.Definition.AssemblyName + ".dll");
+        if (!File.Exists(assembly))
+        {
+            throw new ResourceStartException($"{resource.Name}: {assembly} does not exist; build the AppHost (it builds the functions it references).");
+        }
+        Dictionary<string, string> environment;
+        LambdaFunctionResource.ResolvingEmulatorEnvironment = true;
+        try
+        {
+            // The one public way to evaluate a resource's environment callbacks outside the orchestrator.
+#pragma warning disable CS0618
+            environment = await resource.GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Run);
+#pragma warning restore CS0618
+        }
+        finally
+        {
+            LambdaFunctionResource.ResolvingEmulatorEnvironment = false;
+        }
+        // The orchestrator fills these per process; the emulator's environments name themselves.
+        environment["OTEL_SERVICE_NAME"] = resource.Name;
+        environment.Remove("OTEL_RESOURCE_ATTRIBUTES");
+        return new ChildProcessSpec("dotnet", [assembly], Path.GetDirectoryName(assembly), environment);
+    }
+
+    private static LocalCloudSettings LocalCloudSettings(this IDistributedApplicationBuilder builder)
+    {
+        if (builder.Services.FirstOrDefault(service => service.ServiceType == typeof(LocalCloudSettings))?.ImplementationInstance is LocalCloudSettings existing)
+        {
+            return existing;
+        }
+        var settings = new LocalCloudSettings(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.Services.TryAddSingleton<LocalCloudLifetime>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LocalCloudLifetime>());
+        return settings;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Something to stop with the AppHost, given as a delegate.</summary>
+    private sealed class Stops(Func<ValueTask> stop) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => stop();
+    }
+}

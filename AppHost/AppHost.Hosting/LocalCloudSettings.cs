@@ -1,0 +1,39 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace AppHost.Hosting;
+
+/// <summary>
+/// The AppHost's settings for the local cloud, from its configuration (appsettings.json, environment,
+/// command line): <c>Ports:{resource}</c>, <c>Region</c>, <c>StateDirectory</c>, <c>OtlpEndpoint</c>.
+/// </summary>
+internal sealed class LocalCloudSettings
+{
+    private readonly IConfiguration _configuration;
+
+    public LocalCloudSettings(IConfiguration configuration)
+    {
+        _configuration = configuration;
+        RepositoryRoot = configuration["RepositoryRoot"] is { Length: > 0 } root ? root : NodePackages.FindRepositoryRoot(AppContext.BaseDirectory);
+        StateDirectory = configuration["StateDirectory"] is { Length: > 0 } state ? state : Path.Combine(RepositoryRoot, ".localcloud");
+        Region = configuration["Region"] is { Length: > 0 } region ? region : "us-east-1";
+        // Run the function builds that match the AppHost's own build.
+        BuildConfiguration = configuration["Configuration"]
+            ?? Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+    }
+
+    /// <summary>The folder with <c>package.json</c> and the function projects.</summary>
+    public string RepositoryRoot { get; }
+
+    /// <summary>Where local state lives between runs (git-ignored): DynamoDB data, failed batches.</summary>
+    public string StateDirectory { get; }
+
+    public string Region { get; }
+
+    public string BuildConfiguration { get; }
+
+    public IConfiguration Configuration => _configuration;
+
+    /// <summary>The port of a resource: <c>Ports:{resource}</c>, else the default; 0 picks a free one.</summary>
+    public int PortFor(string resource, int defaultPort) => _configuration.GetValue<int?>($"Ports:{resource}") ?? defaultPort;
+}

@@ -19,14 +19,13 @@ internal sealed class EmulatorTelemetryExport(TracerProvider provider) : IAsyncD
     public static EmulatorTelemetryExport? Start(LocalCloudSettings settings, string serviceName, string activitySource)
     {
         var configuration = settings.Configuration;
-        var endpoint = configuration["OtlpEndpoint"] is { Length: > 0 } own ? own
-            : configuration[DashboardOtlpHttpEndpoint] is { Length: > 0 } dashboard && configuration["DashboardEnabled"] != "false" ? dashboard
-            : null;
+        var endpoint = settings.OtlpEndpoint
+            ?? (configuration[DashboardOtlpHttpEndpoint] is { Length: > 0 } dashboard && configuration["DashboardEnabled"] != "false" ? dashboard : null);
         if (endpoint is null)
         {
             return null;
         }
-        var apiKey = configuration[DashboardOtlpApiKey];
+        var apiKey = settings.OtlpEndpoint is null ? configuration[DashboardOtlpApiKey] : null;
         var provider = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService(serviceName).AddAttributes([new("cloud.provider", "aws")]))
             .AddSource(activitySource)

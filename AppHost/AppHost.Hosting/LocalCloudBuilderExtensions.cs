@@ -50,6 +50,7 @@ public static class LocalCloudBuilderExtensions
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new DynamoDbHealthCheck(resource), failureStatus: null, tags: null));
         return builder.AddResource(resource)
             .WithHttpEndpoint(port: options.Port, targetPort: options.Port, name: DynamoDbLocalResource.EndpointName, isProxied: false)
+            .WithEndpoint(DynamoDbLocalResource.EndpointName, endpoint => endpoint.TargetHost = "127.0.0.1")
             .WithArgs(async context =>
             {
                 var spec = await DynamoDbLocal.CommandAsync(options, runtime, line => context.Logger.LogInformation("{Line}", line), context.CancellationToken);
@@ -105,6 +106,12 @@ public static class LocalCloudBuilderExtensions
                 context.EnvironmentVariables["DOTNET_ENVIRONMENT"] = "Development";
                 context.EnvironmentVariables["ASPNETCORE_ENVIRONMENT"] = "Development";
                 context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
+                if (builder.LocalCloudSettings().OtlpEndpoint is { } otlpEndpoint)
+                {
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_HEADERS"] = "";
+                }
                 foreach (var (name, value) in definition.Environment ?? new Dictionary<string, string>())
                 {
                     context.EnvironmentVariables[name] = value;
@@ -225,10 +232,10 @@ public static class LocalCloudBuilderExtensions
         var gateway = builder.AddResource(new ApiGatewayEmulatorResource(definition))
             .WithIconName("GlobeArrowForward")
             .ExcludeFromManifest();
-        foreach (var route in definition.Routes)
+        foreach (var target in definition.Routes.Select(route => route.Function).Distinct())
         {
-            var function = functions.SingleOrDefault(resource => resource.Name == route.Function)
-                ?? throw new InvalidOperationException($"Route target '{route.Function}' of {definition.Name} is not a function of this app; add it first.");
+            var function = functions.SingleOrDefault(resource => resource.Name == target)
+                ?? throw new InvalidOperationException($"Route target '{target}' of {definition.Name} is not a function of this app; add it first.");
             gateway.WithRelationship(function, "Route");
             gateway.WaitFor(builder.CreateResourceBuilder(function));
         }
@@ -236,7 +243,7 @@ public static class LocalCloudBuilderExtensions
         {
             var settings = context.Services.GetRequiredService<LocalCloudSettings>();
             var byName = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
-            foreach (var function in functions)
+            foreach (var function in context.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LambdaFunctionResource>())
             {
                 byName[function.Name] = await function.Function;
             }
@@ -255,7 +262,7 @@ public static class LocalCloudBuilderExtensions
             resource.Gateway = running;
             context.Console.LogInformation("{Routes} routes on {Url}", resource.Definition.Routes.Count, running.InvokeUrl);
             return new StartResult(
-                [new UrlSnapshot("http", running.InvokeUrl.ToString(), IsInternal: false), new UrlSnapshot("dev token", $"{running.Endpoint}_auth/dev-token", IsInternal: false)],
+                [new UrlSnapshot("api", running.InvokeUrl.ToString(), IsInternal: false), new UrlSnapshot("dev-token", $"{running.Endpoint}_auth/dev-token", IsInternal: false)],
                 [new("api.routes", resource.Definition.Routes.Count), new("api.issuer", running.Issuer.Issuer)]);
         });
     }
@@ -264,8 +271,9 @@ public static class LocalCloudBuilderExtensions
     public static IResourceBuilder<ApiGatewayEmulatorResource> WithReference(
         this IResourceBuilder<ApiGatewayEmulatorResource> api, IResourceBuilder<LambdaFunctionResource> function, string method, string path)
     {
+        var alreadyRouted = api.Resource.Definition.Routes.Any(route => route.Function == function.Resource.Name);
         api.Resource.Definition = api.Resource.Definition with { Routes = [.. api.Resource.Definition.Routes, new RouteDefinition(method, path, function.Resource.Name)] };
-        return api.WithRelationship(function.Resource, "Route").WaitFor(function);
+        return alreadyRouted ? api : api.WithRelationship(function.Resource, "Route").WaitFor(function);
     }
 
     private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder) =>

@@ -30,6 +30,12 @@ internal sealed class LocalCloudSettings
 
     public string Region { get; }
 
+    /// <summary>
+    /// An OTLP/HTTP endpoint that receives the functions' and emulators' telemetry instead of the
+    /// dashboard (a collector, or a test's receiver); null when the dashboard receives it.
+    /// </summary>
+    public string? OtlpEndpoint => _configuration["OtlpEndpoint"] is { Length: > 0 } endpoint ? endpoint : null;
+
     public string BuildConfiguration { get; }
 
     public IConfiguration Configuration => _configuration;

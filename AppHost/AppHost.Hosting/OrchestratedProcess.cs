@@ -17,6 +17,7 @@ internal sealed class OrchestratedProcess : IFunctionProcess
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _watching = new();
     private readonly Task _watch;
+    /// <summary>The process the orchestrator launched (0 until it runs).</summary>
     private int _processId;
 
     public OrchestratedProcess(ResourceNotificationService notifications, IResource resource) =>
@@ -24,7 +25,7 @@ internal sealed class OrchestratedProcess : IFunctionProcess
 
     public Task<int> Exited => _exited.Task;
 
-    public int? ProcessId => Volatile.Read(ref _processId) is > 0 and var id ? id : null;
+    public int? ProcessId => Volatile.Read(ref _processId) is > 0 and var launched ? FunctionProcessOf(launched) : null;
 
     public IReadOnlyList<string> LastOutput(int lines) => [];
 
@@ -46,6 +47,23 @@ internal sealed class OrchestratedProcess : IFunctionProcess
         await _watching.CancelAsync();
         await _watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _watching.Dispose();
+    }
+
+    /// <summary>
+    /// The orchestrator runs a project through <c>dotnet run</c>, whose child is the function itself:
+    /// that child, where Linux's /proc tells it, else the process the orchestrator reported.
+    /// </summary>
+    private static int FunctionProcessOf(int launched)
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{launched}/task/{launched}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Length == 1 ? int.Parse(children[0], CultureInfo.InvariantCulture) : launched;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return launched;
+        }
     }
 
     private async Task WatchAsync(ResourceNotificationService notifications, IResource resource, CancellationToken cancellationToken)

@@ -19,6 +19,29 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
 
     public static async Task<LocalCloudTestApp> StartAsync(params string[] args)
     {
+        var started = await StartWithoutWaitingAsync(args);
+        await started.WaitUntilHealthyAsync();
+        return started;
+    }
+
+    /// <summary>Starts the app and returns at once, for tests that watch resources fail.</summary>
+    public static Task<LocalCloudTestApp> StartWithoutWaitingAsync(params string[] args) => StartWithoutWaitingAsync(withDashboard: false, args);
+
+    /// <summary>Starts the app with the Aspire dashboard on free ports and waits until every resource is healthy.</summary>
+    public static async Task<LocalCloudTestApp> StartWithDashboardAsync()
+    {
+        var started = await StartWithoutWaitingAsync(withDashboard: true,
+        [
+            $"--ASPNETCORE_URLS=http://127.0.0.1:{FreePort()}",
+            $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+            $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+        ]);
+        await started.WaitUntilHealthyAsync();
+        return started;
+    }
+
+    private static async Task<LocalCloudTestApp> StartWithoutWaitingAsync(bool withDashboard, string[] args)
+    {
         string[] testArgs =
         [
             "--DynamoDb:InMemory=true",
@@ -28,16 +51,13 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             .. args,
         ];
         using var timeout = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(testArgs, timeout.Token);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            testArgs, (options, _) => options.DisableDashboard = !withDashboard, timeout.Token);
         var app = await builder.BuildAsync(timeout.Token);
         var started = new LocalCloudTestApp(app);
         try
         {
             await app.StartAsync(timeout.Token);
-            foreach (var resource in started.Resources)
-            {
-                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, timeout.Token);
-            }
             return started;
         }
         catch
@@ -45,6 +65,30 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             await started.DisposeAsync();
             throw;
         }
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            foreach (var resource in Resources)
+            {
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, timeout.Token);
+            }
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public DistributedApplicationModel Model => App.Services.GetRequiredService<DistributedApplicationModel>();
@@ -63,6 +107,24 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
 
     /// <summary>The Lambda emulator's Invoke API endpoint (for <c>--endpoint-url</c>).</summary>
     public Uri LambdaEndpoint => Resource<LambdaEmulatorResource>(LeaderboardApp.Names.LambdaEmulator).Emulator!.Endpoint;
+
+    /// <summary>The resource's console up to the first line that <paramref name="until"/> accepts, as one text.</summary>
+    public async Task<string> ConsoleOfAsync(string resource, Func<string, bool> until, CancellationToken cancellationToken)
+    {
+        var console = new System.Text.StringBuilder();
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(cancellationToken))
+        {
+            foreach (var line in batch)
+            {
+                console.AppendLine(line.Content);
+                if (until(line.Content))
+                {
+                    return console.ToString();
+                }
+            }
+        }
+        return console.ToString();
+    }
 
     public async ValueTask DisposeAsync()
     {

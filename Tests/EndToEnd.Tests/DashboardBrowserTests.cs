@@ -1,0 +1,38 @@
+using AppHost.Definition;
+using Microsoft.Playwright;
+
+namespace EndToEnd.Tests;
+
+/// <summary>The real Aspire dashboard of the whole app, in Debian's Chromium driven by Playwright.</summary>
+public sealed class DashboardBrowserTests
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task ASignedInDeveloperSeesEveryResourceRunning()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install chromium (.ci/run does).");
+        await using var app = await LocalCloudTestApp.StartWithDashboardAsync();
+        var names = app.Resources.Select(resource => resource.Name).ToList();
+        var loginUrl = await app.App.GetDashboardUrlAsync() ?? throw new InvalidOperationException("the dashboard did not start");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 900 } });
+
+        await page.GotoAsync(loginUrl.ToString());
+
+        // The resources page: one row per resource, each Running.
+        await page.WaitForFunctionAsync(
+            """names => names.every(name => [...document.querySelectorAll('[role=row]')].some(row => row.textContent.includes(name) && row.textContent.includes('Running')))""",
+            names, new PageWaitForFunctionOptions { Timeout = 120_000 });
+        var rows = await page.Locator("[role=row]").AllTextContentsAsync();
+        Assert.All(names, name => Assert.Contains(rows, row => row.Contains(name, StringComparison.Ordinal) && row.Contains("Running", StringComparison.Ordinal)));
+        Assert.Contains(rows, row => row.Contains(LeaderboardApp.Names.ApiGateway, StringComparison.Ordinal));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-resources.png") });
+    }
+}

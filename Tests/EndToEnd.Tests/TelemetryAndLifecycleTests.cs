@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using AppHost.Definition;
+using AppHost.Hosting;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// Runs alone: each test starts its own app, and the telemetry test's spans travel through exporters
+/// that drop what they cannot deliver in time on a saturated machine.
+/// </summary>
+[CollectionDefinition(nameof(TelemetryAndLifecycleTests), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(TelemetryAndLifecycleTests))]
+public class TelemetryAndLifecycleTests
+{
+    [Fact]
+    public async Task ARequestThroughTheGatewayIsOneTraceFromGatewayToFunctionToDynamoDbAndTheStreamHopLinksBack()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync();
+        await using var app = await LocalCloudTestApp.StartAsync($"--OtlpEndpoint={receiver.Endpoint}");
+        using var gateway = app.CreateGatewayClient();
+        var token = (await gateway.GetFromJsonAsync<JsonElement>("_auth/dev-token?scope=matches:write")).GetProperty("accessToken").GetString();
+        var players = new List<string>();
+        foreach (var name in new[] { "Traced A", "Traced B" })
+        {
+            using var created = await gateway.PostAsJsonAsync("players", new { displayName = name });
+            players.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("playerId").GetString()!);
+        }
+        using var submit = new HttpRequestMessage(HttpMethod.Post, "matches")
+        {
+            Content = JsonContent.Create(new { matchId = "traced-match", boardId = "traced", results = new[] { new { playerId = players[0], score = 3, outcome = "win" }, new { playerId = players[1], score = 1, outcome = "loss" } } }),
+        };
+        submit.Headers.Authorization = new("Bearer", token);
+        using var accepted = await gateway.SendAsync(submit);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        // The request: gateway server span → gateway invoke span → function span → DynamoDB span.
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(TraceOf(receiver, "POST /matches") is { } trace
+            && trace.Any(span => span.Service == LeaderboardApp.Names.Api && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal))), TimeSpan.FromSeconds(90)));
+        var trace = TraceOf(receiver, "POST /matches")!;
+        var gatewaySpan = trace.Single(span => span.Service == LeaderboardApp.Names.ApiGateway && span.Name == "POST /matches");
+        var invokeSpan = trace.Single(span => span.Service == LeaderboardApp.Names.ApiGateway && span.ParentSpanId == gatewaySpan.SpanId);
+        var functionSpan = trace.Single(span => span.Service == LeaderboardApp.Names.Api && span.ParentSpanId == invokeSpan.SpanId);
+        Assert.Contains(trace, span => span.Name.StartsWith("DynamoDB", StringComparison.Ordinal) && span.ParentSpanId == functionSpan.SpanId);
+
+        // The stream hop: the poller's batch span links to the request's trace, and the processor continues the batch's trace.
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(receiver.Spans
+            .Where(span => span.Service == "leaderboard-processor-stream" && span.LinkedTraceIds.Contains(gatewaySpan.TraceId))
+            .Any(batch => receiver.Spans.Any(span => span.Service == LeaderboardApp.Names.Processor && span.TraceId == batch.TraceId
+                && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal)))), TimeSpan.FromSeconds(90)));
+        Assert.DoesNotContain(receiver.Spans, span => span.Service is LeaderboardApp.Names.Api or LeaderboardApp.Names.Processor && span.Name == "GET" && span.ParentSpanId.Length == 0);
+        Assert.True(receiver.Requests.ContainsKey("metrics") || receiver.Requests.ContainsKey("logs"));
+    }
+
+    [Fact]
+    public async Task ATakenPortIsReportedOnTheResourceWithTheSettingThatChangesIt()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        await using var app = await LocalCloudTestApp.StartWithoutWaitingAsync($"--Ports:dynamodb={port}");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await app.App.ResourceNotifications.WaitForResourceAsync(LeaderboardApp.Names.DynamoDb, KnownResourceStates.FailedToStart, timeout.Token);
+        var console = await app.ConsoleOfAsync(LeaderboardApp.Names.DynamoDb, line => line.Contains($"Port {port}", StringComparison.Ordinal), timeout.Token);
+        Assert.Contains("--Ports:dynamodb=", console, StringComparison.Ordinal);
+        Assert.True(app.App.ResourceNotifications.TryGetCurrentState(LeaderboardApp.Names.Api, out var api));
+        Assert.NotEqual(KnownResourceStates.Running, api.Snapshot.State?.Text);
+    }
+
+    [Fact]
+    public async Task AfterStopNoProcessOfTheAppRemainsAndTheDatabasePortIsFree()
+    {
+        var app = await LocalCloudTestApp.StartAsync();
+        var processIds = new List<int>();
+        foreach (var function in app.Model.Resources.OfType<LambdaFunctionResource>())
+        {
+            processIds.AddRange((await function.Function).ProcessIds);
+        }
+        var databasePort = new Uri(app.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb).Endpoint.Url).Port;
+        Assert.Equal(2, processIds.Count);
+
+        await app.DisposeAsync();
+
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(!processIds.Any(IsRunning)), TimeSpan.FromSeconds(15)),
+            $"still running: {string.Join(", ", processIds.Where(IsRunning))}");
+        using var probe = new TcpClient();
+        await Assert.ThrowsAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, databasePort));
+    }
+
+    private static List<ReceivedSpan>? TraceOf(OtlpTestReceiver receiver, string rootName)
+    {
+        var root = receiver.Spans.FirstOrDefault(span => span.Name == rootName && span.Service == LeaderboardApp.Names.ApiGateway);
+        return root is null ? null : receiver.Spans.Where(span => span.TraceId == root.TraceId).ToList();
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

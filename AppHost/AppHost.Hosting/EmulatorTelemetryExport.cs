@@ -16,11 +16,11 @@ internal sealed class EmulatorTelemetryExport(TracerProvider provider) : IAsyncD
     private const string DashboardOtlpHttpEndpoint = "ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL";
     private const string DashboardOtlpApiKey = "AppHost:OtlpApiKey";
 
-    public static EmulatorTelemetryExport? Start(LocalCloudSettings settings, string serviceName, string activitySource)
+    public static EmulatorTelemetryExport? Start(LocalCloudSettings settings, IServiceProvider services, string serviceName, string activitySource)
     {
         var configuration = settings.Configuration;
         var endpoint = settings.OtlpEndpoint
-            ?? (configuration[DashboardOtlpHttpEndpoint] is { Length: > 0 } dashboard && configuration["DashboardEnabled"] != "false" ? dashboard : null);
+            ?? (settings.DashboardReceivesTelemetry(services) && configuration[DashboardOtlpHttpEndpoint] is { Length: > 0 } dashboard ? dashboard : null);
         if (endpoint is null)
         {
             return null;

@@ -1,6 +1,8 @@
 using AppHost.Definition;
 using AppHost.Emulators.Lambda;
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AppHost.Hosting;
 
@@ -31,4 +33,28 @@ public sealed class LambdaFunctionResource(FunctionDefinition definition) : Proj
     }
 
     internal void Started(LambdaFunction function) => _function.TrySetResult(function);
+
+    /// <summary>
+    /// The environment the orchestrator gives this project (references, OTLP settings, definition),
+    /// evaluated for the environments the emulator starts itself.
+    /// </summary>
+    internal async Task<Dictionary<string, string>> EmulatorEnvironmentAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ResolvingEmulatorEnvironment = true;
+        try
+        {
+            var configuration = await ExecutionConfigurationBuilder.Create(this)
+                .WithEnvironmentVariablesConfig()
+                .BuildAsync((DistributedApplicationExecutionContext)services.GetService(typeof(DistributedApplicationExecutionContext))!, NullLogger.Instance, cancellationToken);
+            if (configuration.Exception is { } failure)
+            {
+                throw new ResourceStartException($"{Name}: its environment could not be evaluated: {failure.Message}");
+            }
+            return configuration.EnvironmentVariables.ToDictionary(variable => variable.Key, variable => variable.Value);
+        }
+        finally
+        {
+            ResolvingEmulatorEnvironment = false;
+        }
+    }
 }

@@ -53,6 +53,11 @@ public static class LocalCloudBuilderExtensions
             .WithEndpoint(DynamoDbLocalResource.EndpointName, endpoint => endpoint.TargetHost = "127.0.0.1")
             .WithArgs(async context =>
             {
+                // DynamoDB Local's own message for a taken port is a Java stack trace: say it plainly first.
+                if (DynamoDbLocal.PortTakenMessage(options) is { } taken)
+                {
+                    context.Logger.LogError("{Problem}", taken);
+                }
                 var spec = await DynamoDbLocal.CommandAsync(options, runtime, line => context.Logger.LogInformation("{Line}", line), context.CancellationToken);
                 foreach (var argument in spec.Arguments)
                 {
@@ -106,11 +111,17 @@ public static class LocalCloudBuilderExtensions
                 context.EnvironmentVariables["DOTNET_ENVIRONMENT"] = "Development";
                 context.EnvironmentVariables["ASPNETCORE_ENVIRONMENT"] = "Development";
                 context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
-                if (builder.LocalCloudSettings().OtlpEndpoint is { } otlpEndpoint)
+                var settings = builder.LocalCloudSettings();
+                if (settings.OtlpEndpoint is { } otlpEndpoint)
                 {
                     context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
                     context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
                     context.EnvironmentVariables["OTEL_EXPORTER_OTLP_HEADERS"] = "";
+                }
+                else if (!settings.DashboardReceivesTelemetry(context.ExecutionContext.Services))
+                {
+                    // Nothing listens: a function must not spend its invocations retrying an absent collector.
+                    context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
                 }
                 foreach (var (name, value) in definition.Environment ?? new Dictionary<string, string>())
                 {
@@ -178,7 +189,7 @@ public static class LocalCloudBuilderExtensions
                     await poller.DisposeAsync();
                     http.Dispose();
                 }));
-                if (EmulatorTelemetryExport.Start(settings, mapping.Name, EmulatorTelemetry.EventSourcesSourceName) is { } export)
+                if (EmulatorTelemetryExport.Start(settings, context.Services, mapping.Name, EmulatorTelemetry.EventSourcesSourceName) is { } export)
                 {
                     context.Lifetime.Own(export);
                 }
@@ -253,7 +264,7 @@ public static class LocalCloudBuilderExtensions
                 IntegrationTimeout = settings.Configuration.GetValue("ApiGateway:IntegrationTimeout", TimeSpan.FromSeconds(30)),
                 ApiKeys = settings.Configuration.GetSection("ApiGateway:ApiKeys").Get<string[]>() ?? [],
             };
-            if (EmulatorTelemetryExport.Start(settings, resource.Name, EmulatorTelemetry.ApiGatewaySourceName) is { } export)
+            if (EmulatorTelemetryExport.Start(settings, context.Services, resource.Name, EmulatorTelemetry.ApiGatewaySourceName) is { } export)
             {
                 context.Lifetime.Own(export);
             }
@@ -301,7 +312,7 @@ public static class LocalCloudBuilderExtensions
                             Region = settings.Region,
                         },
                         line => console.LogInformation("{Line}", line),
-                        _ => EmulatorCommandAsync(resource, settings)));
+                        ct => EmulatorCommandAsync(resource, settings, context.Services, ct)));
                     function.AttachExternalEnvironment(async (relaunch, ct) =>
                     {
                         var process = new OrchestratedProcess(notifications, resource);
@@ -317,7 +328,7 @@ public static class LocalCloudBuilderExtensions
                     });
                     resource.Started(function);
                 }
-                if (EmulatorTelemetryExport.Start(settings, emulator.Name, EmulatorTelemetry.LambdaSourceName) is { } export)
+                if (EmulatorTelemetryExport.Start(settings, context.Services, emulator.Name, EmulatorTelemetry.LambdaSourceName) is { } export)
                 {
                     context.Lifetime.Own(export);
                 }
@@ -332,7 +343,8 @@ public static class LocalCloudBuilderExtensions
     /// The command of the environments the emulator starts itself: the function's build output with
     /// the environment the orchestrator gives its project (references, OTLP settings, definition).
     /// </summary>
-    private static async Task<ChildProcessSpec> EmulatorCommandAsync(LambdaFunctionResource resource, LocalCloudSettings settings)
+    private static async Task<ChildProcessSpec> EmulatorCommandAsync(
+        LambdaFunctionResource resource, LocalCloudSettings settings, IServiceProvider services, CancellationToken cancellationToken)
     {
         // The AppHost's build builds the functions it references, in its own configuration.
         var projectDirectory = Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!;
@@ -341,19 +353,7 @@ public static class LocalCloudBuilderExtensions
         {
             throw new ResourceStartException($"{resource.Name}: {assembly} does not exist; build the AppHost (it builds the functions it references).");
         }
-        Dictionary<string, string> environment;
-        LambdaFunctionResource.ResolvingEmulatorEnvironment = true;
-        try
-        {
-            // The one public way to evaluate a resource's environment callbacks outside the orchestrator.
-#pragma warning disable CS0618
-            environment = await resource.GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Run);
-#pragma warning restore CS0618
-        }
-        finally
-        {
-            LambdaFunctionResource.ResolvingEmulatorEnvironment = false;
-        }
+        var environment = await resource.EmulatorEnvironmentAsync(services, cancellationToken);
         // The orchestrator fills these per process; the emulator's environments name themselves.
         environment["OTEL_SERVICE_NAME"] = resource.Name;
         environment.Remove("OTEL_RESOURCE_ATTRIBUTES");

@@ -86,18 +86,11 @@ public class ModelTests
         var endpoint = database.Annotations.OfType<EndpointAnnotation>().Single();
         endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "127.0.0.1", 8123);
 
-        Dictionary<string, string> environment;
-        LambdaFunctionResource.ResolvingEmulatorEnvironment = true;
-        try
-        {
-#pragma warning disable CS0618 // the one public way to evaluate environment callbacks outside the orchestrator
-            environment = await Single<LambdaFunctionResource>(builder, Names.Api).GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Run);
-#pragma warning restore CS0618
-        }
-        finally
-        {
-            LambdaFunctionResource.ResolvingEmulatorEnvironment = false;
-        }
+        await using var services = builder.Services.BuildServiceProvider();
+        var execution = new DistributedApplicationExecutionContext(new DistributedApplicationExecutionContextOptions(DistributedApplicationOperation.Run) { Services = services });
+        await using var withContext = new ServiceCollection().AddSingleton(execution).AddSingleton(services.GetRequiredService<DistributedApplicationOptions>()).BuildServiceProvider();
+
+        var environment = await Single<LambdaFunctionResource>(builder, Names.Api).EmulatorEnvironmentAsync(withContext, CancellationToken.None);
 
         Assert.Equal("http://127.0.0.1:8123", environment["AWS_ENDPOINT_URL_DYNAMODB"]);
         Assert.Equal(Names.Table, environment["Leaderboard__TableName"]);

@@ -67,7 +67,7 @@ public class TelemetryAndLifecycleTests
         await using var app = await LocalCloudTestApp.StartWithoutWaitingAsync($"--Ports:dynamodb={port}");
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await app.App.ResourceNotifications.WaitForResourceAsync(LeaderboardApp.Names.DynamoDb, KnownResourceStates.FailedToStart, timeout.Token);
+        await app.App.ResourceNotifications.WaitForResourceAsync(LeaderboardApp.Names.DynamoDb, KnownResourceStates.TerminalStates, timeout.Token);
         var console = await app.ConsoleOfAsync(LeaderboardApp.Names.DynamoDb, line => line.Contains($"Port {port}", StringComparison.Ordinal), timeout.Token);
         Assert.Contains("--Ports:dynamodb=", console, StringComparison.Ordinal);
         Assert.True(app.App.ResourceNotifications.TryGetCurrentState(LeaderboardApp.Names.Api, out var api));

@@ -79,14 +79,23 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// (the AppHost's orchestrator, an IDE's debugger) with <c>AWS_LAMBDA_RUNTIME_API</c> pointing
     /// there, and waits for its init phase to end. Throws <see cref="FunctionInitException"/> on failure.
     /// </summary>
-    /// <remarks><paramref name="onListening"/> receives the Runtime API's <c>host:port</c> (port 0 picks one) before init starts.</remarks>
+    /// <remarks>
+    /// <paramref name="onListening"/> receives the Runtime API's <c>host:port</c> (port 0 picks one)
+    /// once it listens; only then is <paramref name="launch"/> asked for the process.
+    /// </remarks>
     public static async Task<ExecutionEnvironment> AttachAsync(
-        LambdaFunctionSettings settings, int port, IFunctionProcess process, Action<string> onListening, Action<string> log, CancellationToken cancellationToken)
+        LambdaFunctionSettings settings,
+        int port,
+        Func<CancellationToken, Task<IFunctionProcess>> launch,
+        Action<string> onListening,
+        Action<string> log,
+        CancellationToken cancellationToken)
     {
-        var environment = new ExecutionEnvironment(settings, log) { _process = process };
+        var environment = new ExecutionEnvironment(settings, log);
         try
         {
             onListening(await environment.StartRuntimeApiAsync(port, cancellationToken));
+            environment._process = await launch(cancellationToken);
             await environment.WaitForInitAsync(settings.AttachedInitTimeout, cancellationToken);
             return environment;
         }

@@ -180,8 +180,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
         try
         {
-            var process = await _launchExternal!(relaunch, _stopping.Token);
-            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, process, address =>
+            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, token => _launchExternal!(relaunch, token), address =>
             {
                 _externalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                 _externalRuntimeApi.TrySetResult(address);

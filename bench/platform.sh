@@ -47,7 +47,7 @@ STREAM_WARMUP=${STREAM_WARMUP:-5}
 STREAM_PER_MATCH=${STREAM_PER_MATCH:-4}
 STREAM_LOW_RATE=${STREAM_LOW_RATE:-50} # a second, lower rate: the lag when the machine is not saturated ("" to skip)
 APPHOST_RUNS=${APPHOST_RUNS:-5}         # `dotnet run --project AppHost/AppHost`
-APPHOST_EXE_RUNS=${APPHOST_EXE_RUNS:-3} # `dotnet AppHost.dll`, to split off the build check
+APPHOST_EXE_RUNS=${APPHOST_EXE_RUNS:-3} # runs that end with kill -9 of the AppHost's process group
 BLOCKS=${BLOCKS:-off shipped}                # AppHost configurations for warm/gateway/stream (see below)
 SHIPPED_PHASES=${SHIPPED_PHASES:-warm stream} # what the as-shipped configuration measures (add gateway)
 UPDATE_README=${UPDATE_README:-1}
@@ -296,18 +296,22 @@ start_apphost() { # SUFFIX [ENV=VALUE...]: the AppHost with these variables (its
   INVOKE=$LAMBDA/2015-03-31/functions/leaderboard-api/invocations
   local log=$RESULTS/apphost$suffix.log
   say "starting the AppHost${*:+ with $*}: DynamoDB Local $DYNAMO_PORT, gateway $GATEWAY_PORT, Invoke API $LAMBDA_PORT"
-  env "$@" setsid dotnet "$APPHOST_DLL" --DynamoDb:InMemory=true --Ports:dynamodb="$DYNAMO_PORT" \
-    --Ports:api-gateway="$GATEWAY_PORT" --Ports:lambda-emulator="$LAMBDA_PORT" --Ports:dashboard=0 --Ports:otlp=0 \
+  # The Aspire dashboard and its OTLP endpoints on free ports (what the launch profile gives `dotnet run`).
+  env "$@" ASPNETCORE_URLS=http://127.0.0.1:$(free_port) ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
+    ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:$(free_port) ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:$(free_port) \
+    setsid dotnet "$APPHOST_DLL" --DynamoDb:InMemory=true --Ports:dynamodb="$DYNAMO_PORT" \
+    --Ports:api-gateway="$GATEWAY_PORT" --Ports:lambda-emulator="$LAMBDA_PORT" \
     >"$log" 2>&1 </dev/null &
   APPHOST_PID=$!
+  local started=$SECONDS
   for i in $(seq 1 240); do
-    grep -q 'Started in' "$log" && break
+    # The gateway starts last (it waits for its functions): a /health through it means every resource runs.
+    curl -fsS -o /dev/null "$GATEWAY/health" 2>/dev/null && break
     alive "$APPHOST_PID" || { echo "error: the AppHost exited:" >&2; tail -30 "$log" >&2; exit 1; }
     [[ $i == 240 ]] && { echo "error: the AppHost was not healthy within 120 s:" >&2; tail -30 "$log" >&2; exit 1; }
     sleep 0.5
   done
-  if grep -q FailedToStart "$log"; then echo "error: a resource failed to start:" >&2; tail -30 "$log" >&2; exit 1; fi
-  say "$(grep -m1 'Started in' "$log")"
+  say "every resource runs after $((SECONDS - started)) s"
 
   say "starting leaderboard-api as a plain Kestrel app on $DIRECT_PORT (same build, same DynamoDB Local)"
   env "${DIRECT_ENV[@]}" ASPNETCORE_URLS=$DIRECT AWS_ENDPOINT_URL_DYNAMODB=$DYNAMO Leaderboard__TableName=leaderboard \
@@ -406,15 +410,15 @@ fi
 if has_phase apphost; then
   # "After a build": others may have changed sources since the build at the start.
   run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
-  ports() { echo "--DynamoDb:InMemory=true,--Ports:dynamodb=$(free_port),--Ports:api-gateway=$1,--Ports:lambda-emulator=$(free_port),--Ports:dashboard=0,--Ports:otlp=0"; }
+  ports() { echo "--DynamoDb:InMemory=true,--Ports:dynamodb=$(free_port),--Ports:api-gateway=$1,--Ports:lambda-emulator=$(free_port)"; }
   GW=$(free_port)
-  say "AppHost start/stop: dotnet run -c Release --project AppHost/AppHost, $APPHOST_RUNS runs"
-  run dotnet "$TOOL" apphost --label=apphost-run --command=dotnet --workdir="$ROOT" --gateway="http://127.0.0.1:$GW/" --runs="$APPHOST_RUNS" \
-    --args="run,-c,Release,--project,AppHost/AppHost,--,$(ports "$GW")" --log-dir="$RESULTS" --out="$RESULTS/apphost-run.json" > >(tee "$RESULTS/apphost-run.txt") || true
+  say "AppHost start/SIGTERM: dotnet run -c Release --project AppHost/AppHost (the launch profile: dashboard on 18888), $APPHOST_RUNS runs"
+  run dotnet "$TOOL" apphost --label=apphost-run --command=setsid --workdir="$ROOT" --gateway="http://127.0.0.1:$GW/" --runs="$APPHOST_RUNS" \
+    --args="dotnet,run,-c,Release,--project,AppHost/AppHost,--,$(ports "$GW")" --stop=term --log-dir="$RESULTS" --out="$RESULTS/apphost-run.json" > >(tee "$RESULTS/apphost-run.txt") || true
   GW=$(free_port)
-  say "AppHost start/stop: dotnet AppHost.dll, $APPHOST_EXE_RUNS runs"
-  run dotnet "$TOOL" apphost --label=apphost-exe --command=dotnet --workdir="$ROOT" --gateway="http://127.0.0.1:$GW/" --runs="$APPHOST_EXE_RUNS" \
-    --args="$APPHOST_DLL,$(ports "$GW")" --log-dir="$RESULTS" --out="$RESULTS/apphost-exe.json" > >(tee "$RESULTS/apphost-exe.txt") || true
+  say "AppHost start/kill -9 of its process group, $APPHOST_EXE_RUNS runs"
+  run dotnet "$TOOL" apphost --label=apphost-group-kill --command=setsid --workdir="$ROOT" --gateway="http://127.0.0.1:$GW/" --runs="$APPHOST_EXE_RUNS" \
+    --args="dotnet,run,-c,Release,--project,AppHost/AppHost,--,$(ports "$GW")" --stop=group-kill --log-dir="$RESULTS" --out="$RESULTS/apphost-group-kill.json" > >(tee "$RESULTS/apphost-group-kill.txt") || true
 fi
 
 # ---- report --------------------------------------------------------------------------------------

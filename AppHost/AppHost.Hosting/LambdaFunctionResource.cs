@@ -19,6 +19,9 @@ public sealed class LambdaFunctionResource(FunctionDefinition definition) : Proj
 
     public FunctionDefinition Definition { get; } = definition;
 
+    /// <summary>The configuration its project is built in (the AppHost's own).</summary>
+    public string BuildConfiguration { get; init; } = "Debug";
+
     /// <summary>The emulator's view of the function (environments, invocations), once the emulator runs.</summary>
     public Task<LambdaFunction> Function => _function.Task;
 

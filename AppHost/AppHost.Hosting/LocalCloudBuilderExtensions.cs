@@ -1,3 +1,4 @@
+using System.Reflection;
 using AppHost.Definition;
 using AppHost.Emulators;
 using AppHost.Emulators.ApiGateway;
@@ -93,7 +94,11 @@ public static class LocalCloudBuilderExtensions
         where TProject : IProjectMetadata, new()
     {
         var emulator = builder.Resources.OfType<LambdaEmulatorResource>().SingleOrDefault() ?? builder.AddLambdaEmulator().Resource;
-        var resource = new LambdaFunctionResource(definition);
+        // The AppHost (where TProject is generated) builds the function in its own configuration.
+        var resource = new LambdaFunctionResource(definition)
+        {
+            BuildConfiguration = typeof(TProject).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug",
+        };
         emulator.Functions.Add(resource);
         var logStreamName = LambdaFunctionSettings.NewLogStreamName();
 
@@ -348,7 +353,7 @@ public static class LocalCloudBuilderExtensions
     {
         // The AppHost's build builds the functions it references, in its own configuration.
         var projectDirectory = Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!;
-        var assembly = Path.Combine(projectDirectory, "bin", settings.BuildConfiguration, "net10.0", resource.Definition.AssemblyName + ".dll");
+        var assembly = Path.Combine(projectDirectory, "bin", resource.BuildConfiguration, "net10.0", resource.Definition.AssemblyName + ".dll");
         if (!File.Exists(assembly))
         {
             throw new ResourceStartException($"{resource.Name}: {assembly} does not exist; build the AppHost (it builds the functions it references).");

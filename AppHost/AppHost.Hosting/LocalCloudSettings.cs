@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace AppHost.Hosting;
@@ -17,9 +16,6 @@ internal sealed class LocalCloudSettings
         RepositoryRoot = configuration["RepositoryRoot"] is { Length: > 0 } root ? root : NodePackages.FindRepositoryRoot(AppContext.BaseDirectory);
         StateDirectory = configuration["StateDirectory"] is { Length: > 0 } state ? state : Path.Combine(RepositoryRoot, ".localcloud");
         Region = configuration["Region"] is { Length: > 0 } region ? region : "us-east-1";
-        // Run the function builds that match the AppHost's own build.
-        BuildConfiguration = configuration["Configuration"]
-            ?? Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
     }
 
     /// <summary>The folder with <c>package.json</c> and the function projects.</summary>
@@ -40,8 +36,6 @@ internal sealed class LocalCloudSettings
         && !string.IsNullOrEmpty(_configuration["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] ?? _configuration["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"]);
 
     public string? OtlpEndpoint => _configuration["OtlpEndpoint"] is { Length: > 0 } endpoint ? endpoint : null;
-
-    public string BuildConfiguration { get; }
 
     public IConfiguration Configuration => _configuration;
 

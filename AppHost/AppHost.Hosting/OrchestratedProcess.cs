@@ -19,6 +19,7 @@ internal sealed class OrchestratedProcess : IFunctionProcess
     private readonly Task _watch;
     /// <summary>The process the orchestrator launched (0 until it runs).</summary>
     private int _processId;
+    private int _disposed;
 
     public OrchestratedProcess(ResourceNotificationService notifications, IResource resource) =>
         _watch = WatchAsync(notifications, resource, _watching.Token);
@@ -31,6 +32,11 @@ internal sealed class OrchestratedProcess : IFunctionProcess
 
     public async ValueTask DisposeAsync()
     {
+        // An environment stops its process when it dies and again when it is discarded.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         if (!_exited.Task.IsCompleted && ProcessId is { } processId)
         {
             try

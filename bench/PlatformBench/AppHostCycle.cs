@@ -1,18 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace PlatformBench;
 
 /// <summary>
-/// Starts the AppHost as a user does and stops it with SIGTERM, several times. Start: from the
-/// process start to the console's "Started in" line, which the AppHost prints once every resource
-/// is healthy (checked: no FailedToStart, and a request through the gateway answers). Stop: from
-/// SIGTERM to the moment the AppHost and every process below it (watchdogs, DynamoDB Local, function
-/// processes) are gone.
+/// Starts the AppHost as a user does and stops it, several times. Start: from the process start to
+/// the first <c>GET /health</c> through the gateway that answers 200 (the gateway starts last, once
+/// its functions are healthy, and the request crosses gateway, emulator and function). Then the
+/// resident memory of the AppHost, DCP and the dashboard. Stop (<c>--stop term</c>): SIGTERM to the
+/// AppHost; (<c>--stop group-kill</c>): SIGKILL to its whole process group, as a CI cancellation does.
+/// Stopped means every process that was below the AppHost is gone.
 /// </summary>
-internal static partial class AppHostCycle
+internal static class AppHostCycle
 {
     public static async Task<int> RunAsync(Options options)
     {
@@ -21,8 +21,9 @@ internal static partial class AppHostCycle
         var gateway = new Uri(options.Get("gateway"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var starts = new List<double>();
-        var reportedStarts = new List<double>();
         var stops = new List<double>();
+        var memory = new List<(double AppHost, double Dcp, double Dashboard)>();
+        var groupKill = options.Get("stop", "term") == "group-kill";
         var processCounts = new List<int>();
         var failures = 0;
         for (var run = 1; run <= runs; run++)
@@ -38,9 +39,7 @@ internal static partial class AppHostCycle
             {
                 startInfo.ArgumentList.Add(argument);
             }
-            var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var stopped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var output = new ConcurrentLines();
+                var output = new ConcurrentLines();
             void OnLine(object sender, DataReceivedEventArgs line)
             {
                 if (line.Data is not { } text)
@@ -48,14 +47,6 @@ internal static partial class AppHostCycle
                     return;
                 }
                 output.Add(text);
-                if (text.Contains("Started in ", StringComparison.Ordinal))
-                {
-                    started.TrySetResult(text);
-                }
-                if (text.Contains("Stopped in ", StringComparison.Ordinal))
-                {
-                    stopped.TrySetResult(text);
-                }
             }
 
             var clock = Stopwatch.StartNew();
@@ -65,28 +56,22 @@ internal static partial class AppHostCycle
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var ready = await Task.WhenAny(started.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+            var ok = await AnswersAsync(http, new Uri(gateway, "health"), process, TimeSpan.FromSeconds(120));
             var startMs = clock.Elapsed.TotalMilliseconds;
-            var ok = ready == started.Task && !output.Any(line => line.Contains("FailedToStart", StringComparison.Ordinal));
-            var reported = ok && StartedIn().Match(started.Task.Result) is { Success: true } match
-                ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * 1000
-                : double.NaN;
-            if (ok)
-            {
-                try
-                {
-                    using var health = await http.GetAsync(new Uri(gateway, "health"));
-                    ok = health.IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    ok = false;
-                }
-            }
 
             var tree = Descendants(process.Id).Append(process.Id).ToList();
+            var rss = (AppHost: ResidentMb([process.Id]),
+                Dcp: ResidentMb(tree.Where(pid => NameOf(pid).StartsWith("dcp", StringComparison.Ordinal))),
+                Dashboard: ResidentMb(tree.Where(pid => NameOf(pid).StartsWith("Aspire.Dashboar", StringComparison.Ordinal))));
             clock.Restart();
-            Signal(process.Id, "TERM");
+            if (groupKill)
+            {
+                Signal(-process.Id, "KILL");
+            }
+            else
+            {
+                Signal(process.Id, "TERM");
+            }
             var gone = await WaitGoneAsync(tree, TimeSpan.FromSeconds(30));
             var stopMs = clock.Elapsed.TotalMilliseconds;
             if (!gone)
@@ -102,9 +87,8 @@ internal static partial class AppHostCycle
             {
                 await File.WriteAllLinesAsync(Path.Combine(logDirectory, string.Create(CultureInfo.InvariantCulture, $"{label}-{run}.log")), output.Tail(int.MaxValue));
             }
-            var reportedStop = stopped.Task.IsCompleted ? stopped.Task.Result.Trim() : "no 'Stopped in' line";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{label} run {run}: healthy after {startMs:0} ms (AppHost says {reported / 1000:0.0} s), {tree.Count} processes; all gone {stopMs:0} ms after SIGTERM ({reportedStop}){(ok && gone ? "" : " FAILED")}"));
+                $"{label} run {run}: every resource runs after {startMs:0} ms, {tree.Count} processes, RSS AppHost {rss.AppHost:0} MB, DCP {rss.Dcp:0} MB, dashboard {rss.Dashboard:0} MB; all gone {stopMs:0} ms after {(groupKill ? "SIGKILL to the group" : "SIGTERM")}{(ok && gone ? "" : " FAILED")}"));
             if (!ok || !gone)
             {
                 failures++;
@@ -112,7 +96,7 @@ internal static partial class AppHostCycle
                 continue;
             }
             starts.Add(startMs);
-            reportedStarts.Add(reported);
+            memory.Add(rss);
             stops.Add(stopMs);
             processCounts.Add(tree.Count);
             await Task.Delay(500);
@@ -124,7 +108,10 @@ internal static partial class AppHostCycle
             ["runs"] = runs,
             ["failures"] = failures,
             ["medianStartMs"] = Stats.Median(starts),
-            ["medianReportedStartMs"] = Stats.Median(reportedStarts),
+            ["medianRssAppHostMb"] = Stats.Median(memory.Select(sample => sample.AppHost).ToList()),
+            ["medianRssDcpMb"] = Stats.Median(memory.Select(sample => sample.Dcp).ToList()),
+            ["medianRssDashboardMb"] = Stats.Median(memory.Select(sample => sample.Dashboard).ToList()),
+            ["stop"] = groupKill ? "group-kill" : "term",
             ["medianStopMs"] = Stats.Median(stops),
             ["maxStartMs"] = starts.Count > 0 ? starts.Max() : double.NaN,
             ["maxStopMs"] = stops.Count > 0 ? stops.Max() : double.NaN,
@@ -134,7 +121,7 @@ internal static partial class AppHostCycle
         };
         await File.WriteAllTextAsync(options.Get("out"), result.ToJsonString());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label}: start → healthy median {Stats.Median(starts):0} ms, SIGTERM → all gone median {Stats.Median(stops):0} ms ({starts.Count} runs, {failures} failed)"));
+            $"{label}: start → every resource runs median {Stats.Median(starts):0} ms, stop → all gone median {Stats.Median(stops):0} ms ({starts.Count} runs, {failures} failed)"));
         return failures == 0 ? 0 : 1;
     }
 
@@ -209,8 +196,54 @@ internal static partial class AppHostCycle
         kill?.WaitForExit();
     }
 
-    [GeneratedRegex(@"Started in ([0-9.]+) s")]
-    private static partial Regex StartedIn();
+    /// <summary>Polls <paramref name="url"/> until it answers 2xx; false if the process exits or time runs out.</summary>
+    private static async Task<bool> AnswersAsync(HttpClient http, Uri url, Process process, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout && !process.HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(50);
+        }
+        return false;
+    }
+
+    private static string NameOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>The processes' resident memory (VmRSS) in MB.</summary>
+    private static double ResidentMb(IEnumerable<int> pids) => pids.Sum(pid =>
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    });
 
     private sealed class ConcurrentLines
     {

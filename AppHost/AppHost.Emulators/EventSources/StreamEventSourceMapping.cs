@@ -125,6 +125,12 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
                 _log($"{_function.Settings.Name} stream: polling failed ({failure.Message}); retrying");
                 await Task.Delay(_options.MaxRetryDelay, stopping);
             }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                // Never stop silently: the batch stays unread and is delivered on the next attempt.
+                _log($"{_function.Settings.Name} stream: delivery failed ({failure.GetType().Name}: {failure.Message}); retrying");
+                await Task.Delay(_options.MaxRetryDelay, stopping);
+            }
             if (!anyRecords)
             {
                 await Task.Delay(_options.PollInterval, stopping);

@@ -87,6 +87,17 @@ public sealed class LambdaFunction : IAsyncDisposable
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody(failure.ErrorType, failure.Message), failure.LastOutput, true, TimeSpan.Zero);
             }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                // The emulator could not start an environment (its command, the machine): as Lambda
+                // reports a service-side failure, an error result the caller can retry.
+                Interlocked.Decrement(ref _active);
+                Interlocked.Decrement(ref _reserved);
+                Interlocked.Increment(ref _errors);
+                _log($"an execution environment could not start: {failure.GetType().Name}: {failure.Message}");
+                return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
+                    InvocationResult.ErrorBody("ServiceException", $"An execution environment could not start: {failure.Message}"), "", true, TimeSpan.Zero);
+            }
             catch
             {
                 Interlocked.Decrement(ref _active);

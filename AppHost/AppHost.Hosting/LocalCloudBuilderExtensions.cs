@@ -27,6 +27,8 @@ public static class LocalCloudBuilderExtensions
     /// <summary>
     /// DynamoDB Local on <c>Ports:{name}</c> (8000; 0 picks a free port), persistent under
     /// <c>.localcloud/dynamodb</c> unless <c>DynamoDb:InMemory=true</c>; healthy once it answers <c>ListTables</c>.
+    /// Throws <see cref="DynamoDbLocalException"/> saying what to do when neither Java nor Docker can run it
+    /// or its port is taken.
     /// </summary>
     public static IResourceBuilder<DynamoDbLocalResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name)
     {
@@ -44,6 +46,11 @@ public static class LocalCloudBuilderExtensions
             options.DataDirectory ??= Path.Combine(settings.StateDirectory, "dynamodb");
         }
         var runtime = DynamoDbLocal.ResolveRuntimeAsync(options).GetAwaiter().GetResult();
+        // A taken fixed port would leave the orchestrator waiting on it: say so, and how to change it, at once.
+        if (DynamoDbLocal.PortTakenMessage(options) is { } taken)
+        {
+            throw new DynamoDbLocalException(taken);
+        }
         var command = runtime == DynamoDbRuntime.Jar ? options.JavaExecutable : options.DockerExecutable;
         var resource = new DynamoDbLocalResource(name, command, options.RepositoryRoot);
 
@@ -54,11 +61,6 @@ public static class LocalCloudBuilderExtensions
             .WithEndpoint(DynamoDbLocalResource.EndpointName, endpoint => endpoint.TargetHost = "127.0.0.1")
             .WithArgs(async context =>
             {
-                // DynamoDB Local's own message for a taken port is a Java stack trace: say it plainly first.
-                if (DynamoDbLocal.PortTakenMessage(options) is { } taken)
-                {
-                    context.Logger.LogError("{Problem}", taken);
-                }
                 var spec = await DynamoDbLocal.CommandAsync(options, runtime, line => context.Logger.LogInformation("{Line}", line), context.CancellationToken);
                 foreach (var argument in spec.Arguments)
                 {

@@ -35,6 +35,19 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task AFunctionsConsoleShowsLambdasReportLineForARequest()
+    {
+        using var health = await Gateway.GetAsync("health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var console = await fixture.App.ConsoleOfAsync(LeaderboardApp.Names.Api, line => line.Contains("REPORT RequestId: ", StringComparison.Ordinal), timeout.Token);
+
+        Assert.Contains("START RequestId: ", console, StringComparison.Ordinal);
+        Assert.Matches(@"REPORT RequestId: \S+\tDuration: [0-9.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 512 MB", console);
+    }
+
+    [Fact]
     public async Task WritingAMatchNeedsATokenWithTheWriteScope()
     {
         using var anonymous = new HttpClient { BaseAddress = Gateway.BaseAddress };

@@ -24,7 +24,7 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
         return started;
     }
 
-    /// <summary>Starts the app and returns at once, for tests that watch resources fail.</summary>
+    /// <summary>Starts the app and returns at once, without waiting for its resources.</summary>
     public static Task<LocalCloudTestApp> StartWithoutWaitingAsync(params string[] args) => StartWithoutWaitingAsync(withDashboard: false, args);
 
     /// <summary>Starts the app with the Aspire dashboard on free ports and waits until every resource is healthy.</summary>
@@ -112,7 +112,8 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
     public async Task<string> ConsoleOfAsync(string resource, Func<string, bool> until, CancellationToken cancellationToken)
     {
         var console = new System.Text.StringBuilder();
-        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(cancellationToken))
+        var model = Model.Resources.Single(candidate => candidate.Name == resource);
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model).WithCancellation(cancellationToken))
         {
             foreach (var line in batch)
             {

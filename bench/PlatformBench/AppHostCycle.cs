@@ -49,6 +49,7 @@ internal static class AppHostCycle
                 output.Add(text);
             }
 
+            var before = AllProcesses().ToHashSet();
             var clock = Stopwatch.StartNew();
             using var process = new Process { StartInfo = startInfo };
             process.OutputDataReceived += OnLine;
@@ -59,13 +60,19 @@ internal static class AppHostCycle
             var ok = await AnswersAsync(http, new Uri(gateway, "health"), process, TimeSpan.FromSeconds(120));
             var startMs = clock.Elapsed.TotalMilliseconds;
 
-            var tree = Descendants(process.Id).Append(process.Id).ToList();
-            var rss = (AppHost: ResidentMb([process.Id]),
+            // DCP runs in sessions of its own, so the app is every new process of its kinds, not the AppHost's descendants.
+            var tree = AllProcesses().Where(pid => !before.Contains(pid) && IsOfTheApp(pid)).ToList();
+            var rss = (AppHost: ResidentMb(tree.Where(pid => NameOf(pid) == "AppHost")),
                 Dcp: ResidentMb(tree.Where(pid => NameOf(pid).StartsWith("dcp", StringComparison.Ordinal))),
                 Dashboard: ResidentMb(tree.Where(pid => NameOf(pid).StartsWith("Aspire.Dashboar", StringComparison.Ordinal))));
             clock.Restart();
             if (groupKill)
             {
+                // Only a group the AppHost leads (setsid): never this tool's own.
+                if (GroupOf(process.Id) != process.Id)
+                {
+                    throw new InvalidOperationException($"process {process.Id} does not lead its process group; start it with setsid");
+                }
                 Signal(-process.Id, "KILL");
             }
             else
@@ -125,41 +132,28 @@ internal static class AppHostCycle
         return failures == 0 ? 0 : 1;
     }
 
-    /// <summary>Every process below <paramref name="root"/>, from /proc.</summary>
-    private static List<int> Descendants(int root)
+    private static IEnumerable<int> AllProcesses() => Directory.EnumerateDirectories("/proc")
+        .Select(directory => int.TryParse(Path.GetFileName(directory), out var pid) ? pid : 0)
+        .Where(pid => pid > 0);
+
+    /// <summary>The AppHost, DCP, the dashboard, DynamoDB Local, the functions and the `dotnet run` hosts of any of them.</summary>
+    private static bool IsOfTheApp(int pid)
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        var name = NameOf(pid);
+        if (name is "AppHost" or "java" || name.StartsWith("dcp", StringComparison.Ordinal)
+            || name.StartsWith("Aspire.Dashboar", StringComparison.Ordinal) || name.StartsWith("Leaderboard.", StringComparison.Ordinal))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // Exited while we looked.
-            }
+            return Alive(pid);
         }
-        var result = new List<int>();
-        var pending = new Queue<int>([root]);
-        while (pending.TryDequeue(out var parent))
+        try
         {
-            foreach (var (pid, ppid) in parents)
-            {
-                if (ppid == parent)
-                {
-                    result.Add(pid);
-                    pending.Enqueue(pid);
-                }
-            }
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            return name == "dotnet" && (commandLine.Contains(" run ", StringComparison.Ordinal) || commandLine.Contains("Leaderboard.", StringComparison.Ordinal)) && Alive(pid);
         }
-        return result;
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static bool Alive(int pid)
@@ -190,9 +184,16 @@ internal static class AppHostCycle
         return true;
     }
 
+    private static int GroupOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends a signal to a process, or to a process group when <paramref name="pid"/> is negative.</summary>
     private static void Signal(int pid, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, "--", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
         kill?.WaitForExit();
     }
 

@@ -20,6 +20,8 @@ namespace ServiceDefaults;
 public static class Extensions
 {
     private const string LiveTag = "live";
+    private const string HealthEndpointPath = "/health";
+    private const string AlivenessEndpointPath = "/alive";
 
     /// <summary>
     /// Adds the health checks behind <c>/health</c> and <c>/alive</c>, and OpenTelemetry traces,
@@ -44,43 +46,44 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health");
-        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         return app;
     }
 
     /// <summary>
-    /// ASP.NET Core's and HttpClient's built-in sources and meters, .NET runtime metrics, AWS SDK
-    /// spans, and logs; exported with the standard <c>OTEL_*</c> settings and flushed at the end of
-    /// every Lambda invocation.
+    /// The Aspire template's telemetry — logs with formatted messages and scopes; ASP.NET Core,
+    /// HttpClient and runtime metrics; ASP.NET Core (without /health and /alive), HttpClient and AWS
+    /// SDK spans — exported with <c>UseOtlpExporter()</c> and the standard <c>OTEL_*</c> settings,
+    /// plus what Lambda needs: the Runtime API's own calls are not traced, the resource says which
+    /// function and environment it is, and each invocation's telemetry is flushed once its result
+    /// is posted.
     /// </summary>
     private static void AddOpenTelemetryExport(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        void DescribeResource(ResourceBuilder resource) => resource
-            .AddService(configuration["OTEL_SERVICE_NAME"] ?? configuration["AWS_LAMBDA_FUNCTION_NAME"] ?? builder.Environment.ApplicationName)
-            .AddAttributes(LambdaResourceAttributes(configuration));
-
+        var runtimeApi = configuration["AWS_LAMBDA_RUNTIME_API"];
         builder.Logging.AddOpenTelemetry(logging =>
         {
-            var resource = ResourceBuilder.CreateEmpty();
-            DescribeResource(resource);
-            logging.SetResourceBuilder(resource);
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
-            logging.AddOtlpExporter();
         });
-        var telemetry = OpenTelemetrySdk.Create(otel => otel
-            .ConfigureResource(DescribeResource)
-            .WithTracing(tracing => tracing
-                .AddProcessor(new RuntimeApiCallsFilter(configuration["AWS_LAMBDA_RUNTIME_API"] ?? ""))
-                .AddSource("Microsoft.AspNetCore", "System.Net.Http", AwsSdkTracing.SourceName, LambdaTracing.SourceName, builder.Environment.ApplicationName)
-                .AddOtlpExporter())
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource
+                .AddService(configuration["OTEL_SERVICE_NAME"] ?? configuration["AWS_LAMBDA_FUNCTION_NAME"] ?? builder.Environment.ApplicationName)
+                .AddAttributes(LambdaResourceAttributes(configuration)))
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
-                    "System.Net.Http", "System.Runtime", builder.Environment.ApplicationName)
-                .AddOtlpExporter()));
-        builder.Services.AddSingleton(telemetry);
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(builder.Environment.ApplicationName))
+            .WithTracing(tracing => tracing
+                .AddSource(AwsSdkTracing.SourceName, LambdaTracing.SourceName, builder.Environment.ApplicationName)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
+                    !context.Request.Path.StartsWithSegments(HealthEndpointPath) && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request =>
+                    string.IsNullOrEmpty(runtimeApi) || request.RequestUri?.Authority != runtimeApi))
+            .UseOtlpExporter();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ILambdaInvocationListener, TelemetryFlush>();
         AWSConfigs.TelemetryProvider.RegisterTracerProvider(new AwsSdkTracing());
@@ -114,7 +117,7 @@ public static class Extensions
     /// result is posted, so the caller does not wait for it): its spans and
     /// log records every time; metrics (cumulative, and costly to collect) at most every 15 s.
     /// </summary>
-    private sealed class TelemetryFlush(OpenTelemetrySdk telemetry, IServiceProvider services, TimeProvider clock) : ILambdaInvocationListener
+    private sealed class TelemetryFlush(TracerProvider tracing, MeterProvider metrics, IServiceProvider services, TimeProvider clock) : ILambdaInvocationListener
     {
         private const int FlushTimeoutMilliseconds = 2000;
         private static readonly TimeSpan MetricsInterval = TimeSpan.FromSeconds(15);
@@ -122,13 +125,13 @@ public static class Extensions
 
         public ValueTask OnInvocationCompletedAsync(LambdaContext context, CancellationToken cancellationToken)
         {
-            telemetry.TracerProvider.ForceFlush(FlushTimeoutMilliseconds);
+            tracing.ForceFlush(FlushTimeoutMilliseconds);
             services.GetService<LoggerProvider>()?.ForceFlush(FlushTimeoutMilliseconds);
             var now = clock.GetTimestamp();
             if (clock.GetElapsedTime(Interlocked.Read(ref _lastMetricsFlush), now) >= MetricsInterval)
             {
                 Interlocked.Exchange(ref _lastMetricsFlush, now);
-                telemetry.MeterProvider.ForceFlush(FlushTimeoutMilliseconds);
+                metrics.ForceFlush(FlushTimeoutMilliseconds);
             }
             return ValueTask.CompletedTask;
         }

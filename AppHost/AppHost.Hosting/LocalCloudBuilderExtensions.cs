@@ -151,6 +151,15 @@ public static class LocalCloudBuilderExtensions
             .WithHealthCheck(healthCheck)
             .WithIconName("Code")
             .ExcludeFromManifest()
+            .WithCommand("invoke", "Invoke", context => DashboardCommands.InvokeAsync(resource, context), new CommandOptions
+            {
+                Description = "Invokes the function with an event (RequestResponse) and shows its response, log tail and timing.",
+                IconName = "Play",
+                IsHighlighted = true,
+                Arguments = [DashboardCommands.PayloadInput],
+                ValidateArguments = DashboardCommands.ValidatePayloadAsync,
+                UpdateState = _ => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            })
             .WithCommand("recycle-environments", "Recycle environments", async _ =>
             {
                 await (await resource.Function).RestartAsync();
@@ -257,6 +266,13 @@ public static class LocalCloudBuilderExtensions
             gateway.WithRelationship(function, "Route");
             gateway.WaitFor(builder.CreateResourceBuilder(function));
         }
+        gateway.WithCommand("dev-token", "Dev token", context => Task.FromResult(DashboardCommands.DevToken(gateway.Resource, context)), new CommandOptions
+        {
+            Description = "Mints a development token from the gateway's local issuer, for the JWT authorizer.",
+            IconName = "Key",
+            Arguments = [DashboardCommands.ScopesInput],
+            UpdateState = _ => gateway.Resource.Gateway is null ? ResourceCommandState.Disabled : ResourceCommandState.Enabled,
+        });
         return gateway.WithStart(definition.Kind == ApiKind.Http ? "HttpApi" : "RestApi", async (resource, context, cancellationToken) =>
         {
             var settings = context.Services.GetRequiredService<LocalCloudSettings>();

@@ -9,7 +9,7 @@ public sealed class DashboardBrowserTests
     private const string ChromiumPath = "/usr/bin/chromium";
 
     [Fact]
-    public async Task ASignedInDeveloperSeesEveryResourceRunning()
+    public async Task ASignedInDeveloperSeesEveryResourceRunningAndTheFunctionsTraceOfARequest()
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install chromium (.ci/run does).");
         await using var app = await LocalCloudTestApp.StartWithDashboardAsync();
@@ -34,5 +34,21 @@ public sealed class DashboardBrowserTests
         Assert.All(names, name => Assert.Contains(rows, row => row.Contains(name, StringComparison.Ordinal) && row.Contains("Running", StringComparison.Ordinal)));
         Assert.Contains(rows, row => row.Contains(LeaderboardApp.Names.ApiGateway, StringComparison.Ordinal));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-resources.png") });
+
+        // A request through the gateway: the function's trace, with its DynamoDB calls, in the dashboard.
+        using var gateway = app.CreateGatewayClient();
+        using var board = await gateway.GetAsync("leaderboards/browser");
+        Assert.True(board.IsSuccessStatusCode);
+        await page.GotoAsync(new Uri(loginUrl, "/traces").ToString());
+        try
+        {
+            await page.WaitForFunctionAsync(
+                """() => [...document.querySelectorAll('[role=row]')].some(row => row.textContent.includes('GET /leaderboards') && row.textContent.includes('leaderboard-api') && row.textContent.includes('dynamodb'))""",
+                null, new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 1000 });
+        }
+        finally
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-traces.png") });
+        }
     }
 }

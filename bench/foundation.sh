@@ -119,7 +119,7 @@ DYNAMO=http://127.0.0.1:$DYNAMO_PORT
 say "starting the AppHost: DynamoDB Local (in memory) on $DYNAMO_PORT, API gateway on $GATEWAY_PORT, Lambda emulator on $LAMBDA_PORT"
 setsid dotnet run -c Release --no-build --project AppHost/AppHost -- \
   --DynamoDb:InMemory=true --Ports:dynamodb="$DYNAMO_PORT" --Ports:api-gateway="$GATEWAY_PORT" \
-  --Ports:lambda-emulator="$LAMBDA_PORT" --Lambda:DefaultConcurrency="$CONNECTIONS" \
+  --Ports:lambda-emulator="$LAMBDA_PORT" --Lambda:MaxEnvironments="$CONNECTIONS" \
   >"$LOG" 2>&1 </dev/null &
 APPHOST_PID=$!
 

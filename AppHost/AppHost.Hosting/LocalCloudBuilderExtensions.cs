@@ -320,7 +320,7 @@ public static class LocalCloudBuilderExtensions
                 var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
                 var commands = context.Services.GetRequiredService<ResourceCommandService>();
                 var consoles = context.Services.GetRequiredService<ResourceLoggerService>();
-                var defaultConcurrency = settings.Configuration.GetValue("Lambda:DefaultConcurrency", 10);
+                var maxEnvironments = settings.Configuration.GetValue("Lambda:MaxEnvironments", LambdaFunctionSettings.DefaultMaxEnvironments);
                 foreach (var resource in emulator.Functions)
                 {
                     var console = consoles.GetLogger(resource);
@@ -331,7 +331,8 @@ public static class LocalCloudBuilderExtensions
                             Handler = resource.Definition.AssemblyName,
                             MemoryMb = resource.Definition.MemoryMb,
                             Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
-                            MaxConcurrency = resource.Definition.ReservedConcurrency ?? defaultConcurrency,
+                            ReservedConcurrency = resource.Definition.ReservedConcurrency,
+                            MaxEnvironments = maxEnvironments,
                             Region = settings.Region,
                         },
                         line => console.LogInformation("{Line}", line),

@@ -64,8 +64,8 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _functions.Add(new LambdaFunction(TestFunctions.Settings(maxConcurrency: 4)));
-        _functions.Add(new LambdaFunction(TestFunctions.Settings(name: "slow-function", maxConcurrency: 1)));
+        _functions.Add(new LambdaFunction(TestFunctions.Settings(reservedConcurrency: 4)));
+        _functions.Add(new LambdaFunction(TestFunctions.Settings(name: "slow-function", reservedConcurrency: 1)));
         LambdaFunction? Find(string name) => _functions.SingleOrDefault(function => function.Settings.Name == name);
         Http = await ApiGatewayEmulator.StartAsync(HttpApi, Find, new ApiGatewayOptions { Port = 0, IntegrationTimeout = TimeSpan.FromSeconds(3) });
         Rest = await ApiGatewayEmulator.StartAsync(RestApi, Find, new ApiGatewayOptions { Port = 0, ApiKeys = [ApiKey] });

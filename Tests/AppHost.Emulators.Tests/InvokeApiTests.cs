@@ -14,7 +14,7 @@ public sealed class InvokeApiFixture : IAsyncLifetime
     public HttpClient Http { get; } = new();
 
     public async Task InitializeAsync() =>
-        Emulator = await LambdaEmulator.StartAsync([new LambdaFunction(TestFunctions.Settings(maxConcurrency: 2))], port: 0);
+        Emulator = await LambdaEmulator.StartAsync([new LambdaFunction(TestFunctions.Settings(reservedConcurrency: 2))], port: 0);
 
     public async Task DisposeAsync()
     {

@@ -56,7 +56,7 @@ public class LambdaFunctionTests
     [Fact]
     public async Task ParallelInvocationsRunInSeparateEnvironmentsUpToTheLimitThenAreThrottled()
     {
-        await using var function = new LambdaFunction(TestFunctions.Settings(maxConcurrency: 3));
+        await using var function = new LambdaFunction(TestFunctions.Settings(reservedConcurrency: 3));
         // Warm three environments with overlapping invocations.
         var first = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(Payload("""{"action":"sleep","ms":1500}"""))));
         Assert.Equal(3, first.Select(result => Json(result).GetProperty("processId").GetInt32()).Distinct().Count());
@@ -69,6 +69,19 @@ public class LambdaFunctionTests
         Assert.Equal(InvocationStatus.Throttled, extra.Status);
         Assert.All(busy, invocation => Assert.Equal(InvocationStatus.Succeeded, invocation.Result.Status));
         Assert.Equal(3, function.EnvironmentCount);
+    }
+
+    [Fact]
+    public async Task InvocationsBeyondTheMachinesCapWaitForAFreeEnvironmentInsteadOfBeingThrottled()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(maxEnvironments: 2));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => function.InvokeAsync(Payload("""{"action":"sleep","ms":400}"""))));
+
+        Assert.All(results, result => Assert.Equal(InvocationStatus.Succeeded, result.Status));
+        Assert.Equal(2, results.Select(result => Json(result).GetProperty("processId").GetInt32()).Distinct().Count());
+        Assert.Equal(0, function.Counters.Throttles);
+        Assert.Equal(2, function.EnvironmentCount);
     }
 
     [Fact]

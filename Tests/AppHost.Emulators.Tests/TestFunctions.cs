@@ -15,7 +15,8 @@ internal static class TestFunctions
 
     public static LambdaFunctionSettings Settings(
         string name = "test-function",
-        int maxConcurrency = 10,
+        int? reservedConcurrency = null,
+        int maxEnvironments = 10,
         TimeSpan? timeout = null,
         IReadOnlyDictionary<string, string>? environment = null) => new()
         {
@@ -24,6 +25,7 @@ internal static class TestFunctions
             Handler = "Lambda.TestFunction",
             MemoryMb = 256,
             Timeout = timeout ?? TimeSpan.FromSeconds(10),
-            MaxConcurrency = maxConcurrency,
+            ReservedConcurrency = reservedConcurrency,
+            MaxEnvironments = maxEnvironments,
         };
 }

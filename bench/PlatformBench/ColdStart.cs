@@ -72,7 +72,7 @@ internal static partial class ColdStart
             Handler = "Leaderboard.Api",
             MemoryMb = 512,
             Timeout = TimeSpan.FromSeconds(15),
-            MaxConcurrency = 1,
+            MaxEnvironments = 1,
         };
     }
 

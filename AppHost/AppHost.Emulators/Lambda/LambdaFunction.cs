@@ -5,8 +5,10 @@ namespace AppHost.Emulators.Lambda;
 
 /// <summary>
 /// A function's execution environments. An invocation takes an idle environment, or starts a new
-/// one (a cold start) while fewer than <see cref="LambdaFunctionSettings.MaxConcurrency"/> exist;
-/// beyond that it is throttled. Environments that timed out or crashed are discarded.
+/// one (a cold start) while fewer than <see cref="LambdaFunctionSettings.EnvironmentLimit"/> exist.
+/// Beyond the app's reserved concurrency it is throttled, as in Lambda; beyond the machine's cap
+/// (<see cref="LambdaFunctionSettings.MaxEnvironments"/>) it waits for a free environment, at most
+/// the function's timeout. Environments that timed out or crashed are discarded.
 /// </summary>
 /// <remarks>
 /// One environment may be launched from outside (<see cref="AttachExternalEnvironment"/>): the
@@ -20,6 +22,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private readonly TaskCompletionSource<string> _externalRuntimeApi = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _externalReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string> _log;
     private readonly Func<CancellationToken, Task<ChildProcessSpec>> _command;
     private Task<ChildProcessSpec>? _resolvedCommand;
@@ -63,14 +66,21 @@ public sealed class LambdaFunction : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Interlocked.Increment(ref _active);
         var environment = TakeIdle();
-        if (environment is null)
+        if (environment is null && !TryReserve())
         {
-            if (!TryReserve())
+            // Beyond the app's reserved concurrency Lambda throttles; beyond this machine's cap on
+            // environments Lambda would have scaled, so the invocation waits for a free one.
+            var (idle, reserved) = AtReservedConcurrency ? (null, false) : await WaitForEnvironmentAsync(cancellationToken);
+            if (idle is null && !reserved)
             {
                 Interlocked.Decrement(ref _active);
                 Interlocked.Increment(ref _throttles);
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
             }
+            environment = idle;
+        }
+        if (environment is null)
+        {
             try
             {
                 environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
@@ -132,6 +142,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         else
         {
             _idle.Add(environment);
+            SignalFreed();
         }
         return result;
     }
@@ -152,6 +163,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             _all[environment] = false;
             Interlocked.Increment(ref _coldStarts);
             _idle.Add(environment);
+            SignalFreed();
         }
         catch
         {
@@ -199,6 +211,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             _all[environment] = true;
             Interlocked.Increment(ref _coldStarts);
             _idle.Add(environment);
+            SignalFreed();
             _externalReady.TrySetResult();
             // Resolve the command of further environments now, off the first cold start's path.
             _ = CommandAsync(_stopping.Token);
@@ -263,12 +276,45 @@ public sealed class LambdaFunction : IAsyncDisposable
         return null;
     }
 
+    private bool AtReservedConcurrency => Settings.ReservedConcurrency is { } reserved && Volatile.Read(ref _reserved) >= reserved;
+
+    /// <summary>
+    /// Waits, at most the function's timeout, until an environment is idle (returned) or one may be
+    /// started (a slot is reserved); neither when the wait ran out.
+    /// </summary>
+    private async Task<(ExecutionEnvironment? Idle, bool Reserved)> WaitForEnvironmentAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + Settings.Timeout;
+        while (true)
+        {
+            var freed = Volatile.Read(ref _freed).Task;
+            if (TakeIdle() is { } idle)
+            {
+                return (idle, false);
+            }
+            if (TryReserve())
+            {
+                return (null, true);
+            }
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            if (remaining <= TimeSpan.Zero || Volatile.Read(ref _disposed) != 0)
+            {
+                return (null, false);
+            }
+            await Task.WhenAny(freed, Task.Delay(remaining, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Wakes the invocations waiting for an environment: one became idle or went away.</summary>
+    private void SignalFreed() => Interlocked.Exchange(ref _freed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
     private bool TryReserve()
     {
         while (true)
         {
             var current = Volatile.Read(ref _reserved);
-            if (current >= Settings.MaxConcurrency)
+            if (current >= Settings.EnvironmentLimit)
             {
                 return false;
             }
@@ -284,6 +330,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         if (_all.TryRemove(environment, out var external))
         {
             Interlocked.Decrement(ref _reserved);
+            SignalFreed();
             await environment.DisposeAsync();
             if (external)
             {

@@ -31,8 +31,23 @@ public sealed record LambdaFunctionSettings
     /// </summary>
     public TimeSpan AttachedInitTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Execution environments that may run at once; more invocations are throttled.</summary>
-    public int MaxConcurrency { get; init; } = 10;
+    /// <summary>
+    /// The reserved concurrency the app declares: invocations beyond it are throttled (429
+    /// <c>TooManyRequestsException</c>), as in Lambda. Null when none is declared.
+    /// </summary>
+    public int? ReservedConcurrency { get; init; }
+
+    /// <summary>
+    /// The most execution environments this machine runs for the function; invocations beyond it wait
+    /// for a free one (Lambda would have scaled), never fail for it. Defaults to four per core.
+    /// </summary>
+    public int MaxEnvironments { get; init; } = DefaultMaxEnvironments;
+
+    /// <summary>Four environments per core, at least four.</summary>
+    public static int DefaultMaxEnvironments => Math.Max(4, Environment.ProcessorCount * 4);
+
+    /// <summary>How many environments may exist at once: the lower of the two limits.</summary>
+    public int EnvironmentLimit => Math.Min(ReservedConcurrency ?? int.MaxValue, MaxEnvironments);
 
     public string Region { get; init; } = "us-east-1";
 

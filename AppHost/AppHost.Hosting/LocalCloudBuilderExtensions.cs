@@ -95,6 +95,7 @@ public static class LocalCloudBuilderExtensions
     public static IResourceBuilder<LambdaFunctionResource> AddLambdaFunction<TProject>(this IDistributedApplicationBuilder builder, FunctionDefinition definition)
         where TProject : IProjectMetadata, new()
     {
+        var settings = builder.LocalCloudSettings();
         var emulator = builder.Resources.OfType<LambdaEmulatorResource>().SingleOrDefault() ?? builder.AddLambdaEmulator().Resource;
         // The AppHost (where TProject is generated) builds the function in its own configuration.
         var resource = new LambdaFunctionResource(definition)
@@ -118,7 +119,6 @@ public static class LocalCloudBuilderExtensions
                 context.EnvironmentVariables["DOTNET_ENVIRONMENT"] = "Development";
                 context.EnvironmentVariables["ASPNETCORE_ENVIRONMENT"] = "Development";
                 context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
-                var settings = builder.LocalCloudSettings();
                 if (settings.OtlpEndpoint is { } otlpEndpoint)
                 {
                     context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
@@ -205,10 +205,7 @@ public static class LocalCloudBuilderExtensions
                     await poller.DisposeAsync();
                     http.Dispose();
                 }));
-                if (EmulatorTelemetryExport.Start(settings, context.Services, mapping.Name, EmulatorTelemetry.EventSourcesSourceName) is { } export)
-                {
-                    context.Lifetime.Own(export);
-                }
+                context.ExportSpans(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
                 poller.Start();
                 context.Console.LogInformation("polling {Stream} for {Function} (batch size {BatchSize})", streamArn, mapping.Parent.Name, mapping.Definition.BatchSize);
                 return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize)]);
@@ -287,10 +284,7 @@ public static class LocalCloudBuilderExtensions
                 IntegrationTimeout = settings.Configuration.GetValue("ApiGateway:IntegrationTimeout", TimeSpan.FromSeconds(30)),
                 ApiKeys = settings.Configuration.GetSection("ApiGateway:ApiKeys").Get<string[]>() ?? [],
             };
-            if (EmulatorTelemetryExport.Start(settings, context.Services, resource.Name, EmulatorTelemetry.ApiGatewaySourceName) is { } export)
-            {
-                context.Lifetime.Own(export);
-            }
+            context.ExportSpans(resource.Name, EmulatorTelemetry.ApiGatewaySourceName);
             var running = context.Lifetime.Own(await ApiGatewayEmulator.StartAsync(
                 resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
             resource.Gateway = running;
@@ -352,10 +346,7 @@ public static class LocalCloudBuilderExtensions
                     });
                     resource.Started(function);
                 }
-                if (EmulatorTelemetryExport.Start(settings, context.Services, emulator.Name, EmulatorTelemetry.LambdaSourceName) is { } export)
-                {
-                    context.Lifetime.Own(export);
-                }
+                context.ExportSpans(emulator.Name, EmulatorTelemetry.LambdaSourceName);
                 var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(
                     emulator.Functions.Select(function => function.Function.Result).ToList(), settings.PortFor(emulator.Name, 3001), cancellationToken));
                 emulator.Emulator = running;

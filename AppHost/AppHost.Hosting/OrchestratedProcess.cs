@@ -19,6 +19,9 @@ internal sealed class OrchestratedProcess : IFunctionProcess
     private readonly Task _watch;
     /// <summary>The process the orchestrator launched (0 until it runs).</summary>
     private int _processId;
+
+    /// <summary>The function below the launched <c>dotnet run</c> (0 until found).</summary>
+    private int _functionProcessId;
     private int _disposed;
 
     public OrchestratedProcess(ResourceNotificationService notifications, IResource resource) =>
@@ -26,7 +29,27 @@ internal sealed class OrchestratedProcess : IFunctionProcess
 
     public Task<int> Exited => _exited.Task;
 
-    public int? ProcessId => Volatile.Read(ref _processId) is > 0 and var launched ? FunctionProcessOf(launched) : null;
+    /// <remarks>Asked on every invocation (for its memory report): the function's id is looked up once, then kept.</remarks>
+    public int? ProcessId
+    {
+        get
+        {
+            if (Volatile.Read(ref _functionProcessId) is > 0 and var known)
+            {
+                return known;
+            }
+            if (Volatile.Read(ref _processId) is not (> 0 and var launched))
+            {
+                return null;
+            }
+            var function = FunctionProcessOf(launched);
+            if (function != launched)
+            {
+                Volatile.Write(ref _functionProcessId, function);
+            }
+            return function;
+        }
+    }
 
     public IReadOnlyList<string> LastOutput(int lines) => [];
 

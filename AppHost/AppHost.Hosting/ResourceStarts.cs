@@ -5,7 +5,18 @@ using Microsoft.Extensions.Logging;
 namespace AppHost.Hosting;
 
 /// <summary>What a resource hosted inside the AppHost is given when it starts.</summary>
-internal sealed record StartContext(ILogger Console, IServiceProvider Services, LocalCloudLifetime Lifetime);
+internal sealed record StartContext(ILogger Console, IServiceProvider Services, LocalCloudLifetime Lifetime)
+{
+    /// <summary>Exports the spans of <paramref name="activitySource"/> under <paramref name="serviceName"/> until the AppHost stops.</summary>
+    public void ExportSpans(string serviceName, string activitySource)
+    {
+        var settings = (LocalCloudSettings)Services.GetService(typeof(LocalCloudSettings))!;
+        if (EmulatorTelemetryExport.Start(settings, Services, serviceName, activitySource) is { } export)
+        {
+            Lifetime.Own(export);
+        }
+    }
+}
 
 /// <summary>What a resource reports once started: its URLs and properties for the dashboard.</summary>
 internal sealed record StartResult(IReadOnlyList<UrlSnapshot> Urls, IReadOnlyList<ResourcePropertySnapshot> Properties)

@@ -12,13 +12,15 @@ public enum ApiKind
 /// <c>ANY /files/{proxy+}</c>, or <c>$default</c>) integrated with a function.
 /// </summary>
 /// <param name="Scopes">With a JWT authorizer: the scopes a token must carry (any one of them); empty: any valid token.</param>
+/// <param name="ExampleBody">A JSON body the route accepts, for the test tool's sample of this route (write routes).</param>
 public sealed record RouteDefinition(
     string Method,
     string Path,
     string Function,
     bool RequiresJwt = false,
     IReadOnlyList<string>? Scopes = null,
-    bool RequiresApiKey = false)
+    bool RequiresApiKey = false,
+    string? ExampleBody = null)
 {
     public const string DefaultRouteKey = "$default";
 

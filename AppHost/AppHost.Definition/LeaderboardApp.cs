@@ -51,9 +51,10 @@ public static class LeaderboardApp
         Names.ApiGateway,
         ApiKind.Http,
         [
-            new("POST", "/players", Names.Api),
+            new("POST", "/players", Names.Api, ExampleBody: """{"displayName":"Ada","region":"eu-west"}"""),
             new("GET", "/players/{playerId}", Names.Api),
-            new("POST", "/matches", Names.Api, RequiresJwt: true, Scopes: ["matches:write"]),
+            new("POST", "/matches", Names.Api, RequiresJwt: true, Scopes: ["matches:write"],
+                ExampleBody: """{"matchId":"match-1","boardId":"board-1","results":[{"playerId":"player-1","score":1200,"outcome":"win"},{"playerId":"player-2","score":800,"outcome":"loss"}]}"""),
             new("GET", "/matches/{matchId}", Names.Api),
             new("GET", "/leaderboards/{boardId}", Names.Api),
             new("GET", "/leaderboards/{boardId}/players/{playerId}", Names.Api),

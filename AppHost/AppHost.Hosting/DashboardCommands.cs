@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using AppHost.Emulators.Lambda;
+using AppHost.Emulators.TestTool;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 
@@ -11,18 +10,56 @@ namespace AppHost.Hosting;
 /// <summary>What the dashboard's commands on functions and the gateway do: each one thing, with a readable result.</summary>
 internal static class DashboardCommands
 {
+    private const string SampleArgument = "sample";
     private const string PayloadArgument = "payload";
     private const string ScopesArgument = "scopes";
+    private const string SamplePrefix = "sample:";
+    private const string SavedPrefix = "saved:";
 
-    public static InteractionInput PayloadInput => new()
+    /// <summary>A choice among the function's samples and saved requests, loaded when the dialog opens.</summary>
+    public static InteractionInput SampleInput(LambdaFunctionResource function, LambdaEmulatorResource emulator) => new()
+    {
+        Name = SampleArgument,
+        Label = "Sample or saved request",
+        InputType = InputType.Choice,
+        Required = false,
+        Description = "The app's own events for this function (its API routes, stream batches, schedules), plain JSON, and the requests saved in the test tool.",
+        DynamicLoading = new InputLoadOptions
+        {
+            AlwaysLoadOnStart = true,
+            LoadCallback = context =>
+            {
+                context.Input.Options = emulator.TestTool is { } testTool
+                    ? [.. testTool.SamplesOf(function.Name).Select(sample => KeyValuePair.Create(SamplePrefix + sample.Id, sample.Title)),
+                       .. testTool.Saved.List(function.Name).Select(saved => KeyValuePair.Create(SavedPrefix + saved.Name, $"Saved: {saved.Name}"))]
+                    : [];
+                return Task.CompletedTask;
+            },
+        },
+    };
+
+    /// <summary>The event to send, filled from the chosen sample and editable.</summary>
+    public static InteractionInput PayloadInput(LambdaFunctionResource function, LambdaEmulatorResource emulator) => new()
     {
         Name = PayloadArgument,
         Label = "Event (JSON)",
         InputType = InputType.Text,
-        Required = true,
-        Value = "{}",
+        Required = false,
         MaxLength = 256 * 1024,
-        Description = "The event the function receives, as any caller would send it (API Gateway, DynamoDB stream, schedule, custom JSON).",
+        Placeholder = "{}",
+        Description = "The event the function receives; empty sends the chosen sample.",
+        DynamicLoading = new InputLoadOptions
+        {
+            DependsOnInputs = [SampleArgument],
+            LoadCallback = async context =>
+            {
+                var chosen = context.AllInputs[SampleArgument].Value;
+                if (await ChosenEventAsync(function, emulator, chosen, context.CancellationToken) is { } json)
+                {
+                    context.Input.Value = json;
+                }
+            },
+        },
     };
 
     public static InteractionInput ScopesInput => new()
@@ -39,38 +76,54 @@ internal static class DashboardCommands
     public static Task ValidatePayloadAsync(InputsDialogValidationContext context)
     {
         var payload = context.Inputs[PayloadArgument];
-        if (ParseError(payload.Value ?? "") is { } error)
+        if (payload.Value is { Length: > 0 } json && LambdaTestTool.JsonError(Encoding.UTF8.GetBytes(json)) is { } error)
         {
-            context.AddValidationError(payload, error);
+            context.AddValidationError(payload, $"Not valid JSON at {error}");
         }
         return Task.CompletedTask;
     }
 
-    /// <summary>Invokes the function (RequestResponse) and shows the status, payload, log tail and duration.</summary>
-    public static async Task<ExecuteCommandResult> InvokeAsync(LambdaFunctionResource resource, ExecuteCommandContext context)
+    /// <summary>
+    /// Invokes the function (RequestResponse) through the test tool with the payload, or the chosen
+    /// sample when the payload is empty, and shows what the test-tool page shows.
+    /// </summary>
+    public static async Task<ExecuteCommandResult> InvokeAsync(LambdaFunctionResource resource, LambdaEmulatorResource emulator, ExecuteCommandContext context)
     {
-        var payload = context.Arguments?[PayloadArgument].Value ?? "{}";
-        if (ParseError(payload) is { } error)
+        if (emulator.TestTool is not { } testTool)
         {
-            return CommandResults.Failure(error);
+            return CommandResults.Failure($"{emulator.Name} is not running.");
         }
-        var function = await resource.Function;
-        var result = await function.InvokeAsync(new LambdaInvocationRequest(Encoding.UTF8.GetBytes(payload)), context.CancellationToken);
-        var response = Encoding.UTF8.GetString(result.Payload);
-        var shown = new JsonObject
+        var payload = Argument(context, PayloadArgument);
+        if (string.IsNullOrWhiteSpace(payload))
         {
-            ["status"] = result.Status.ToString(),
-            ["requestId"] = result.RequestId,
-            ["coldStart"] = result.ColdStart,
-            ["durationMs"] = Math.Round(result.Duration.TotalMilliseconds, 2),
-            ["payload"] = ParseError(response) is null && response.Length > 0 ? JsonNode.Parse(response) : response,
-            ["logTail"] = result.LogTail,
-        };
-        var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{resource.Name}: {result.Status}{(result.ColdStart ? ", cold start" : "")}, {result.Duration.TotalMilliseconds:0} ms");
-        return result.Status == InvocationStatus.Succeeded
-            ? CommandResults.Success(summary, shown.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), CommandResultFormat.Json, displayImmediately: true)
-            : CommandResults.Failure(summary, shown.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), CommandResultFormat.Json);
+            var chosen = Argument(context, SampleArgument);
+            payload = await ChosenEventAsync(resource, emulator, chosen, context.CancellationToken);
+            if (payload is null)
+            {
+                return CommandResults.Failure(chosen is { Length: > 0 } ? $"{resource.Name} has no sample or saved request '{chosen}'." : "Choose a sample or give an event.");
+            }
+        }
+        var bytes = Encoding.UTF8.GetBytes(payload);
+        if (LambdaTestTool.JsonError(bytes) is { } error)
+        {
+            return CommandResults.Failure($"Not valid JSON at {error}");
+        }
+        var view = await testTool.InvokeAsync(await resource.Function, bytes, context.CancellationToken);
+        var status = view["status"]!.GetValue<string>();
+        var summary = new StringBuilder($"{resource.Name}: {status}");
+        if (view["response"]?["statusCode"] is { } statusCode)
+        {
+            summary.Append(CultureInfo.InvariantCulture, $", statusCode {statusCode}");
+        }
+        if (view["coldStart"]?.GetValue<bool>() == true)
+        {
+            summary.Append(", cold start");
+        }
+        summary.Append(CultureInfo.InvariantCulture, $", {view["durationMs"]} ms");
+        var shown = view.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return status == "Succeeded"
+            ? CommandResults.Success(summary.ToString(), shown, CommandResultFormat.Json, displayImmediately: true)
+            : CommandResults.Failure(summary.ToString(), shown, CommandResultFormat.Json);
     }
 
     /// <summary>A development token from the gateway's local issuer.</summary>
@@ -80,20 +133,29 @@ internal static class DashboardCommands
         {
             return CommandResults.Failure($"{gateway.Name} is not running.");
         }
-        var token = running.MintDevToken([context.Arguments?[ScopesArgument].Value]);
+        var token = running.MintDevToken([Argument(context, ScopesArgument)]);
         return CommandResults.Success($"A token valid for {token.ExpiresIn / 3600} h", token.AccessToken, CommandResultFormat.Text, displayImmediately: true);
     }
 
-    private static string? ParseError(string json)
+    /// <summary>The JSON of a choice (<c>sample:{id}</c> or <c>saved:{name}</c>), indented; null when there is none.</summary>
+    private static async Task<string?> ChosenEventAsync(LambdaFunctionResource function, LambdaEmulatorResource emulator, string? chosen, CancellationToken cancellationToken)
     {
-        try
+        if (emulator.TestTool is not { } testTool || string.IsNullOrEmpty(chosen))
         {
-            using var document = JsonDocument.Parse(json);
             return null;
         }
-        catch (JsonException failure)
+        if (chosen.StartsWith(SamplePrefix, StringComparison.Ordinal))
         {
-            return $"Not valid JSON at line {(failure.LineNumber ?? 0) + 1}, position {(failure.BytePositionInLine ?? 0) + 1}: {failure.Message}";
+            var id = chosen[SamplePrefix.Length..];
+            return testTool.SamplesOf(function.Name).FirstOrDefault(sample => sample.Id == id)?.Event.ToJsonString();
         }
+        if (chosen.StartsWith(SavedPrefix, StringComparison.Ordinal) && SavedRequestStore.IsValidName(chosen[SavedPrefix.Length..]))
+        {
+            return (await testTool.Saved.GetAsync(function.Name, chosen[SavedPrefix.Length..], cancellationToken))?.Event;
+        }
+        return null;
     }
+
+    private static string? Argument(ExecuteCommandContext context, string name) =>
+        context.Arguments is { } arguments && arguments.TryGetByName(name, out var input) ? input.Value : null;
 }

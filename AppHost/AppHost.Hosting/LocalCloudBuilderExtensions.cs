@@ -5,6 +5,7 @@ using AppHost.Emulators.ApiGateway;
 using AppHost.Emulators.EventSources;
 using AppHost.Emulators.Lambda;
 using AppHost.Emulators.Processes;
+using AppHost.Emulators.TestTool;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -151,12 +152,13 @@ public static class LocalCloudBuilderExtensions
             .WithHealthCheck(healthCheck)
             .WithIconName("Code")
             .ExcludeFromManifest()
-            .WithCommand("invoke", "Invoke", context => DashboardCommands.InvokeAsync(resource, context), new CommandOptions
+            .WithUrl(emulator.TestToolUrl(definition.Name), "Test tool")
+            .WithCommand("invoke", "Invoke", context => DashboardCommands.InvokeAsync(resource, emulator, context), new CommandOptions
             {
-                Description = "Invokes the function with an event (RequestResponse) and shows its response, log tail and timing.",
+                Description = "Invokes the function with one of its samples or saved requests, or any event (RequestResponse), and shows its response, log tail and timing.",
                 IconName = "Play",
                 IsHighlighted = true,
-                Arguments = [DashboardCommands.PayloadInput],
+                Arguments = [DashboardCommands.SampleInput(resource, emulator), DashboardCommands.PayloadInput(resource, emulator)],
                 ValidateArguments = DashboardCommands.ValidatePayloadAsync,
                 UpdateState = _ => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             })
@@ -304,8 +306,11 @@ public static class LocalCloudBuilderExtensions
         return alreadyRouted ? api : api.WithRelationship(function.Resource, "Route").WaitFor(function);
     }
 
-    private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder) =>
-        builder.AddResource(new LambdaEmulatorResource(LambdaEmulatorName))
+    private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder)
+    {
+        // Fixed now (a free one when configured 0), so each function can link to its test-tool page.
+        var port = builder.LocalCloudSettings().PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : FreePort();
+        return builder.AddResource(new LambdaEmulatorResource(LambdaEmulatorName, port))
             .WithIconName("ServerMultiple")
             .ExcludeFromManifest()
             .WithStart("LambdaEmulator", async (emulator, context, cancellationToken) =>
@@ -347,12 +352,21 @@ public static class LocalCloudBuilderExtensions
                     resource.Started(function);
                 }
                 context.ExportSpans(emulator.Name, EmulatorTelemetry.LambdaSourceName);
-                var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(
-                    emulator.Functions.Select(function => function.Function.Result).ToList(), settings.PortFor(emulator.Name, 3001), cancellationToken));
+                var model = context.Services.GetRequiredService<DistributedApplicationModel>();
+                var testTool = new LambdaTestTool(
+                    function => TestToolSamples.For(function, model, settings.Region),
+                    new SavedRequestStore(Path.Combine(settings.StateDirectory, "test-tool")),
+                    settings.DashboardUrl(context.Services));
+                var functions = emulator.Functions.Select(function => function.Function.Result).ToList();
+                var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(() => functions, emulator.Port, testTool, cancellationToken));
                 emulator.Emulator = running;
-                context.Console.LogInformation("Invoke API on {Url} for {Functions}", running.Endpoint, string.Join(", ", emulator.Functions.Select(function => function.Name)));
-                return new StartResult([new UrlSnapshot("invoke-api", running.Endpoint.ToString(), IsInternal: false)], [new("lambda.functions", emulator.Functions.Count)]);
+                emulator.TestTool = testTool;
+                context.Console.LogInformation("Invoke API and test tool on {Url} for {Functions}", running.Endpoint, string.Join(", ", emulator.Functions.Select(function => function.Name)));
+                return new StartResult(
+                    [new UrlSnapshot("test-tool", running.Endpoint.ToString(), IsInternal: false), new UrlSnapshot("invoke-api", new Uri(running.Endpoint, LambdaEmulator.InvokePath).ToString(), IsInternal: false)],
+                    [new("lambda.functions", emulator.Functions.Count)]);
             });
+    }
 
     /// <summary>
     /// The command of the environments the emulator starts itself: the function's build output with

@@ -26,15 +26,22 @@ internal sealed class LocalCloudSettings
 
     public string Region { get; }
 
-    /// <summary>
-    /// An OTLP/HTTP endpoint that receives the functions' and emulators' telemetry instead of the
-    /// dashboard (a collector, or a test's receiver); null when the dashboard receives it.
-    /// </summary>
     /// <summary>True when the Aspire dashboard runs and takes OTLP (not in tests, which turn it off).</summary>
     public bool DashboardReceivesTelemetry(IServiceProvider services) =>
         services.GetService(typeof(Aspire.Hosting.DistributedApplicationOptions)) is not Aspire.Hosting.DistributedApplicationOptions { DisableDashboard: true }
         && !string.IsNullOrEmpty(_configuration["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] ?? _configuration["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"]);
 
+    /// <summary>The dashboard's address (its launch profile's <c>applicationUrl</c>), when it runs; for links to traces.</summary>
+    public Uri? DashboardUrl(IServiceProvider services) =>
+        DashboardReceivesTelemetry(services) && _configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries) is [var first, ..]
+            && Uri.TryCreate(first, UriKind.Absolute, out var url)
+            ? url
+            : null;
+
+    /// <summary>
+    /// An OTLP/HTTP endpoint that receives the functions' and emulators' telemetry instead of the
+    /// dashboard (a collector, or a test's receiver); null when the dashboard receives it.
+    /// </summary>
     public string? OtlpEndpoint => _configuration["OtlpEndpoint"] is { Length: > 0 } endpoint ? endpoint : null;
 
     public IConfiguration Configuration => _configuration;

@@ -170,7 +170,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         }
 
         // As in AWS, a client that hangs up does not stop the invocation it started.
-        var invocation = InvokeAsync(function, BuildEvent, CancellationToken.None);
+        var invocation = EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.ApiGateway, function, activity => new LambdaInvocationRequest(BuildEvent(activity)), CancellationToken.None);
         using var integrationTimer = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var timedOut = await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, integrationTimer.Token)) != invocation;
         await integrationTimer.CancelAsync();
@@ -204,22 +204,6 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         }
         response.ContentLength = proxyResponse.Body.Length;
         await response.Body.WriteAsync(proxyResponse.Body, context.RequestAborted);
-    }
-
-    /// <summary>Invokes the function inside a client span; the event is built within it so the function continues that span.</summary>
-    private static async Task<InvocationResult> InvokeAsync(LambdaFunction function, Func<Activity?, byte[]> buildEvent, CancellationToken cancellationToken)
-    {
-        using var activity = EmulatorTelemetry.ApiGateway.StartActivity($"Invoke {function.Settings.Name}", ActivityKind.Client);
-        activity?.SetTag("faas.invoked_name", function.Settings.Name);
-        activity?.SetTag("faas.invoked_provider", "aws");
-        var result = await function.InvokeAsync(new LambdaInvocationRequest(buildEvent(activity)), cancellationToken);
-        activity?.SetTag("faas.coldstart", result.ColdStart);
-        activity?.SetTag("aws.lambda.request_id", result.RequestId);
-        if (result.Status != InvocationStatus.Succeeded)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, result.Status.ToString());
-        }
-        return result;
     }
 
     private static Activity? StartServerActivity(HttpContext context, RouteMatch match)
@@ -285,6 +269,71 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         }
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(document);
+    }
+
+    /// <summary>
+    /// One proxy event per route of <paramref name="function"/>, written exactly as this API writes the
+    /// events of real requests: path parameters filled from their names (<c>{boardId}</c> → <c>board-1</c>),
+    /// the route's example body, and a fresh development token with the route's scopes where the JWT
+    /// authorizer guards it (with the claims the authorizer would pass on).
+    /// </summary>
+    public IReadOnlyList<TestTool.SampleEvent> SampleEvents(string function) =>
+        _api.Routes.Where(route => route.Function == function).Select(SampleEvent).ToList();
+
+    private TestTool.SampleEvent SampleEvent(RouteDefinition route)
+    {
+        var isDefault = route.Path == RouteDefinition.DefaultRouteKey;
+        var method = route.Method == "ANY" ? (route.ExampleBody is null ? "GET" : "POST") : route.Method;
+        var pathParameters = new Dictionary<string, string>();
+        var segments = (isDefault ? "/" : route.Path).Split('/').Select(segment =>
+        {
+            if (!segment.StartsWith('{') || !segment.EndsWith('}'))
+            {
+                return segment;
+            }
+            var name = segment[1..^1].TrimEnd('+');
+            var value = segment.EndsWith("+}", StringComparison.Ordinal) ? "sample/path" : ExampleValue(name);
+            pathParameters[name] = value;
+            return value;
+        });
+        var path = string.Join('/', segments);
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("accept", "application/json"),
+            new("host", Endpoint.Authority),
+            new("user-agent", "lambda-test-tool"),
+        };
+        ValidatedToken? token = null;
+        if (route.RequiresJwt && _api.JwtAuthorizer is { } authorizer)
+        {
+            var bearer = "Bearer " + MintDevToken(route.Scopes ?? []).AccessToken;
+            headers.Add(new("authorization", bearer));
+            token = Issuer.Validate(bearer, authorizer.Audience, route.Scopes ?? []).Token;
+        }
+        var apiKey = route.RequiresApiKey && _options.ApiKeys.Count > 0 ? _options.ApiKeys[0] : null;
+        if (apiKey is not null)
+        {
+            headers.Add(new("x-api-key", apiKey));
+        }
+        var body = route.ExampleBody is { } example ? System.Text.Encoding.UTF8.GetBytes(example) : [];
+        if (body.Length > 0)
+        {
+            headers.Add(new("content-type", "application/json"));
+        }
+        var request = new GatewayRequest(
+            method, path, _api.Stage == "$default" ? path : $"/{_api.Stage}{path}", "", headers, body,
+            "127.0.0.1", "HTTP/1.1", NewRequestId(), DateTimeOffset.UtcNow, Endpoint.Host, _api.Stage, _apiId,
+            new RouteMatch(route, pathParameters), token?.Claims, token?.Scopes, apiKey);
+        var written = _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(request) : ProxyEvents.WriteRestApiEvent(request);
+        var title = route.RouteKey + (token is null ? "" : " (with a development token)");
+        return new TestTool.SampleEvent(TestTool.SampleEvent.IdFrom(route.RouteKey), title, System.Text.Json.Nodes.JsonNode.Parse(written)!);
+    }
+
+    /// <summary>A plausible identifier for a path parameter: <c>boardId</c> → <c>board-1</c>.</summary>
+    private static string ExampleValue(string parameter)
+    {
+        var stem = parameter.EndsWith("Id", StringComparison.Ordinal) && parameter.Length > 2 ? parameter[..^2] : parameter;
+        return $"{stem.ToLowerInvariant()}-1";
     }
 
     /// <summary>A token for this API's audience with the given scopes (space- or comma-separated, repeatable).</summary>

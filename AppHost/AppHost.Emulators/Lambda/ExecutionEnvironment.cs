@@ -143,7 +143,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         var initDuration = _pendingInitDuration;
         _pendingInitDuration = null;
         var deadline = DateTimeOffset.UtcNow + _settings.Timeout;
-        var pending = new PendingInvocation(requestId, request with { TraceId = request.TraceId ?? TraceHeaderOf(Activity.Current) }, deadline);
+        var pending = new PendingInvocation(requestId, request with { TraceId = request.TraceId ?? TraceHeaderOf(Activity.Current) ?? NewTraceId() }, deadline);
         lock (_logGate)
         {
             _invocationLog = new StringBuilder();
@@ -200,7 +200,11 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         {
             await StopProcessAsync();
         }
-        return new InvocationResult(requestId, status, payload, TailOf(logTail), coldStart, duration);
+        return new InvocationResult(requestId, status, payload, TailOf(logTail), coldStart, duration)
+        {
+            InitDuration = initDuration,
+            TraceHeader = pending.Request.TraceId,
+        };
     }
 
     public async ValueTask DisposeAsync()
@@ -295,7 +299,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
         headers["Lambda-Runtime-Deadline-Ms"] = invocation.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         headers["Lambda-Runtime-Invoked-Function-Arn"] = _settings.Arn;
-        headers["Lambda-Runtime-Trace-Id"] = invocation.Request.TraceId ?? NewTraceId();
+        headers["Lambda-Runtime-Trace-Id"] = invocation.Request.TraceId;
         if (invocation.Request.ClientContext is { } clientContext)
         {
             headers["Lambda-Runtime-Client-Context"] = clientContext;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using AppHost.Emulators.TestTool;
 using Microsoft.AspNetCore.Http;
 
 namespace AppHost.Emulators.Lambda;
@@ -13,6 +14,9 @@ namespace AppHost.Emulators.Lambda;
 /// </summary>
 public sealed class LambdaEmulator : IAsyncDisposable
 {
+    /// <summary>The Invoke API's path prefix.</summary>
+    public const string InvokePath = "/2015-03-31/functions";
+
     private readonly Func<IReadOnlyCollection<LambdaFunction>> _functions;
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<Task, byte> _eventInvocations = new();
@@ -32,15 +36,20 @@ public sealed class LambdaEmulator : IAsyncDisposable
 
     /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c> (0 picks a free port) for a fixed set of functions.</summary>
     public static Task<LambdaEmulator> StartAsync(IReadOnlyCollection<LambdaFunction> functions, int port, CancellationToken cancellationToken = default) =>
-        StartAsync(() => functions, port, cancellationToken);
+        StartAsync(() => functions, port, testTool: null, cancellationToken);
 
-    /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c>; <paramref name="functions"/> is asked on every call.</summary>
-    public static async Task<LambdaEmulator> StartAsync(Func<IReadOnlyCollection<LambdaFunction>> functions, int port, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts the Invoke API on <c>127.0.0.1:{port}</c>; <paramref name="functions"/> is asked on every call.
+    /// With a <paramref name="testTool"/>, its page and JSON contract are served beside the Invoke API.
+    /// </summary>
+    public static async Task<LambdaEmulator> StartAsync(
+        Func<IReadOnlyCollection<LambdaFunction>> functions, int port, LambdaTestTool? testTool = null, CancellationToken cancellationToken = default)
     {
         var app = LoopbackHost.CreateBuilder(port, maxRequestBodySize: null).Build();
         var emulator = new LambdaEmulator(functions, app);
-        app.MapPost("/2015-03-31/functions/{name}/invocations", emulator.InvokeAsync);
-        app.MapGet("/2015-03-31/functions", emulator.ListFunctions);
+        app.MapPost(InvokePath + "/{name}/invocations", emulator.InvokeAsync);
+        app.MapGet(InvokePath, emulator.ListFunctions);
+        testTool?.Map(app, emulator);
         await app.StartAsync(cancellationToken);
         emulator.Endpoint = new Uri(app.Urls.Single());
         return emulator;
@@ -99,7 +108,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
         {
             case "RequestResponse":
                 // As in AWS, a caller that hangs up does not stop the invocation it started.
-                await RespondAsync(context, await function.InvokeAsync(request, CancellationToken.None));
+                await RespondAsync(context, await EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.Lambda, function, _ => request, CancellationToken.None));
                 break;
             case "Event":
                 QueueEventInvocation(function, request);
@@ -141,7 +150,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
     }
 
     /// <summary>Runs an Event invocation in the background, waiting for capacity as Lambda's async queue does.</summary>
-    private void QueueEventInvocation(LambdaFunction function, LambdaInvocationRequest request)
+    internal void QueueEventInvocation(LambdaFunction function, LambdaInvocationRequest request)
     {
         var token = _stopping.Token;
         var invocation = Task.Run(async () =>
@@ -187,7 +196,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
         }
     }
 
-    private static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string errorType, string message, string? reason = null)
+    internal static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string errorType, string message, string? reason = null)
     {
         context.Response.StatusCode = (int)status;
         context.Response.Headers["X-Amzn-ErrorType"] = errorType;

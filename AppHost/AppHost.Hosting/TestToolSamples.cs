@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using AppHost.Emulators.EventSources;
+using AppHost.Emulators.TestTool;
+using Aspire.Hosting.ApplicationModel;
+
+namespace AppHost.Hosting;
+
+/// <summary>
+/// A function's samples for the test tool, from what the app model says invokes it: each API route
+/// (through its running gateway, so tokens and event shape are the gateway's own), each stream
+/// mapping (a batch shaped from the table's keys and stream view), each schedule (its EventBridge event).
+/// </summary>
+internal static class TestToolSamples
+{
+    public static IReadOnlyList<SampleEvent> For(string function, DistributedApplicationModel model, string region)
+    {
+        var samples = new List<SampleEvent>();
+        foreach (var api in model.Resources.OfType<ApiGatewayEmulatorResource>())
+        {
+            if (api.Gateway is { } gateway)
+            {
+                samples.AddRange(gateway.SampleEvents(function));
+            }
+        }
+        foreach (var mapping in model.Resources.OfType<StreamEventSourceResource>().Where(mapping => mapping.Parent.Name == function))
+        {
+            if (mapping.Table.StreamArn is { IsCompletedSuccessfully: true, Result: { } streamArn })
+            {
+                samples.Add(StreamSampleEvents.Batch(mapping.Table.Definition, streamArn, region));
+            }
+        }
+        foreach (var schedule in model.Resources.OfType<ScheduleResource>().Where(schedule => schedule.Parent.Name == function))
+        {
+            if (schedule.Invoker is { } invoker)
+            {
+                samples.Add(new SampleEvent(SampleEvent.IdFrom("schedule " + schedule.Name),
+                    $"EventBridge schedule {schedule.Name} ({schedule.Definition.Expression})",
+                    JsonNode.Parse(invoker.ScheduledEvent(DateTimeOffset.UtcNow))!));
+            }
+        }
+        return samples;
+    }
+}

@@ -58,7 +58,8 @@ internal abstract class ApiGatewayAdapter
     /// <summary>
     /// Fills in what both payload formats carry the same way: the body (decoded from base64 when
     /// flagged, with a matching <c>Content-Length</c>), the scheme the client used, the caller's
-    /// address and the request id.
+    /// address, the request id, and — when the request carries no <c>traceparent</c> — the invocation's
+    /// trace (Lambda's trace header), so the request's spans continue whoever invoked the function.
     /// </summary>
     protected static void ReadCommon(LambdaHttpFeatures request, string? body, bool isBase64Encoded, string? sourceIp, string? requestId)
     {
@@ -77,6 +78,11 @@ internal abstract class ApiGatewayAdapter
         }
         request.RemoteIpAddress = IPAddress.TryParse(sourceIp, out var address) ? address : null;
         request.TraceIdentifier = requestId ?? request.Context.AwsRequestId;
+        if (request.RequestHeaders.TraceParent.Count == 0 && LambdaTracing.ParseTraceHeader(request.Context.TraceId) is { } invoker && invoker != default)
+        {
+            var flags = invoker.TraceFlags.HasFlag(System.Diagnostics.ActivityTraceFlags.Recorded) ? "01" : "00";
+            request.RequestHeaders.TraceParent = $"00-{invoker.TraceId}-{invoker.SpanId}-{flags}";
+        }
         request.ConnectionId = request.Context.AwsRequestId;
     }
 

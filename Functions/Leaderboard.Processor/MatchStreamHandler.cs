@@ -12,8 +12,11 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
 {
     public async Task<PartialBatchResponse> HandleAsync(DynamoDbStreamEvent lambdaEvent, LambdaContext context, CancellationToken cancellationToken)
     {
+        // Source-generated JSON sets an init-only property that the event lacks to null, whatever its initialiser.
+        var records = (IReadOnlyList<DynamoDbStreamRecord>?)lambdaEvent.Records
+            ?? throw new InvalidDataException("The event is not a DynamoDB Streams batch: it has no Records.");
         var failures = new List<BatchItemFailure>();
-        foreach (var record in lambdaEvent.Records)
+        foreach (var record in records)
         {
             if (record.EventName != "INSERT" || record.Dynamodb.NewImage is not { } image)
             {

@@ -334,6 +334,8 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             return UnknownRequest(requestId);
         }
         var body = await BoundedBody.ReadAsync(context.Request, LambdaLimits.SynchronousPayloadBytes) ?? InvocationResult.ErrorBody("Function.ResponseSizeTooLarge", "Error payload too large.");
+        // The line Lambda's runtimes write for an error the handler raised, so the log tail shows it.
+        WriteLog($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}\t{requestId}\tERROR\tInvoke Error\t{Encoding.UTF8.GetString(body)}");
         invocation.Complete(InvocationStatus.FunctionError, body);
         return Results.Accepted();
     }

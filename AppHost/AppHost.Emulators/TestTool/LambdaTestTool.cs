@@ -170,8 +170,12 @@ public sealed class LambdaTestTool(Func<string, IReadOnlyList<SampleEvent>> samp
 
     private static string FirstSentence(string message)
     {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (end > 0 ? message[..end] : message).TrimEnd('.', ' ') + ".";
+        foreach (var marker in new[] { " LineNumber:", " Path:" })
+        {
+            var end = message.IndexOf(marker, StringComparison.Ordinal);
+            message = end > 0 ? message[..end] : message;
+        }
+        return message.TrimEnd('.', ' ') + ".";
     }
 
     private JsonObject Describe(LambdaFunction function, InvocationResult result, DateTimeOffset at)

@@ -6,22 +6,14 @@ namespace EndToEnd.Tests;
 /// <summary>The real Aspire dashboard of the whole app, in Debian's Chromium driven by Playwright.</summary>
 public sealed class DashboardBrowserTests
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-
     [Fact]
     public async Task ASignedInDeveloperSeesEveryResourceRunningAndTheFunctionsTraceOfARequest()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install chromium (.ci/run does).");
         await using var app = await LocalCloudTestApp.StartWithDashboardAsync();
         var names = app.Resources.Select(resource => resource.Name).ToList();
         var loginUrl = await app.App.GetDashboardUrlAsync() ?? throw new InvalidOperationException("the dashboard did not start");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 900 } });
 
         await page.GotoAsync(loginUrl.ToString());

@@ -207,7 +207,7 @@ public static class LocalCloudBuilderExtensions
                     await poller.DisposeAsync();
                     http.Dispose();
                 }));
-                context.ExportSpans(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
+                context.ExportTelemetry(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
                 poller.Start();
                 context.Console.LogInformation("polling {Stream} for {Function} (batch size {BatchSize})", streamArn, mapping.Parent.Name, mapping.Definition.BatchSize);
                 return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize)]);
@@ -286,7 +286,7 @@ public static class LocalCloudBuilderExtensions
                 IntegrationTimeout = settings.Configuration.GetValue("ApiGateway:IntegrationTimeout", TimeSpan.FromSeconds(30)),
                 ApiKeys = settings.Configuration.GetSection("ApiGateway:ApiKeys").Get<string[]>() ?? [],
             };
-            context.ExportSpans(resource.Name, EmulatorTelemetry.ApiGatewaySourceName);
+            context.ExportTelemetry(resource.Name, EmulatorTelemetry.ApiGatewaySourceName);
             var running = context.Lifetime.Own(await ApiGatewayEmulator.StartAsync(
                 resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
             resource.Gateway = running;
@@ -351,7 +351,7 @@ public static class LocalCloudBuilderExtensions
                     });
                     resource.Started(function);
                 }
-                context.ExportSpans(emulator.Name, EmulatorTelemetry.LambdaSourceName);
+                context.ExportTelemetry(emulator.Name, EmulatorTelemetry.LambdaSourceName, LambdaMetrics.MeterName);
                 var model = context.Services.GetRequiredService<DistributedApplicationModel>();
                 var testTool = new LambdaTestTool(
                     function => TestToolSamples.For(function, model, settings.Region),

@@ -7,11 +7,14 @@ namespace AppHost.Hosting;
 /// <summary>What a resource hosted inside the AppHost is given when it starts.</summary>
 internal sealed record StartContext(ILogger Console, IServiceProvider Services, LocalCloudLifetime Lifetime)
 {
-    /// <summary>Exports the spans of <paramref name="activitySource"/> under <paramref name="serviceName"/> until the AppHost stops.</summary>
-    public void ExportSpans(string serviceName, string activitySource)
+    /// <summary>
+    /// Exports the spans of <paramref name="activitySource"/> (and the instruments of <paramref name="meter"/>)
+    /// under <paramref name="serviceName"/> until the AppHost stops.
+    /// </summary>
+    public void ExportTelemetry(string serviceName, string activitySource, string? meter = null)
     {
         var settings = (LocalCloudSettings)Services.GetService(typeof(LocalCloudSettings))!;
-        if (EmulatorTelemetryExport.Start(settings, Services, serviceName, activitySource) is { } export)
+        if (EmulatorTelemetryExport.Start(settings, Services, serviceName, activitySource, meter) is { } export)
         {
             Lifetime.Own(export);
         }

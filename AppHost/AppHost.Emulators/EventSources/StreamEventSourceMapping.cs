@@ -224,6 +224,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         Interlocked.Increment(ref _batchesInvoked);
 
         var payload = BuildEvent(records);
+        RecordBatchMetrics(records);
         var result = await _function.InvokeAsync(new LambdaInvocationRequest(payload), stopping);
         if (result.Status != InvocationStatus.Succeeded)
         {
@@ -243,6 +244,19 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             _log($"{_function.Settings.Name} stream: batch item failures from record {failedFrom} of {records.Count}");
         }
         return (failedFrom, "The function reported batch item failures.");
+    }
+
+    /// <summary>CloudWatch's IteratorAge (the last record's age as the batch is handed over) and the batch size.</summary>
+    private void RecordBatchMetrics(List<JsonObject> records)
+    {
+        var tags = LambdaMetrics.For(_function);
+        tags.Add(LambdaMetrics.EventSourceTag, _streamArn);
+        LambdaMetrics.BatchSize.Record(records.Count, tags);
+        if (records[^1]["dynamodb"]?["ApproximateCreationDateTime"] is JsonValue created && created.TryGetValue<double>(out var seconds))
+        {
+            var age = DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch.AddSeconds(seconds);
+            LambdaMetrics.IteratorAge.Record(Math.Max(0, age.TotalMilliseconds), tags);
+        }
     }
 
     /// <summary>

@@ -31,6 +31,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private int _reserved;
     private int _disposed;
     private int _active;
+    private int _waiting;
     private long _invocations;
     private long _coldStarts;
     private long _throttles;
@@ -46,6 +47,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         _log = log ?? (_ => { });
         _command = command ?? (_ => Task.FromResult(settings.Command
             ?? throw new InvalidOperationException($"{settings.Name} has neither a command nor a command resolver.")));
+        LambdaMetrics.Track(this);
     }
 
     public LambdaFunctionSettings Settings { get; }
@@ -55,6 +57,9 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     /// <summary>Invocations running now (each holds one environment).</summary>
     public int ActiveInvocations => Volatile.Read(ref _active);
+
+    /// <summary>Invocations waiting for an environment, the machine's cap on environments being reached.</summary>
+    public int WaitingInvocations => Volatile.Read(ref _waiting);
 
     /// <summary>Invocations so far, cold starts among them, and throttled requests.</summary>
     public (long Invocations, long ColdStarts, long Throttles, long Errors) Counters =>
@@ -75,6 +80,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             {
                 Interlocked.Decrement(ref _active);
                 Interlocked.Increment(ref _throttles);
+                LambdaMetrics.Throttles.Add(1, LambdaMetrics.For(this));
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
             }
             environment = idle;
@@ -86,6 +92,7 @@ public sealed class LambdaFunction : IAsyncDisposable
                 environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
                 _all[environment] = false;
                 Interlocked.Increment(ref _coldStarts);
+                LambdaMetrics.ColdStarts.Add(1, LambdaMetrics.For(this));
             }
             catch (FunctionInitException failure)
             {
@@ -93,6 +100,8 @@ public sealed class LambdaFunction : IAsyncDisposable
                 Interlocked.Decrement(ref _reserved);
                 Interlocked.Increment(ref _invocations);
                 Interlocked.Increment(ref _errors);
+                LambdaMetrics.Invocations.Add(1, LambdaMetrics.For(this));
+                LambdaMetrics.Errors.Add(1, LambdaMetrics.For(this));
                 _log($"INIT_REPORT Status: error\tError Type: {failure.ErrorType}");
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody(failure.ErrorType, failure.Message), failure.LastOutput, true, TimeSpan.Zero);
@@ -104,6 +113,7 @@ public sealed class LambdaFunction : IAsyncDisposable
                 Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
                 Interlocked.Increment(ref _errors);
+                LambdaMetrics.Errors.Add(1, LambdaMetrics.For(this));
                 _log($"an execution environment could not start: {failure.GetType().Name}: {failure.Message}");
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody("ServiceException", $"An execution environment could not start: {failure.Message}"), "", true, TimeSpan.Zero);
@@ -131,9 +141,17 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             Interlocked.Decrement(ref _active);
         }
+        var tags = LambdaMetrics.For(this);
+        LambdaMetrics.Invocations.Add(1, tags);
+        LambdaMetrics.Duration.Record(result.Duration.TotalMilliseconds, tags);
+        if (result.InitDuration is { } init)
+        {
+            LambdaMetrics.InitDuration.Record(init.TotalMilliseconds, tags);
+        }
         if (result.Status == InvocationStatus.FunctionError)
         {
             Interlocked.Increment(ref _errors);
+            LambdaMetrics.Errors.Add(1, tags);
         }
         if (environment.IsDead || Volatile.Read(ref _disposed) != 0)
         {
@@ -162,6 +180,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             var environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
             _all[environment] = false;
             Interlocked.Increment(ref _coldStarts);
+            LambdaMetrics.ColdStarts.Add(1, LambdaMetrics.For(this));
             _idle.Add(environment);
             SignalFreed();
         }
@@ -210,6 +229,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             }, _log, _stopping.Token);
             _all[environment] = true;
             Interlocked.Increment(ref _coldStarts);
+            LambdaMetrics.ColdStarts.Add(1, LambdaMetrics.For(this));
             _idle.Add(environment);
             SignalFreed();
             _externalReady.TrySetResult();
@@ -246,6 +266,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             return;
         }
+        LambdaMetrics.Untrack(this);
         await _stopping.CancelAsync();
         await Task.WhenAll(_all.Keys.Select(environment => environment.DisposeAsync().AsTask()));
         _all.Clear();
@@ -285,6 +306,19 @@ public sealed class LambdaFunction : IAsyncDisposable
     private async Task<(ExecutionEnvironment? Idle, bool Reserved)> WaitForEnvironmentAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + Settings.Timeout;
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await WaitUntilAsync(deadline, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private async Task<(ExecutionEnvironment? Idle, bool Reserved)> WaitUntilAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
         while (true)
         {
             var freed = Volatile.Read(ref _freed).Task;

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text;
+using AppHost.Emulators.Lambda;
+
+namespace AppHost.Emulators.Tests;
+
+/// <summary>The emulator's CloudWatch-named instruments, read in-process as an OpenTelemetry exporter would read them.</summary>
+public sealed class LambdaMetricsTests : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<(string Instrument, double Value, string? Function)> _measurements = new();
+
+    public LambdaMetricsTests()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == LambdaMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+        _listener.Start();
+    }
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        string? function = null;
+        foreach (var tag in tags)
+        {
+            if (tag.Key == LambdaMetrics.FunctionNameTag)
+            {
+                function = tag.Value as string;
+            }
+        }
+        _measurements.Enqueue((instrument.Name, value, function));
+    }
+
+    private List<double> Values(string instrument, string function) =>
+        _measurements.Where(measurement => measurement.Instrument == instrument && measurement.Function == function).Select(measurement => measurement.Value).ToList();
+
+    public void Dispose() => _listener.Dispose();
+
+    [Fact]
+    public async Task SixteenCallersBeyondTheMachinesCapAllSucceedAndTheMetricsShowTheWaitAndTheScaling()
+    {
+        var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        await using var function = new LambdaFunction(TestFunctions.Settings(name: name, maxEnvironments: 2));
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                _listener.RecordObservableInstruments();
+                await Task.Delay(20, CancellationToken.None);
+            }
+        });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
+            function.InvokeAsync(new LambdaInvocationRequest(Encoding.UTF8.GetBytes("""{"action":"sleep","ms":150}""")))));
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.All(results, result => Assert.Equal(InvocationStatus.Succeeded, result.Status));
+        Assert.Equal(16, Values("Invocations", name).Sum());
+        Assert.Empty(Values("Throttles", name));
+        Assert.Empty(Values("Errors", name));
+        Assert.Equal(2, Values("ColdStarts", name).Sum());
+        Assert.Equal(16, Values("Duration", name).Count);
+        Assert.Equal(2, Values("InitDuration", name).Count);
+        Assert.Contains(Values("WaitingInvocations", name), waiting => waiting > 0);
+        Assert.All(Values("ConcurrentExecutions", name), running => Assert.InRange(running, 0, 16));
+        Assert.Contains(Values("Environments", name), environments => environments == 2);
+    }
+
+    [Fact]
+    public async Task AThrottleAndAnErrorAreCountedUnderTheFunctionsName()
+    {
+        var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        await using var function = new LambdaFunction(TestFunctions.Settings(name: name, reservedConcurrency: 1));
+
+        var busy = function.InvokeAsync(new LambdaInvocationRequest("""{"action":"sleep","ms":1500}"""u8.ToArray()));
+        await Task.Delay(500);
+        var throttled = await function.InvokeAsync(new LambdaInvocationRequest("""{"action":"context"}"""u8.ToArray()));
+        await busy;
+        var failed = await function.InvokeAsync(new LambdaInvocationRequest("""{"action":"throw"}"""u8.ToArray()));
+
+        Assert.Equal(InvocationStatus.Throttled, throttled.Status);
+        Assert.Equal(InvocationStatus.FunctionError, failed.Status);
+        Assert.Equal(1, Values("Throttles", name).Sum());
+        Assert.Equal(1, Values("Errors", name).Sum());
+        Assert.Equal(2, Values("Invocations", name).Sum());
+    }
+
+    [Fact]
+    public async Task AnInvocationThatWaitsLongerThanTheTimeoutForAnEnvironmentIsThrottled()
+    {
+        var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        await using var function = new LambdaFunction(TestFunctions.Settings(name: name, maxEnvironments: 1, timeout: TimeSpan.FromSeconds(2)));
+        await function.InvokeAsync(new LambdaInvocationRequest("""{"action":"context"}"""u8.ToArray()));
+
+        // One environment: the second caller waits for the first (1.5 s), the third for both (3 s), past its 2 s timeout.
+        var callers = Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(new LambdaInvocationRequest("""{"action":"sleep","ms":1500}"""u8.ToArray()))).ToList();
+        var results = await Task.WhenAll(callers);
+
+        Assert.Equal(2, results.Count(result => result.Status == InvocationStatus.Succeeded));
+        Assert.Equal(1, results.Count(result => result.Status == InvocationStatus.Throttled));
+        Assert.Equal(1, function.EnvironmentCount);
+    }
+}

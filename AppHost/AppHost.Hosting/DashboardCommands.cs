@@ -29,10 +29,9 @@ internal static class DashboardCommands
             AlwaysLoadOnStart = true,
             LoadCallback = context =>
             {
-                context.Input.Options = emulator.TestTool is { } testTool
-                    ? [.. testTool.SamplesOf(function.Name).Select(sample => KeyValuePair.Create(SamplePrefix + sample.Id, sample.Title)),
-                       .. testTool.Saved.List(function.Name).Select(saved => KeyValuePair.Create(SavedPrefix + saved.Name, $"Saved: {saved.Name}"))]
-                    : [];
+                var options = Choices(function, emulator);
+                context.Input.Options = options;
+                context.Input.Value ??= options.FirstOrDefault().Key;
                 return Task.CompletedTask;
             },
         },
@@ -50,10 +49,11 @@ internal static class DashboardCommands
         Description = "The event the function receives; empty sends the chosen sample.",
         DynamicLoading = new InputLoadOptions
         {
+            AlwaysLoadOnStart = true,
             DependsOnInputs = [SampleArgument],
             LoadCallback = async context =>
             {
-                var chosen = context.AllInputs[SampleArgument].Value;
+                var chosen = context.AllInputs[SampleArgument].Value ?? Choices(function, emulator).FirstOrDefault().Key;
                 if (await ChosenEventAsync(function, emulator, chosen, context.CancellationToken) is { } json)
                 {
                     context.Input.Value = json;
@@ -136,6 +136,13 @@ internal static class DashboardCommands
         var token = running.MintDevToken([Argument(context, ScopesArgument)]);
         return CommandResults.Success($"A token valid for {token.ExpiresIn / 3600} h", token.AccessToken, CommandResultFormat.Text, displayImmediately: true);
     }
+
+    /// <summary>The function's samples, then its saved requests, as choices (<c>sample:{id}</c>, <c>saved:{name}</c>).</summary>
+    private static List<KeyValuePair<string, string>> Choices(LambdaFunctionResource function, LambdaEmulatorResource emulator) =>
+        emulator.TestTool is { } testTool
+            ? [.. testTool.SamplesOf(function.Name).Select(sample => KeyValuePair.Create(SamplePrefix + sample.Id, sample.Title)),
+               .. testTool.Saved.List(function.Name).Select(saved => KeyValuePair.Create(SavedPrefix + saved.Name, $"Saved: {saved.Name}"))]
+            : [];
 
     /// <summary>The JSON of a choice (<c>sample:{id}</c> or <c>saved:{name}</c>), indented; null when there is none.</summary>
     private static async Task<string?> ChosenEventAsync(LambdaFunctionResource function, LambdaEmulatorResource emulator, string? chosen, CancellationToken cancellationToken)

@@ -363,7 +363,10 @@ public static class LocalCloudBuilderExtensions
                 emulator.TestTool = testTool;
                 context.Console.LogInformation("Invoke API and test tool on {Url} for {Functions}", running.Endpoint, string.Join(", ", emulator.Functions.Select(function => function.Name)));
                 return new StartResult(
-                    [new UrlSnapshot("test-tool", running.Endpoint.ToString(), IsInternal: false), new UrlSnapshot("invoke-api", new Uri(running.Endpoint, LambdaEmulator.InvokePath).ToString(), IsInternal: false)],
+                    [
+                        new UrlSnapshot("test-tool", running.Endpoint.ToString(), IsInternal: false) { DisplayProperties = new("Test tool", SortOrder: 1) },
+                        new UrlSnapshot("invoke-api", new Uri(running.Endpoint, LambdaEmulator.InvokePath).ToString(), IsInternal: false),
+                    ],
                     [new("lambda.functions", emulator.Functions.Count)]);
             });
     }

@@ -57,8 +57,13 @@ public static class Extensions
     /// SDK spans — exported with <c>UseOtlpExporter()</c> and the standard <c>OTEL_*</c> settings,
     /// plus what Lambda needs: the Runtime API's own calls are not traced, the resource says which
     /// function and environment it is, and each invocation's telemetry is flushed once its result
-    /// is posted.
+    /// is posted — unless <c>LAMBDA_FLUSH_TELEMETRY=false</c> says the environment is never frozen
+    /// between invocations (the local emulator's), where the exporter's own schedule is enough and a
+    /// flush would only hold the environment back from its next invocation.
     /// </summary>
+    /// <summary>Whether each invocation's telemetry is flushed before the next (true unless set to false).</summary>
+    public const string FlushTelemetrySetting = "LAMBDA_FLUSH_TELEMETRY";
+
     private static void AddOpenTelemetryExport(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -85,7 +90,10 @@ public static class Extensions
                     string.IsNullOrEmpty(runtimeApi) || request.RequestUri?.Authority != runtimeApi))
             .UseOtlpExporter();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ILambdaInvocationListener, TelemetryFlush>();
+        if (configuration.GetValue(FlushTelemetrySetting, defaultValue: true))
+        {
+            builder.Services.AddSingleton<ILambdaInvocationListener, TelemetryFlush>();
+        }
         AWSConfigs.TelemetryProvider.RegisterTracerProvider(new AwsSdkTracing());
     }
 

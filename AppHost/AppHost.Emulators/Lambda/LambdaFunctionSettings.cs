@@ -39,12 +39,16 @@ public sealed record LambdaFunctionSettings
 
     /// <summary>
     /// The most execution environments this machine runs for the function; invocations beyond it wait
-    /// for a free one (Lambda would have scaled), never fail for it. Defaults to four per core.
+    /// for a free one (Lambda would have scaled), never fail for it. Defaults to two per core.
     /// </summary>
     public int MaxEnvironments { get; init; } = DefaultMaxEnvironments;
 
-    /// <summary>Four environments per core, at least four.</summary>
-    public static int DefaultMaxEnvironments => Math.Max(4, Environment.ProcessorCount * 4);
+    /// <summary>
+    /// Two environments per core, at least two. More only add processes fighting for the CPU: measured
+    /// at 16 connections on 2 cores, 4 environments served twice the requests of 8 or 16, whose cold
+    /// starts overran the 10 s init limit under the load and were replaced again and again (bench/README.md).
+    /// </summary>
+    public static int DefaultMaxEnvironments => Math.Max(2, Environment.ProcessorCount * 2);
 
     /// <summary>How many environments may exist at once: the lower of the two limits.</summary>
     public int EnvironmentLimit => Math.Min(ReservedConcurrency ?? int.MaxValue, MaxEnvironments);

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Gateway benchmark: GET /leaderboards/{boardId}?limit=10 through the API Gateway emulator and the
+# Lambda emulator (the AppHost as users run it: Release, dashboard and telemetry on) against the same
+# leaderboard-api build on Kestrel (no Lambda), with the same DynamoDB Local, telemetry on too,
+# alternating rounds in the same run. Reports requests/s, p50 and CPU milliseconds per request of each
+# process group.
+#
+#   bench/gateway.sh                          # 16 connections, the AppHost's default environment cap
+#   CONNECTIONS=16 ENVIRONMENTS=4 ROUNDS=3 DURATION=10 bench/gateway.sh
+#
+# Needs: the .NET SDK, Java 17+, wrk, curl. The dashboard's ports (18888-18890) must be free; the
+# other services listen on free loopback ports. Every process it starts is stopped when it ends.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+CONNECTIONS=${CONNECTIONS:-16}
+ENVIRONMENTS=${ENVIRONMENTS:-}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-20}
+RESULTS=$ROOT/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$RESULTS"
+say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+
+APPHOST_PID=""
+KESTREL_PID=""
+CHILD_PID=""
+alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  alive "$CHILD_PID" && kill -TERM "$CHILD_PID" 2>/dev/null || true
+  alive "$KESTREL_PID" && kill -TERM "$KESTREL_PID" 2>/dev/null || true
+  if alive "$APPHOST_PID"; then
+    say "stopping the AppHost"
+    kill -TERM "$APPHOST_PID" 2>/dev/null || true
+    for _ in $(seq 1 200); do alive "$APPHOST_PID" || break; sleep 0.1; done
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 12000))
+    if [[ -z $(ss -Htln "sport = :$port") && " $* " != *" $port "* ]]; then echo "$port"; return; fi
+  done
+  return 1
+}
+
+say "building (Release)"
+run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+
+DYNAMO_PORT=$(free_port); GATEWAY_PORT=$(free_port "$DYNAMO_PORT"); LAMBDA_PORT=$(free_port "$DYNAMO_PORT" "$GATEWAY_PORT")
+KESTREL_PORT=$(free_port "$DYNAMO_PORT" "$GATEWAY_PORT" "$LAMBDA_PORT")
+say "starting the AppHost (DynamoDB Local in memory on $DYNAMO_PORT, gateway on $GATEWAY_PORT)"
+setsid dotnet run -c Release --no-build --project AppHost/AppHost -- \
+  --DynamoDb:InMemory=true --Ports:dynamodb="$DYNAMO_PORT" --Ports:api-gateway="$GATEWAY_PORT" \
+  --Ports:lambda-emulator="$LAMBDA_PORT" ${ENVIRONMENTS:+--Lambda:MaxEnvironments=$ENVIRONMENTS} \
+  >"$RESULTS/apphost.log" 2>&1 </dev/null &
+APPHOST_PID=$!
+for i in $(seq 1 240); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/health" 2>/dev/null && break
+  alive "$APPHOST_PID" || { tail -30 "$RESULTS/apphost.log"; exit 1; }
+  [[ $i == 240 ]] && { echo "error: the gateway did not answer within 120 s" >&2; exit 1; }
+  sleep 0.5
+done
+
+# The same build on Kestrel, exporting to the same dashboard with the key the AppHost gave its functions.
+API_DIR=$ROOT/Functions/Leaderboard.Api/bin/Release/net10.0
+ORCHESTRATED=$(pgrep -f "$API_DIR/Leaderboard.Api\$" | head -1)
+OTLP_HEADERS=$(tr '\0' '\n' <"/proc/$ORCHESTRATED/environ" | sed -n 's/^OTEL_EXPORTER_OTLP_HEADERS=//p')
+OTLP_ENDPOINT=$(tr '\0' '\n' <"/proc/$ORCHESTRATED/environ" | sed -n 's/^OTEL_EXPORTER_OTLP_ENDPOINT=//p')
+(cd "$API_DIR" && exec env AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMO_PORT" AWS_ACCESS_KEY_ID=local \
+  AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 Leaderboard__TableName=leaderboard \
+  OTEL_SERVICE_NAME=leaderboard-api-kestrel OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" \
+  OTEL_EXPORTER_OTLP_HEADERS="$OTLP_HEADERS" OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
+  ASPNETCORE_URLS="http://127.0.0.1:$KESTREL_PORT" dotnet Leaderboard.Api.dll) >"$RESULTS/kestrel.log" 2>&1 &
+KESTREL_PID=$!
+for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$KESTREL_PORT/health" 2>/dev/null && break; sleep 0.5; done
+
+APPHOST_EXE=$(pgrep -f "AppHost/bin/Release/net10.0/AppHost " | head -1)
+ticks() { local sum=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$sum"; }
+process_groups() { # the process ids of: apphost, lambda environments, kestrel, dynamodb, dashboard
+  echo "$APPHOST_EXE"
+  pgrep -f "$API_DIR/Leaderboard.Api(\.dll)?\$" | grep -vx "$KESTREL_PID" | tr '\n' ' '; echo
+  echo "$KESTREL_PID"
+  pgrep -f DynamoDBLocal.jar | head -1
+  pgrep -f Aspire.Dashboard | head -1
+}
+
+measure() { # NAME PORT
+  local name=$1 port=$2 before=() after=() requests i
+  mapfile -t pids < <(process_groups)
+  for i in 0 1 2 3 4; do before[i]=$(ticks ${pids[i]}); done
+  run wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency \
+    "http://127.0.0.1:$port/leaderboards/bench?limit=10" >"$RESULTS/$name.txt" 2>&1
+  mapfile -t pids < <(process_groups)
+  for i in 0 1 2 3 4; do after[i]=$(ticks ${pids[i]}); done
+  requests=$(awk '/requests in/ {print $1}' "$RESULTS/$name.txt")
+  printf '%s %s %s %s' "$name" "$(awk '/Requests\/sec/ {print $2}' "$RESULTS/$name.txt")" \
+    "$(awk '$1 == "50%" {print $2}' "$RESULTS/$name.txt")" "$(awk '/Non-2xx/ {print $5}' "$RESULTS/$name.txt" | grep . || echo 0)"
+  for i in 0 1 2 3 4; do printf ' %.2f' "$(echo "(${after[i]} - ${before[i]}) * 10 / $requests" | bc -l)"; done
+  echo
+}
+
+say "warming both for ${WARMUP} s each"
+run wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$GATEWAY_PORT/leaderboards/bench?limit=10" >/dev/null
+run wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$KESTREL_PORT/leaderboards/bench?limit=10" >/dev/null
+echo "# run req/s p50 non-2xx | CPU ms per request: apphost lambda-environments kestrel dynamodb dashboard" >"$RESULTS/summary.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  measure "gateway-$round" "$GATEWAY_PORT" | tee -a "$RESULTS/summary.txt"
+  measure "kestrel-$round" "$KESTREL_PORT" | tee -a "$RESULTS/summary.txt"
+done
+say "median ratio (gateway / Kestrel requests/s):"
+awk '/^gateway/ {g[n++] = $2} /^kestrel/ {k[m++] = $2} END {for (i = 0; i < n; i++) printf "%.2f\n", g[i] / k[i]}' "$RESULTS/summary.txt" \
+  | sort -n | awk '{r[NR] = $1} END {print r[int((NR + 1) / 2)]}' | tee -a "$RESULTS/summary.txt"
+say "results in $RESULTS"

@@ -16,6 +16,9 @@ internal static class DashboardCommands
     private const string SamplePrefix = "sample:";
     private const string SavedPrefix = "saved:";
 
+    /// <summary>What an Invoke dialog's event box was last filled with, per function.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Filled = new();
+
     /// <summary>A choice among the function's samples and saved requests, loaded when the dialog opens.</summary>
     public static InteractionInput SampleInput(LambdaFunctionResource function, LambdaEmulatorResource emulator) => new()
     {
@@ -46,17 +49,25 @@ internal static class DashboardCommands
         Required = false,
         MaxLength = 256 * 1024,
         Placeholder = "{}",
-        Description = "The event the function receives; empty sends the chosen sample.",
+        Description = "The event the function receives, filled from the choice; an edited event is kept (clear it to take the chosen sample).",
         DynamicLoading = new InputLoadOptions
         {
             AlwaysLoadOnStart = true,
             DependsOnInputs = [SampleArgument],
             LoadCallback = async context =>
             {
+                // An event someone wrote (or passed to the command) is kept; an empty box, or one
+                // holding what the last choice filled in, follows the choice.
+                var current = context.Input.Value;
+                if (!string.IsNullOrWhiteSpace(current) && !(Filled.TryGetValue(function.Name, out var filled) && filled == current))
+                {
+                    return;
+                }
                 var chosen = context.AllInputs[SampleArgument].Value ?? Choices(function, emulator).FirstOrDefault().Key;
                 if (await ChosenEventAsync(function, emulator, chosen, context.CancellationToken) is { } json)
                 {
                     context.Input.Value = json;
+                    Filled[function.Name] = json;
                 }
             },
         },

@@ -28,6 +28,39 @@ public sealed partial class MatchAggregator(
         await matches.MarkProcessedAsync(match.MatchId, cancellationToken);
     }
 
+    /// <summary>
+    /// The matches' indexes in waves: each match joins the first wave after the last one that holds one
+    /// of its players' totals on its board, so no two matches of a wave touch the same totals and a
+    /// player's matches keep their stream order.
+    /// </summary>
+    public static List<List<int>> Waves(IReadOnlyList<Match> matches)
+    {
+        var waves = new List<List<int>>();
+        var lastWaveOf = new Dictionary<(string Board, string Player), int>();
+        for (var index = 0; index < matches.Count; index++)
+        {
+            var match = matches[index];
+            var wave = 0;
+            foreach (var result in match.Results)
+            {
+                if (lastWaveOf.TryGetValue((match.BoardId, result.PlayerId), out var last))
+                {
+                    wave = Math.Max(wave, last + 1);
+                }
+            }
+            if (wave == waves.Count)
+            {
+                waves.Add([]);
+            }
+            waves[wave].Add(index);
+            foreach (var result in match.Results)
+            {
+                lastWaveOf[(match.BoardId, result.PlayerId)] = wave;
+            }
+        }
+        return waves;
+    }
+
     private async Task ApplyResultAsync(Match match, MatchResult result, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxAttemptsPerResult; attempt++)

@@ -4,18 +4,22 @@ using Leaderboard.Core;
 namespace Leaderboard.Processor;
 
 /// <summary>
-/// Applies every newly accepted match in a stream batch. A record that cannot be applied is reported
-/// in <c>batchItemFailures</c> (the rest of the batch is still applied), so Lambda retries it alone.
+/// Applies every newly accepted match in a stream batch. Matches that share no player's totals are
+/// applied concurrently; a player's matches are applied in stream order. A record that cannot be
+/// applied is reported in <c>batchItemFailures</c> (the rest of the batch is still applied), so
+/// Lambda retries from it; applying is idempotent, so what is delivered again is counted once.
 /// </summary>
 public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogger<MatchStreamHandler> logger)
     : ILambdaEventHandler<DynamoDbStreamEvent, PartialBatchResponse>
 {
+    private const int MaxConcurrentMatches = 8;
+
     public async Task<PartialBatchResponse> HandleAsync(DynamoDbStreamEvent lambdaEvent, LambdaContext context, CancellationToken cancellationToken)
     {
         // Source-generated JSON sets an init-only property that the event lacks to null, whatever its initialiser.
         var records = (IReadOnlyList<DynamoDbStreamRecord>?)lambdaEvent.Records
             ?? throw new InvalidDataException("The event is not a DynamoDB Streams batch: it has no Records.");
-        var failures = new List<BatchItemFailure>();
+        var accepted = new List<(DynamoDbStreamRecord Record, Match Match)>();
         foreach (var record in records)
         {
             if (record.EventName != "INSERT" || record.Dynamodb.NewImage is not { } image)
@@ -23,21 +27,31 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
                 continue;
             }
             var item = StreamImages.ToAttributeValues(image);
-            if (!MatchAggregator.IsMatch(item))
+            if (MatchAggregator.IsMatch(item))
             {
-                continue;
-            }
-            try
-            {
-                await aggregator.ApplyAsync(MatchAggregator.ReadMatch(item), cancellationToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogRecordFailed(exception, record.Dynamodb.SequenceNumber, record.EventId);
-                failures.Add(new BatchItemFailure(record.Dynamodb.SequenceNumber));
+                accepted.Add((record, MatchAggregator.ReadMatch(item)));
             }
         }
-        return new PartialBatchResponse(failures);
+
+        var failed = new bool[accepted.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentMatches, CancellationToken = cancellationToken };
+        foreach (var wave in MatchAggregator.Waves(accepted.Select(entry => entry.Match).ToList()))
+        {
+            await Parallel.ForEachAsync(wave, options, async (index, token) =>
+            {
+                var (record, match) = accepted[index];
+                try
+                {
+                    await aggregator.ApplyAsync(match, token);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogRecordFailed(exception, record.Dynamodb.SequenceNumber, record.EventId);
+                    failed[index] = true;
+                }
+            });
+        }
+        return new PartialBatchResponse([.. accepted.Where((_, index) => failed[index]).Select(entry => new BatchItemFailure(entry.Record.Dynamodb.SequenceNumber))]);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not apply stream record {SequenceNumber} ({EventId}); reporting it for retry")]

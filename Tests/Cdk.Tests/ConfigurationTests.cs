@@ -34,6 +34,7 @@ public sealed class ConfiguredStackFixture : IDisposable
         [ContextKeys.JwtIssuer] = Issuer,
         [ContextKeys.JwtAudience] = "leaderboard-api, leaderboard-admin",
         [ContextKeys.AlarmTopicArn] = AlarmTopicArn,
+        [ContextKeys.XRayTracing] = "true",
     });
 
     public void Dispose() => Synthesized.Dispose();
@@ -79,6 +80,29 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
                 },
             });
         }
+    }
+
+    [Fact]
+    public void XRayTracingTurnsOnActiveTracingOfEveryFunctionWithThePermissionToSendTraces()
+    {
+        foreach (var function in ConfiguredStackFixture.Definition.Functions)
+        {
+            synthesized.Template.HasResourceProperties("AWS::Lambda::Function", new Dictionary<string, object>
+            {
+                ["Handler"] = function.AssemblyName,
+                ["TracingConfig"] = new Dictionary<string, object> { ["Mode"] = "Active" },
+            });
+        }
+        synthesized.Template.HasResourceProperties("AWS::IAM::Policy", new Dictionary<string, object>
+        {
+            ["PolicyDocument"] = Match.ObjectLike(new Dictionary<string, object>
+            {
+                ["Statement"] = Match.ArrayWith([Match.ObjectLike(new Dictionary<string, object>
+                {
+                    ["Action"] = new[] { "xray:PutTelemetryRecords", "xray:PutTraceSegments" },
+                })]),
+            }),
+        });
     }
 
     [Fact]

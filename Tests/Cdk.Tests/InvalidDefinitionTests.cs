@@ -69,6 +69,14 @@ public sealed class InvalidDefinitionTests
     }
 
     [Fact]
+    public void XRayTracingWithoutACollectorLayerIsRefused()
+    {
+        var failure = Refused<ArgumentException>(LeaderboardApp.Definition, new Dictionary<string, object> { [ContextKeys.XRayTracing] = "true" });
+
+        Assert.Contains("'xrayTracing' needs 'otelCollectorLayerArn'", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnknownRemovalPolicyIsRefused()
     {
         var failure = Refused<ArgumentException>(LeaderboardApp.Definition, new Dictionary<string, object> { [ContextKeys.RemovalPolicy] = "shred" });

@@ -58,11 +58,12 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public void WithoutACollectorLayerTheFunctionsHaveNoLayerAndNoTelemetryExport()
+    public void WithoutACollectorLayerTheFunctionsHaveNoLayerNoTelemetryExportAndNoTracing()
     {
         foreach (var (_, function) in synthesized.Resources("AWS::Lambda::Function"))
         {
             Assert.Null(function["Properties"]!["Layers"]);
+            Assert.Null(function["Properties"]!["TracingConfig"]);
             Assert.DoesNotContain(
                 function["Properties"]!["Environment"]!["Variables"]!.AsObject(),
                 variable => variable.Key.StartsWith("OTEL_", StringComparison.Ordinal));

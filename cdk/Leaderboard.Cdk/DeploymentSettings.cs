@@ -33,6 +33,12 @@ public sealed record DeploymentSettings
     /// <summary>Where the collector layer receives OTLP over HTTP inside the execution environment.</summary>
     public Uri OtelCollectorEndpoint { get; init; } = new("http://localhost:4318");
 
+    /// <summary>
+    /// X-Ray: active tracing on every function, their OpenTelemetry sent to X-Ray by the collector
+    /// layer (which it requires; the ADOT collector layer's own configuration exports traces to X-Ray).
+    /// </summary>
+    public bool XRayTracing { get; init; }
+
     /// <summary>An SNS topic that every alarm notifies; without it the alarms only change state.</summary>
     public string? AlarmTopicArn { get; init; }
 
@@ -65,6 +71,7 @@ public sealed record DeploymentSettings
             FunctionAssetsDirectory = Read(node, ContextKeys.FunctionAssets) ?? NonEmpty(System.Environment.GetEnvironmentVariable(FunctionAssetsVariable)),
             BuildDirectory = Read(node, ContextKeys.BuildDirectory) is { } build ? Path.GetFullPath(build) : defaults.BuildDirectory,
             ReadyToRun = Read(node, ContextKeys.ReadyToRun) is { } readyToRun ? ParseBoolean(ContextKeys.ReadyToRun, readyToRun) : defaults.ReadyToRun,
+            XRayTracing = Read(node, ContextKeys.XRayTracing) is { } tracing && ParseBoolean(ContextKeys.XRayTracing, tracing),
         };
     }
 
@@ -106,4 +113,5 @@ public static class ContextKeys
     public const string FunctionAssets = "functionAssets";
     public const string BuildDirectory = "buildDirectory";
     public const string ReadyToRun = "readyToRun";
+    public const string XRayTracing = "xrayTracing";
 }

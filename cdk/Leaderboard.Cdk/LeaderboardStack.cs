@@ -65,6 +65,11 @@ public sealed class LeaderboardStack : Stack
         collectorLayer = settings.OtelCollectorLayerArn is { } layerArn
             ? LayerVersion.FromLayerVersionArn(this, "otel-collector", layerArn)
             : null;
+        if (settings.XRayTracing && collectorLayer is null)
+        {
+            throw new ArgumentException(
+                $"Context '{ContextKeys.XRayTracing}' needs '{ContextKeys.OtelCollectorLayerArn}': the functions' OpenTelemetry reaches X-Ray through the collector layer (for example ADOT's).");
+        }
         alarmTopic = settings.AlarmTopicArn is { } topicArn ? Topic.FromTopicArn(this, "alarm-topic", topicArn) : null;
 
         foreach (var table in definition.Tables)
@@ -177,6 +182,7 @@ public sealed class LeaderboardStack : Stack
             ReservedConcurrentExecutions = function.ReservedConcurrency,
             Environment = environment,
             Layers = collectorLayer is null ? null : [collectorLayer],
+            Tracing = settings.XRayTracing ? Tracing.ACTIVE : null,
             LogGroup = new LogGroup(this, $"{function.Name}-logs", new LogGroupProps
             {
                 Retention = settings.LogRetention,

@@ -9,15 +9,20 @@ namespace AppHost.Definition;
 /// <param name="ProjectPath">The function's project, relative to the repository root.</param>
 /// <param name="MemoryMb">Memory size in MB, as Lambda reports it to the function.</param>
 /// <param name="TimeoutSeconds">How long one invocation may run.</param>
-/// <param name="ReservedConcurrency">At most this many environments at once; null leaves it to the platform (locally 10).</param>
+/// <param name="ReservedConcurrency">At most this many environments at once; null leaves it to the platform.</param>
 /// <param name="Environment">Extra environment variables of the function.</param>
+/// <param name="ProvisionedConcurrency">
+/// Environments initialised ahead of traffic. Locally they start with the AppHost; in AWS an alias
+/// carries them when the deployment asks for it (it costs money).
+/// </param>
 public sealed record FunctionDefinition(
     string Name,
     string ProjectPath,
     int MemoryMb = 512,
     int TimeoutSeconds = 30,
     int? ReservedConcurrency = null,
-    IReadOnlyDictionary<string, string>? Environment = null)
+    IReadOnlyDictionary<string, string>? Environment = null,
+    int? ProvisionedConcurrency = null)
 {
     /// <summary>The assembly the project builds, named after its project file.</summary>
     public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);

@@ -36,7 +36,8 @@ public static class LeaderboardApp
         "Functions/Leaderboard.Api/Leaderboard.Api.csproj",
         MemoryMb: 512,
         TimeoutSeconds: 15,
-        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
+        ProvisionedConcurrency: 1);
 
     /// <summary>The stream function: adds accepted matches to the board totals.</summary>
     public static FunctionDefinition Processor { get; } = new(

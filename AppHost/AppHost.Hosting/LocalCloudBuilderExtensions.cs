@@ -336,6 +336,7 @@ public static class LocalCloudBuilderExtensions
                             MemoryMb = resource.Definition.MemoryMb,
                             Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
                             ReservedConcurrency = resource.Definition.ReservedConcurrency,
+                            ProvisionedConcurrency = resource.Definition.ProvisionedConcurrency ?? 0,
                             MaxEnvironments = maxEnvironments,
                             Region = settings.Region,
                         },
@@ -355,6 +356,11 @@ public static class LocalCloudBuilderExtensions
                         return process;
                     });
                     resource.Started(function);
+                    if (function.Settings.ProvisionedConcurrency > 0)
+                    {
+                        // After the orchestrated environment's init, so the two do not compete for the CPU.
+                        _ = ProvisionAsync(function, console);
+                    }
                 }
                 context.ExportTelemetry(emulator.Name, EmulatorTelemetry.LambdaSourceName, LambdaMetrics.MeterName);
                 var model = context.Services.GetRequiredService<DistributedApplicationModel>();
@@ -374,6 +380,21 @@ public static class LocalCloudBuilderExtensions
                     ],
                     [new("lambda.functions", emulator.Functions.Count)]);
             });
+    }
+
+    /// <summary>Starts a function's provisioned environments once its first environment is up; a failure goes to its console.</summary>
+    private static async Task ProvisionAsync(LambdaFunction function, ILogger console)
+    {
+        try
+        {
+            await function.ExternalEnvironmentReady;
+            await function.ProvisionAsync();
+            console.LogInformation("{Count} provisioned environment(s) initialised", function.Settings.ProvisionedConcurrency);
+        }
+        catch (Exception failure) when (failure is FunctionInitException or OperationCanceledException or ObjectDisposedException or ResourceStartException)
+        {
+            console.LogWarning("provisioned concurrency not initialised: {Reason}", failure.Message);
+        }
     }
 
     /// <summary>

@@ -31,6 +31,30 @@ public class LambdaFunctionTests
     }
 
     [Fact]
+    public async Task ProvisionedEnvironmentsAreInitialisedAheadOfTrafficAndTheirFirstInvocationsAreWarm()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(provisionedConcurrency: 2));
+
+        await function.ProvisionAsync();
+        var environments = function.EnvironmentCount;
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(Payload("""{"action":"context"}"""))));
+
+        Assert.Equal(2, environments);
+        var provisioned = results.Where(result => Json(result).GetProperty("initializationType").GetString() == "provisioned-concurrency").ToList();
+        Assert.Equal(2, provisioned.Count);
+        Assert.All(provisioned, result =>
+        {
+            Assert.False(result.ColdStart);
+            Assert.Null(result.InitDuration);
+            Assert.DoesNotContain("Init Duration", result.LogTail, StringComparison.Ordinal);
+        });
+        // Beyond the provisioned environments, Lambda scales on demand: a cold start.
+        var onDemand = Assert.Single(results, result => Json(result).GetProperty("initializationType").GetString() == "on-demand");
+        Assert.True(onDemand.ColdStart);
+        Assert.Contains("Init Duration", onDemand.LogTail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheContextCarriesTheFunctionSettingsAndTheRequest()
     {
         await using var function = new LambdaFunction(TestFunctions.Settings(environment: new Dictionary<string, string> { ["TEST_FUNCTION_SETTING"] = "configured" }));

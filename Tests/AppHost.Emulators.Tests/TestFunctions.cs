@@ -18,7 +18,8 @@ internal static class TestFunctions
         int? reservedConcurrency = null,
         int maxEnvironments = 10,
         TimeSpan? timeout = null,
-        IReadOnlyDictionary<string, string>? environment = null) => new()
+        IReadOnlyDictionary<string, string>? environment = null,
+        int provisionedConcurrency = 0) => new()
         {
             Name = name,
             Command = new ChildProcessSpec("dotnet", [AssemblyPath], Path.GetDirectoryName(AssemblyPath), environment),
@@ -27,5 +28,6 @@ internal static class TestFunctions
             Timeout = timeout ?? TimeSpan.FromSeconds(10),
             ReservedConcurrency = reservedConcurrency,
             MaxEnvironments = maxEnvironments,
+            ProvisionedConcurrency = provisionedConcurrency,
         };
 }

@@ -71,6 +71,14 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void ProvisionedConcurrencyIsOffByDefault()
+    {
+        synthesized.Template.ResourceCountIs("AWS::Lambda::Alias", 0);
+        synthesized.Template.ResourceCountIs("AWS::Lambda::Version", 0);
+        Assert.Empty(synthesized.Stack.Aliases);
+    }
+
+    [Fact]
     public void TheJwtIssuerIsAStackParameterToSetAtDeployTime()
     {
         synthesized.Template.HasParameter("JwtIssuer", new Dictionary<string, object> { ["Type"] = "String", ["AllowedPattern"] = "https://.+" });

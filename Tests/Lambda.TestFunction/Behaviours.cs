@@ -37,6 +37,7 @@ internal static class Behaviours
                     ["handler"] = Environment.GetEnvironmentVariable("_HANDLER"),
                     ["region"] = Environment.GetEnvironmentVariable("AWS_REGION"),
                     ["custom"] = Environment.GetEnvironmentVariable("TEST_FUNCTION_SETTING"),
+                    ["initializationType"] = Environment.GetEnvironmentVariable("AWS_LAMBDA_INITIALIZATION_TYPE"),
                 });
             case "sleep":
                 Console.WriteLine($"sleeping {request["ms"]} ms");

@@ -39,6 +39,12 @@ public sealed record DeploymentSettings
     /// </summary>
     public bool XRayTracing { get; init; }
 
+    /// <summary>
+    /// Deploy the provisioned concurrency the definition declares: a version and an alias (<c>live</c>)
+    /// carrying it, which the routes, stream mappings and schedules invoke. Off by default: it costs money.
+    /// </summary>
+    public bool ProvisionedConcurrency { get; init; }
+
     /// <summary>An SNS topic that every alarm notifies; without it the alarms only change state.</summary>
     public string? AlarmTopicArn { get; init; }
 
@@ -72,6 +78,7 @@ public sealed record DeploymentSettings
             BuildDirectory = Read(node, ContextKeys.BuildDirectory) is { } build ? Path.GetFullPath(build) : defaults.BuildDirectory,
             ReadyToRun = Read(node, ContextKeys.ReadyToRun) is { } readyToRun ? ParseBoolean(ContextKeys.ReadyToRun, readyToRun) : defaults.ReadyToRun,
             XRayTracing = Read(node, ContextKeys.XRayTracing) is { } tracing && ParseBoolean(ContextKeys.XRayTracing, tracing),
+            ProvisionedConcurrency = Read(node, ContextKeys.ProvisionedConcurrency) is { } provisioned && ParseBoolean(ContextKeys.ProvisionedConcurrency, provisioned),
         };
     }
 
@@ -114,4 +121,5 @@ public static class ContextKeys
     public const string BuildDirectory = "buildDirectory";
     public const string ReadyToRun = "readyToRun";
     public const string XRayTracing = "xrayTracing";
+    public const string ProvisionedConcurrency = "provisionedConcurrency";
 }

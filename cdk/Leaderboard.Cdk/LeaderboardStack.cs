@@ -49,6 +49,7 @@ public sealed class LeaderboardStack : Stack
     private readonly ITopic? alarmTopic;
     private readonly Dictionary<string, Table> tables = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Function> functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Alias> aliases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HttpApi> httpApis = new(StringComparer.Ordinal);
     private readonly Dictionary<StreamEventSourceDefinition, Queue> streamFailureQueues = [];
     private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
@@ -99,6 +100,9 @@ public sealed class LeaderboardStack : Stack
 
     /// <summary>The Lambda functions, by their name in the definition.</summary>
     public IReadOnlyDictionary<string, Function> Functions => functions;
+
+    /// <summary>The aliases that carry provisioned concurrency (with <c>provisionedConcurrency=true</c>), by function name.</summary>
+    public IReadOnlyDictionary<string, Alias> Aliases => aliases;
 
     /// <summary>The API Gateway HTTP APIs, by their name in the definition.</summary>
     public IReadOnlyDictionary<string, HttpApi> HttpApis => httpApis;
@@ -192,6 +196,22 @@ public sealed class LeaderboardStack : Stack
         foreach (var table in usedTables.Distinct())
         {
             table.GrantReadWriteData(construct);
+        }
+        if (settings.ProvisionedConcurrency && function.ProvisionedConcurrency is > 0 and var provisioned)
+        {
+            var alias = new Alias(this, $"{function.Name}-live", new AliasProps
+            {
+                AliasName = "live",
+                Version = construct.CurrentVersion,
+                ProvisionedConcurrentExecutions = provisioned,
+                Description = $"{function.Name} with {provisioned} environments initialised ahead of traffic.",
+            });
+            aliases.Add(function.Name, alias);
+            _ = new CfnOutput(this, $"{function.Name}-alias", new CfnOutputProps
+            {
+                Value = alias.FunctionArn,
+                Description = $"The alias of '{function.Name}' that carries its provisioned concurrency.",
+            });
         }
 
         AddAlarm($"{function.Name}-errors", construct.MetricErrors(FiveMinuteSum()), 1,
@@ -329,10 +349,11 @@ public sealed class LeaderboardStack : Stack
         });
     }
 
-    private Function FunctionNamed(string name, string usedBy) =>
-        functions.TryGetValue(name, out var function)
-            ? function
-            : throw new InvalidOperationException($"{usedBy} invokes function '{name}', which the definition does not declare.");
+    /// <summary>What a route, mapping or schedule invokes: the function's provisioned alias when it has one, else the function.</summary>
+    private IFunction FunctionNamed(string name, string usedBy) =>
+        aliases.TryGetValue(name, out var alias) ? alias
+        : functions.TryGetValue(name, out var function) ? function
+        : throw new InvalidOperationException($"{usedBy} invokes function '{name}', which the definition does not declare.");
 
     private static MetricOptions FiveMinuteSum() => new() { Statistic = Stats.SUM, Period = Duration.Minutes(5) };
 

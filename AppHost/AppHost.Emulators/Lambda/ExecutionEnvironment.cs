@@ -56,15 +56,20 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// runtime's first poll for an invocation). Throws <see cref="FunctionInitException"/> on failure.
     /// </summary>
     public static async Task<ExecutionEnvironment> StartAsync(
-        LambdaFunctionSettings settings, ChildProcessSpec command, Action<string> log, CancellationToken cancellationToken)
+        LambdaFunctionSettings settings, ChildProcessSpec command, Action<string> log, CancellationToken cancellationToken, bool provisioned = false)
     {
         var environment = new ExecutionEnvironment(settings, log);
         try
         {
             var address = await environment.StartRuntimeApiAsync(0, cancellationToken);
             environment._process = ChildProcess.Start(
-                command with { Environment = settings.LambdaVariables(environment.LogStreamName, address, command.Environment) }, environment.OnOutput);
+                command with { Environment = settings.LambdaVariables(environment.LogStreamName, address, command.Environment, provisioned) }, environment.OnOutput);
             await environment.WaitForInitAsync(settings.InitTimeout, cancellationToken);
+            if (provisioned)
+            {
+                // As in Lambda, a provisioned environment's first invocation is warm and reports no init.
+                environment._pendingInitDuration = null;
+            }
             return environment;
         }
         catch

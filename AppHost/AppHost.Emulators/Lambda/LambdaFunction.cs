@@ -166,10 +166,16 @@ public sealed class LambdaFunction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts one environment ahead of traffic and leaves it idle, so init failures surface at start
-    /// and the first request is warm. Throws <see cref="FunctionInitException"/> when init fails.
+    /// Starts the function's provisioned concurrency: <see cref="LambdaFunctionSettings.ProvisionedConcurrency"/>
+    /// environments initialised ahead of traffic (<c>AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency</c>),
+    /// left idle; their first invocations are warm. Throws <see cref="FunctionInitException"/> when an init fails.
     /// </summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    public async Task ProvisionAsync()
+    {
+        await Task.WhenAll(Enumerable.Range(0, Settings.ProvisionedConcurrency).Select(_ => StartProvisionedAsync(_stopping.Token)));
+    }
+
+    private async Task StartProvisionedAsync(CancellationToken cancellationToken)
     {
         if (!TryReserve())
         {
@@ -177,10 +183,8 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
         try
         {
-            var environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
+            var environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken, provisioned: true);
             _all[environment] = false;
-            Interlocked.Increment(ref _coldStarts);
-            LambdaMetrics.ColdStarts.Add(1, LambdaMetrics.For(this));
             _idle.Add(environment);
             SignalFreed();
         }

@@ -55,6 +55,9 @@ public sealed record LambdaFunctionSettings
 
     public string Region { get; init; } = "us-east-1";
 
+    /// <summary>Environments initialised ahead of traffic, as Lambda's provisioned concurrency (0: none).</summary>
+    public int ProvisionedConcurrency { get; init; }
+
     public string Arn => $"arn:aws:lambda:{Region}:{LambdaLimits.AccountId}:function:{Name}";
 
     /// <summary>A log stream name as Lambda writes them: the date, the version and an environment id.</summary>
@@ -62,9 +65,10 @@ public sealed record LambdaFunctionSettings
 
     /// <summary>
     /// The variables Lambda gives every process of an environment, over <paramref name="environment"/>
-    /// (the function's own): <c>AWS_LAMBDA_RUNTIME_API</c> = <paramref name="runtimeApi"/> and the rest.
+    /// (the function's own): <c>AWS_LAMBDA_RUNTIME_API</c> = <paramref name="runtimeApi"/> and the rest;
+    /// <c>AWS_LAMBDA_INITIALIZATION_TYPE</c> says whether the environment is <paramref name="provisioned"/>.
     /// </summary>
-    public Dictionary<string, string> LambdaVariables(string logStreamName, string runtimeApi, IReadOnlyDictionary<string, string>? environment = null) =>
+    public Dictionary<string, string> LambdaVariables(string logStreamName, string runtimeApi, IReadOnlyDictionary<string, string>? environment = null, bool provisioned = false) =>
         new(environment ?? new Dictionary<string, string>())
         {
             ["AWS_LAMBDA_RUNTIME_API"] = runtimeApi,
@@ -73,7 +77,7 @@ public sealed record LambdaFunctionSettings
             ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = MemoryMb.ToString(CultureInfo.InvariantCulture),
             ["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + Name,
             ["AWS_LAMBDA_LOG_STREAM_NAME"] = logStreamName,
-            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
+            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = provisioned ? "provisioned-concurrency" : "on-demand",
             ["AWS_EXECUTION_ENV"] = "AWS_Lambda_dotnet10",
             ["AWS_REGION"] = Region,
             ["AWS_DEFAULT_REGION"] = Region,

@@ -20,6 +20,7 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
         var records = (IReadOnlyList<DynamoDbStreamRecord>?)lambdaEvent.Records
             ?? throw new InvalidDataException("The event is not a DynamoDB Streams batch: it has no Records.");
         var accepted = new List<(DynamoDbStreamRecord Record, Match Match)>();
+        var unreadable = new List<DynamoDbStreamRecord>();
         foreach (var record in records)
         {
             if (record.EventName != "INSERT" || record.Dynamodb.NewImage is not { } image)
@@ -27,9 +28,18 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
                 continue;
             }
             var item = StreamImages.ToAttributeValues(image);
-            if (MatchAggregator.IsMatch(item))
+            if (!MatchAggregator.IsMatch(item))
+            {
+                continue;
+            }
+            try
             {
                 accepted.Add((record, MatchAggregator.ReadMatch(item)));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogRecordFailed(exception, record.Dynamodb.SequenceNumber, record.EventId);
+                unreadable.Add(record);
             }
         }
 
@@ -51,7 +61,8 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
                 }
             });
         }
-        return new PartialBatchResponse([.. accepted.Where((_, index) => failed[index]).Select(entry => new BatchItemFailure(entry.Record.Dynamodb.SequenceNumber))]);
+        var failures = accepted.Where((_, index) => failed[index]).Select(entry => entry.Record).Concat(unreadable).ToHashSet();
+        return new PartialBatchResponse([.. records.Where(failures.Contains).Select(record => new BatchItemFailure(record.Dynamodb.SequenceNumber))]);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not apply stream record {SequenceNumber} ({EventId}); reporting it for retry")]

@@ -55,8 +55,8 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// <summary>Environments alive now (busy, idle or starting).</summary>
     public int EnvironmentCount => Volatile.Read(ref _reserved);
 
-    /// <summary>Invocations running now (each holds one environment).</summary>
-    public int ActiveInvocations => Volatile.Read(ref _active);
+    /// <summary>Invocations running now (each holds one environment), not counting those waiting for one.</summary>
+    public int ActiveInvocations => Volatile.Read(ref _active) - Volatile.Read(ref _waiting);
 
     /// <summary>Invocations waiting for an environment, the machine's cap on environments being reached.</summary>
     public int WaitingInvocations => Volatile.Read(ref _waiting);

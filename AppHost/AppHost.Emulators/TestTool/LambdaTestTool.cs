@@ -90,6 +90,12 @@ public sealed class LambdaTestTool(Func<string, IReadOnlyList<SampleEvent>> samp
             ["memoryMb"] = function.Settings.MemoryMb,
             ["timeoutSeconds"] = (int)function.Settings.Timeout.TotalSeconds,
             ["environments"] = function.EnvironmentCount,
+            ["activeInvocations"] = function.ActiveInvocations,
+            ["waitingInvocations"] = function.WaitingInvocations,
+            ["invocations"] = function.Counters.Invocations,
+            ["coldStarts"] = function.Counters.ColdStarts,
+            ["throttles"] = function.Counters.Throttles,
+            ["errors"] = function.Counters.Errors,
         }).ToArray())));
         api.MapGet("{name}/samples", (string name) => WithFunction(emulator, name, function => Results.Json(new JsonArray(
             SamplesOf(function.Settings.Name).Select(sample => (JsonNode)new JsonObject

@@ -325,6 +325,8 @@ public static class LocalCloudBuilderExtensions
                 var commands = context.Services.GetRequiredService<ResourceCommandService>();
                 var consoles = context.Services.GetRequiredService<ResourceLoggerService>();
                 var maxEnvironments = settings.Configuration.GetValue("Lambda:MaxEnvironments", LambdaFunctionSettings.DefaultMaxEnvironments);
+                // Provisioned concurrency is on as declared; off only to compare cold starts without it.
+                var provisioned = settings.Configuration.GetValue("Lambda:ProvisionedConcurrency", true);
                 foreach (var resource in emulator.Functions)
                 {
                     var console = consoles.GetLogger(resource);
@@ -336,7 +338,7 @@ public static class LocalCloudBuilderExtensions
                             MemoryMb = resource.Definition.MemoryMb,
                             Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
                             ReservedConcurrency = resource.Definition.ReservedConcurrency,
-                            ProvisionedConcurrency = resource.Definition.ProvisionedConcurrency ?? 0,
+                            ProvisionedConcurrency = provisioned ? resource.Definition.ProvisionedConcurrency ?? 0 : 0,
                             MaxEnvironments = maxEnvironments,
                             Region = settings.Region,
                         },

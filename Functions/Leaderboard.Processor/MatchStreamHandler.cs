@@ -19,10 +19,12 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
         // Source-generated JSON sets an init-only property that the event lacks to null, whatever its initialiser.
         var records = (IReadOnlyList<DynamoDbStreamRecord>?)lambdaEvent.Records
             ?? throw new InvalidDataException("The event is not a DynamoDB Streams batch: it has no Records.");
-        var accepted = new List<(DynamoDbStreamRecord Record, Match Match)>();
-        var unreadable = new List<DynamoDbStreamRecord>();
-        foreach (var record in records)
+        // One flag per record of the batch; the failed ones are reported in the batch's order.
+        var failed = new bool[records.Count];
+        var accepted = new List<(int Index, Match Match)>();
+        for (var index = 0; index < records.Count; index++)
         {
+            var record = records[index];
             if (record.EventName != "INSERT" || record.Dynamodb.NewImage is not { } image)
             {
                 continue;
@@ -34,35 +36,33 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
             }
             try
             {
-                accepted.Add((record, MatchAggregator.ReadMatch(item)));
+                accepted.Add((index, MatchAggregator.ReadMatch(item)));
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 LogRecordFailed(exception, record.Dynamodb.SequenceNumber, record.EventId);
-                unreadable.Add(record);
+                failed[index] = true;
             }
         }
 
-        var failed = new bool[accepted.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentMatches, CancellationToken = cancellationToken };
         foreach (var wave in MatchAggregator.Waves(accepted.Select(entry => entry.Match).ToList()))
         {
-            await Parallel.ForEachAsync(wave, options, async (index, token) =>
+            await Parallel.ForEachAsync(wave, options, async (position, token) =>
             {
-                var (record, match) = accepted[index];
+                var (index, match) = accepted[position];
                 try
                 {
                     await aggregator.ApplyAsync(match, token);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    LogRecordFailed(exception, record.Dynamodb.SequenceNumber, record.EventId);
+                    LogRecordFailed(exception, records[index].Dynamodb.SequenceNumber, records[index].EventId);
                     failed[index] = true;
                 }
             });
         }
-        var failures = accepted.Where((_, index) => failed[index]).Select(entry => entry.Record).Concat(unreadable).ToHashSet();
-        return new PartialBatchResponse([.. records.Where(failures.Contains).Select(record => new BatchItemFailure(record.Dynamodb.SequenceNumber))]);
+        return new PartialBatchResponse([.. records.Where((_, index) => failed[index]).Select(record => new BatchItemFailure(record.Dynamodb.SequenceNumber))]);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not apply stream record {SequenceNumber} ({EventId}); reporting it for retry")]

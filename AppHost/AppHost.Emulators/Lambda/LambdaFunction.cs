@@ -32,6 +32,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private int _disposed;
     private int _active;
     private int _waiting;
+    private readonly System.Diagnostics.TagList _metricTags;
     private long _invocations;
     private long _coldStarts;
     private long _throttles;
@@ -47,6 +48,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         _log = log ?? (_ => { });
         _command = command ?? (_ => Task.FromResult(settings.Command
             ?? throw new InvalidOperationException($"{settings.Name} has neither a command nor a command resolver.")));
+        _metricTags = LambdaMetrics.For(this);
         LambdaMetrics.Track(this);
     }
 
@@ -79,8 +81,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             if (idle is null && !reserved)
             {
                 Interlocked.Decrement(ref _active);
-                Interlocked.Increment(ref _throttles);
-                LambdaMetrics.Throttles.Add(1, LambdaMetrics.For(this));
+                CountThrottle();
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
             }
             environment = idle;
@@ -91,17 +92,14 @@ public sealed class LambdaFunction : IAsyncDisposable
             {
                 environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
                 _all[environment] = false;
-                Interlocked.Increment(ref _coldStarts);
-                LambdaMetrics.ColdStarts.Add(1, LambdaMetrics.For(this));
+                CountColdStart();
             }
             catch (FunctionInitException failure)
             {
                 Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
-                Interlocked.Increment(ref _invocations);
-                Interlocked.Increment(ref _errors);
-                LambdaMetrics.Invocations.Add(1, LambdaMetrics.For(this));
-                LambdaMetrics.Errors.Add(1, LambdaMetrics.For(this));
+                CountInvocation();
+                CountError();
                 _log($"INIT_REPORT Status: error\tError Type: {failure.ErrorType}");
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody(failure.ErrorType, failure.Message), failure.LastOutput, true, TimeSpan.Zero);
@@ -112,8 +110,7 @@ public sealed class LambdaFunction : IAsyncDisposable
                 // reports a service-side failure, an error result the caller can retry.
                 Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
-                Interlocked.Increment(ref _errors);
-                LambdaMetrics.Errors.Add(1, LambdaMetrics.For(this));
+                CountError();
                 _log($"an execution environment could not start: {failure.GetType().Name}: {failure.Message}");
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody("ServiceException", $"An execution environment could not start: {failure.Message}"), "", true, TimeSpan.Zero);
@@ -126,7 +123,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             }
         }
 
-        Interlocked.Increment(ref _invocations);
+        CountInvocation();
         InvocationResult result;
         try
         {
@@ -141,17 +138,14 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             Interlocked.Decrement(ref _active);
         }
-        var tags = LambdaMetrics.For(this);
-        LambdaMetrics.Invocations.Add(1, tags);
-        LambdaMetrics.Duration.Record(result.Duration.TotalMilliseconds, tags);
+        LambdaMetrics.Duration.Record(result.Duration.TotalMilliseconds, _metricTags);
         if (result.InitDuration is { } init)
         {
-            LambdaMetrics.InitDuration.Record(init.TotalMilliseconds, tags);
+            LambdaMetrics.InitDuration.Record(init.TotalMilliseconds, _metricTags);
         }
         if (result.Status == InvocationStatus.FunctionError)
         {
-            Interlocked.Increment(ref _errors);
-            LambdaMetrics.Errors.Add(1, tags);
+            CountError();
         }
         if (environment.IsDead || Volatile.Read(ref _disposed) != 0)
         {
@@ -232,8 +226,7 @@ public sealed class LambdaFunction : IAsyncDisposable
                 _externalRuntimeApi.TrySetResult(address);
             }, _log, _stopping.Token);
             _all[environment] = true;
-            Interlocked.Increment(ref _coldStarts);
-            LambdaMetrics.ColdStarts.Add(1, LambdaMetrics.For(this));
+            CountColdStart();
             _idle.Add(environment);
             SignalFreed();
             _externalReady.TrySetResult();
@@ -342,6 +335,31 @@ public sealed class LambdaFunction : IAsyncDisposable
             await Task.WhenAny(freed, Task.Delay(remaining, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
+    }
+
+    // Each event is counted twice: in Counters (tests, the test tool) and in Lambda's metrics (the dashboard).
+    private void CountInvocation()
+    {
+        Interlocked.Increment(ref _invocations);
+        LambdaMetrics.Invocations.Add(1, _metricTags);
+    }
+
+    private void CountColdStart()
+    {
+        Interlocked.Increment(ref _coldStarts);
+        LambdaMetrics.ColdStarts.Add(1, _metricTags);
+    }
+
+    private void CountThrottle()
+    {
+        Interlocked.Increment(ref _throttles);
+        LambdaMetrics.Throttles.Add(1, _metricTags);
+    }
+
+    private void CountError()
+    {
+        Interlocked.Increment(ref _errors);
+        LambdaMetrics.Errors.Add(1, _metricTags);
     }
 
     /// <summary>Wakes the invocations waiting for an environment: one became idle or went away.</summary>

@@ -88,13 +88,21 @@ public class TelemetryAndLifecycleTests
     public async Task AfterStopNoProcessOfTheAppRemainsAndTheDatabasePortIsFree()
     {
         var app = await LocalCloudTestApp.StartAsync();
+        var functions = app.Model.Resources.OfType<LambdaFunctionResource>().ToList();
+        // Each function's first environment, and the provisioned ones, which start once it is up.
+        var expected = functions.Sum(function => 1 + (function.Definition.ProvisionedConcurrency ?? 0));
         var processIds = new List<int>();
-        foreach (var function in app.Model.Resources.OfType<LambdaFunctionResource>())
+        Assert.True(await Polling.UntilAsync(async () =>
         {
-            processIds.AddRange((await function.Function).ProcessIds);
-        }
+            processIds.Clear();
+            foreach (var function in functions)
+            {
+                processIds.AddRange((await function.Function).ProcessIds);
+            }
+            return processIds.Count == expected;
+        }, TimeSpan.FromSeconds(60)), $"{processIds.Count} environments, not {expected}");
         var databasePort = new Uri(app.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb).Endpoint.Url).Port;
-        Assert.Equal(2, processIds.Count);
+        Assert.Equal(3, expected);
 
         await app.DisposeAsync();
 

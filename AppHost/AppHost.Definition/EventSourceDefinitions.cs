@@ -8,6 +8,10 @@ public enum StartingPosition
 }
 
 /// <summary>A DynamoDB stream → function event source mapping, with Lambda's settings.</summary>
+/// <param name="FilterPatterns">
+/// Lambda's event filtering: JSON patterns a record must match (any one of them) to reach the function,
+/// e.g. <c>{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}</c>; none: every record.
+/// </param>
 public sealed record StreamEventSourceDefinition(
     string Table,
     string Function,
@@ -16,7 +20,8 @@ public sealed record StreamEventSourceDefinition(
     StartingPosition StartingPosition = StartingPosition.TrimHorizon,
     int MaximumRetryAttempts = 5,
     bool BisectBatchOnFunctionError = true,
-    bool ReportBatchItemFailures = true);
+    bool ReportBatchItemFailures = true,
+    IReadOnlyList<string>? FilterPatterns = null);
 
 /// <summary>An EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>) that invokes a function.</summary>
 public sealed record ScheduleDefinition(string Name, string Expression, string Function);
@@ -27,7 +32,9 @@ public sealed record AppDefinition(
     IReadOnlyList<FunctionDefinition> Functions,
     IReadOnlyList<HttpApiDefinition> Apis,
     IReadOnlyList<StreamEventSourceDefinition> StreamEventSources,
-    IReadOnlyList<ScheduleDefinition> Schedules)
+    IReadOnlyList<ScheduleDefinition> Schedules,
+    IReadOnlyList<WebSocketApiDefinition> WebSocketApis,
+    IReadOnlyList<StaticSiteDefinition> Sites)
 {
     public FunctionDefinition Function(string name) => Functions.Single(function => function.Name == name);
 

@@ -13,7 +13,10 @@ public static class LeaderboardApp
         public const string Table = "leaderboard";
         public const string Api = "leaderboard-api";
         public const string Processor = "leaderboard-processor";
+        public const string Live = "leaderboard-live";
         public const string ApiGateway = "api-gateway";
+        public const string WebSocketApi = "websocket-api";
+        public const string LiveBoard = "live-board";
         public const string LambdaEmulator = "lambda-emulator";
         public const string Dashboard = "dashboard";
     }
@@ -21,14 +24,15 @@ public static class LeaderboardApp
     /// <summary>
     /// The single table: generic <c>PK</c>/<c>SK</c> keys and one index, <c>GSI1</c>, that holds
     /// each board's standings spread over several partition keys. The stream carries new and old
-    /// images so the processor sees every accepted match.
+    /// images so the processor sees every accepted match. Live subscriptions expire by time to live.
     /// </summary>
     public static TableDefinition Table { get; } = new(
         Names.Table,
         new TableKey("PK"),
         new TableKey("SK"),
         [new GlobalIndex("GSI1", new TableKey("GSI1PK"), new TableKey("GSI1SK"))],
-        StreamView.NewAndOldImages);
+        StreamView.NewAndOldImages,
+        TimeToLiveAttribute: "expiresAt");
 
     /// <summary>The HTTP API function: every route of the leaderboard API.</summary>
     public static FunctionDefinition Api { get; } = new(
@@ -45,6 +49,17 @@ public static class LeaderboardApp
         "Functions/Leaderboard.Processor/Leaderboard.Processor.csproj",
         MemoryMb: 512,
         TimeoutSeconds: 60,
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
+
+    /// <summary>
+    /// The live-board function: keeps WebSocket subscriptions to boards and pushes a board's top 10 to
+    /// its subscribers when its standings change.
+    /// </summary>
+    public static FunctionDefinition Live { get; } = new(
+        Names.Live,
+        "Functions/Leaderboard.Live/Leaderboard.Live.csproj",
+        MemoryMb: 512,
+        TimeoutSeconds: 30,
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
 
     /// <summary>The HTTP API in front of the API function. Writing a match needs a token with <c>matches:write</c>.</summary>
@@ -67,11 +82,37 @@ public static class LeaderboardApp
     /// <summary>The processor reads every change of the table, 100 records at a time.</summary>
     public static StreamEventSourceDefinition MatchStream { get; } = new(Names.Table, Names.Processor, BatchSize: 100);
 
+    /// <summary>
+    /// The WebSocket API of live boards: a client sends <c>{"action":"subscribe","boardId":"X"}</c> and
+    /// receives the board's standings whenever they change. <c>subscribe</c> and <c>$default</c> answer
+    /// the client directly (the current standings, or an error message).
+    /// </summary>
+    public static WebSocketApiDefinition WebSocketApi { get; } = new(
+        Names.WebSocketApi,
+        [
+            new(WebSocketRouteDefinition.Connect, Names.Live),
+            new(WebSocketRouteDefinition.Disconnect, Names.Live),
+            new("subscribe", Names.Live, ReturnsResponse: true),
+            new(WebSocketRouteDefinition.Default, Names.Live, ReturnsResponse: true),
+        ]);
+
+    /// <summary>The live-board function reads the stream's standings changes only (Lambda's event filtering).</summary>
+    public static StreamEventSourceDefinition StandingsStream { get; } = new(
+        Names.Table,
+        Names.Live,
+        BatchSize: 100,
+        FilterPatterns: ["""{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}"""]);
+
+    /// <summary>The live board page, talking to <see cref="WebSocketApi"/>.</summary>
+    public static StaticSiteDefinition LiveBoard { get; } = new(Names.LiveBoard, "Functions/Leaderboard.Live/wwwroot", Names.WebSocketApi);
+
     /// <summary>Everything, for the AppHost and the CDK app.</summary>
     public static AppDefinition Definition { get; } = new(
         [Table],
-        [Api, Processor],
+        [Api, Processor, Live],
         [HttpApi],
-        [MatchStream],
-        []);
+        [MatchStream, StandingsStream],
+        [],
+        [WebSocketApi],
+        [LiveBoard]);
 }

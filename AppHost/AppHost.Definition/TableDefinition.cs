@@ -26,12 +26,14 @@ public sealed record GlobalIndex(string Name, TableKey PartitionKey, TableKey? S
 /// <summary>
 /// A DynamoDB table as the app declares it. Billing is on demand, both locally and in AWS.
 /// </summary>
+/// <param name="TimeToLiveAttribute">The attribute holding an item's expiry (epoch seconds), when the table has time to live.</param>
 public sealed record TableDefinition(
     string Name,
     TableKey PartitionKey,
     TableKey? SortKey,
     IReadOnlyList<GlobalIndex> GlobalIndexes,
-    StreamView? Stream)
+    StreamView? Stream,
+    string? TimeToLiveAttribute = null)
 {
     /// <summary>Every attribute that some key of the table or an index names, once each.</summary>
     public IReadOnlyList<TableKey> KeyFields =>

@@ -25,6 +25,12 @@ public static class Keys
 
     public static string Applied(string playerId) => "APPLIED#" + playerId;
 
+    /// <summary>A board's live subscriptions (partition) or a connection's subscription to it (sort key).</summary>
+    public static string LiveBoard(string boardId) => "LIVE#" + boardId;
+
+    /// <summary>A WebSocket connection's subscriptions (partition) or a board's subscriber (sort key).</summary>
+    public static string Connection(string connectionId) => "CONN#" + connectionId;
+
     public static string BoardShard(string boardId, int shard) =>
         string.Create(CultureInfo.InvariantCulture, $"BOARD#{boardId}#{shard:D2}");
 

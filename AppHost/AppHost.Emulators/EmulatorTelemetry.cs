@@ -9,10 +9,12 @@ public static class EmulatorTelemetry
     public const string ApiGatewaySourceName = "LocalCloud.ApiGateway";
     public const string LambdaSourceName = "LocalCloud.Lambda";
     public const string EventSourcesSourceName = "LocalCloud.EventSources";
+    public const string WebSocketApiSourceName = "LocalCloud.WebSocketApi";
 
     public static readonly ActivitySource ApiGateway = new(ApiGatewaySourceName);
     public static readonly ActivitySource Lambda = new(LambdaSourceName);
     public static readonly ActivitySource EventSources = new(EventSourcesSourceName);
+    public static readonly ActivitySource WebSocketApi = new(WebSocketApiSourceName);
 
     /// <summary>
     /// Invokes a function inside a client span of <paramref name="source"/>; the request is built within

@@ -2,7 +2,9 @@ using AppHost.Definition;
 using AppHost.Emulators.ApiGateway;
 using AppHost.Emulators.EventSources;
 using AppHost.Emulators.Lambda;
+using AppHost.Emulators.StaticSites;
 using AppHost.Emulators.TestTool;
+using AppHost.Emulators.WebSockets;
 using Aspire.Hosting.ApplicationModel;
 
 namespace AppHost.Hosting;
@@ -35,6 +37,35 @@ public sealed class ApiGatewayEmulatorResource(HttpApiDefinition definition) : R
 
     /// <summary>The running gateway (its issuer mints development tokens); null until started.</summary>
     public ApiGatewayEmulator? Gateway { get; internal set; }
+}
+
+/// <summary>An API Gateway WebSocket API of the app definition, routing connections and messages to its functions.</summary>
+public sealed class WebSocketApiEmulatorResource(WebSocketApiDefinition definition, int port) : Resource(definition.Name), IResourceWithWaitSupport
+{
+    public WebSocketApiDefinition Definition { get; } = definition;
+
+    /// <summary>The loopback port, fixed when the model is built so functions know the Management API's endpoint.</summary>
+    public int Port { get; } = port;
+
+    /// <summary>The Management API's endpoint the API's functions are given (<c>http://127.0.0.1:{port}/{stage}</c>).</summary>
+    public string ManagementEndpoint => $"http://127.0.0.1:{Port}/{Definition.Stage}";
+
+    /// <summary>Where clients connect: <c>ws://127.0.0.1:{port}/{stage}</c>.</summary>
+    public string WebSocketUrl => $"ws://127.0.0.1:{Port}/{Definition.Stage}";
+
+    /// <summary>The running API; null until started.</summary>
+    public WebSocketApiEmulator? Emulator { get; internal set; }
+}
+
+/// <summary>A static page of the app, served as its bucket would serve it, with a <c>config.json</c> naming the app's endpoints.</summary>
+public sealed class StaticSiteResource(StaticSiteDefinition definition, WebSocketApiEmulatorResource webSocketApi) : Resource(definition.Name), IResourceWithWaitSupport
+{
+    public StaticSiteDefinition Definition { get; } = definition;
+
+    public WebSocketApiEmulatorResource WebSocketApi { get; } = webSocketApi;
+
+    /// <summary>The running site; null until started.</summary>
+    public StaticSiteHost? Site { get; internal set; }
 }
 
 /// <summary>A DynamoDB stream → function event source mapping, played by a poller; shown under its function.</summary>

@@ -5,7 +5,9 @@ using AppHost.Emulators.ApiGateway;
 using AppHost.Emulators.EventSources;
 using AppHost.Emulators.Lambda;
 using AppHost.Emulators.Processes;
+using AppHost.Emulators.StaticSites;
 using AppHost.Emulators.TestTool;
+using AppHost.Emulators.WebSockets;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -300,6 +302,77 @@ public static class LocalCloudBuilderExtensions
                 [new UrlSnapshot("api", running.InvokeUrl.ToString(), IsInternal: false), new UrlSnapshot("dev-token", $"{running.Endpoint}_auth/dev-token", IsInternal: false)],
                 [new("api.routes", resource.Definition.Routes.Count), new("api.issuer", running.Issuer.Issuer)]);
         });
+    }
+
+    /// <summary>
+    /// An API Gateway WebSocket API serving <paramref name="definition"/> on <c>Ports:{name}</c> (3002):
+    /// connections at <c>ws://127.0.0.1:{port}/{stage}</c>, routes by the route selection expression, the
+    /// Management API for the functions, API Gateway's limits (<c>WebSocketApi:IdleTimeout</c>,
+    /// <c>WebSocketApi:MaxMessageBytes</c> and the like override them). Each route's function must have been
+    /// added; it is given the Management API's endpoint (<see cref="WebSocketApiDefinition.ManagementEndpointVariable"/>),
+    /// and the API starts once the functions are healthy.
+    /// </summary>
+    public static IResourceBuilder<WebSocketApiEmulatorResource> AddWebSocketApiEmulator(this IDistributedApplicationBuilder builder, WebSocketApiDefinition definition)
+    {
+        var settings = builder.LocalCloudSettings();
+        var port = settings.PortFor(definition.Name, 3002) is > 0 and var configured ? configured : FreePort();
+        var api = builder.AddResource(new WebSocketApiEmulatorResource(definition, port))
+            .WithIconName("PlugConnected")
+            .ExcludeFromManifest();
+        var functions = builder.Resources.OfType<LambdaFunctionResource>().ToList();
+        foreach (var target in definition.Routes.Select(route => route.Function).Distinct())
+        {
+            var function = functions.SingleOrDefault(resource => resource.Name == target)
+                ?? throw new InvalidOperationException($"Route target '{target}' of {definition.Name} is not a function of this app; add it first.");
+            var functionBuilder = builder.CreateResourceBuilder(function);
+            functionBuilder.WithEnvironment(WebSocketApiDefinition.ManagementEndpointVariable, api.Resource.ManagementEndpoint);
+            api.WithRelationship(function, "Route").WaitFor(functionBuilder);
+        }
+        return api.WithStart("WebSocketApi", async (resource, context, cancellationToken) =>
+        {
+            var byName = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
+            foreach (var function in context.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LambdaFunctionResource>())
+            {
+                byName[function.Name] = await function.Function;
+            }
+            var options = settings.Configuration.GetSection("WebSocketApi").Get<WebSocketApiOptions>() ?? new WebSocketApiOptions();
+            options.Port = resource.Port;
+            context.ExportTelemetry(resource.Name, EmulatorTelemetry.WebSocketApiSourceName);
+            var running = context.Lifetime.Own(await WebSocketApiEmulator.StartAsync(resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
+            resource.Emulator = running;
+            context.Console.LogInformation("{Routes} routes on {Url}; Management API on {Management}/@connections", resource.Definition.Routes.Count, running.WebSocketUrl, running.ManagementEndpoint);
+            return new StartResult(
+                [
+                    new UrlSnapshot("websocket", running.WebSocketUrl.ToString(), IsInternal: false),
+                    new UrlSnapshot("management-api", running.ManagementEndpoint + "/@connections", IsInternal: false),
+                ],
+                [new("api.routes", string.Join(", ", resource.Definition.Routes.Select(route => route.RouteKey))), new("api.routeSelectionExpression", resource.Definition.RouteSelectionExpression)]);
+        });
+    }
+
+    /// <summary>
+    /// A static page of the app on <c>Ports:{name}</c> (3003), with a <c>config.json</c> giving it its
+    /// WebSocket API's URL (<c>websocketUrl</c>), as the CDK app deploys it beside the page.
+    /// </summary>
+    public static IResourceBuilder<StaticSiteResource> AddStaticSite(this IDistributedApplicationBuilder builder, StaticSiteDefinition definition)
+    {
+        var settings = builder.LocalCloudSettings();
+        var webSocketApi = builder.Resources.OfType<WebSocketApiEmulatorResource>().SingleOrDefault(api => api.Name == definition.WebSocketApi)
+            ?? throw new InvalidOperationException($"The WebSocket API '{definition.WebSocketApi}' of site {definition.Name} is not part of this app; add it first.");
+        return builder.AddResource(new StaticSiteResource(definition, webSocketApi))
+            .WithIconName("Globe")
+            .ExcludeFromManifest()
+            .WithRelationship(webSocketApi, "Reference")
+            .WaitFor(builder.CreateResourceBuilder(webSocketApi))
+            .WithStart("StaticSite", async (resource, context, cancellationToken) =>
+            {
+                var config = new System.Text.Json.Nodes.JsonObject { ["websocketUrl"] = resource.WebSocketApi.WebSocketUrl }.ToJsonString();
+                var directory = Path.Combine(settings.RepositoryRoot, resource.Definition.Directory);
+                var site = context.Lifetime.Own(await StaticSiteHost.StartAsync(directory, settings.PortFor(resource.Name, 3003), config, cancellationToken));
+                resource.Site = site;
+                context.Console.LogInformation("{Directory} on {Url}", resource.Definition.Directory, site.Endpoint);
+                return new StartResult([new UrlSnapshot("page", site.Endpoint.ToString(), IsInternal: false)], [new("site.directory", resource.Definition.Directory)]);
+            });
     }
 
     /// <summary>Adds a route to the API, beyond those of its definition: <c>.WithReference(function, "GET", "/path")</c>.</summary>

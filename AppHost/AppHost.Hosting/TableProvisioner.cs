@@ -7,7 +7,10 @@ namespace AppHost.Hosting;
 /// <summary>Creates a table from its declaration when absent and waits until it is active.</summary>
 public static class TableProvisioner
 {
-    /// <summary>Idempotent: an existing table is left as it is; returns once the table is ACTIVE.</summary>
+    /// <summary>
+    /// Idempotent: an existing table is left as it is, except that time to live is turned on when the
+    /// declaration has it; returns once the table is ACTIVE.
+    /// </summary>
     public static async Task EnsureTableAsync(IAmazonDynamoDB client, TableDefinition table, CancellationToken cancellationToken = default)
     {
         try
@@ -23,10 +26,29 @@ public static class TableProvisioner
             var description = await client.DescribeTableAsync(table.Name, cancellationToken);
             if (description.Table.TableStatus == TableStatus.ACTIVE)
             {
+                await EnsureTimeToLiveAsync(client, table, cancellationToken);
                 return;
             }
             await Task.Delay(50, cancellationToken);
         }
+    }
+
+    private static async Task EnsureTimeToLiveAsync(IAmazonDynamoDB client, TableDefinition table, CancellationToken cancellationToken)
+    {
+        if (table.TimeToLiveAttribute is not { } attribute)
+        {
+            return;
+        }
+        var current = (await client.DescribeTimeToLiveAsync(table.Name, cancellationToken)).TimeToLiveDescription;
+        if (current?.TimeToLiveStatus == TimeToLiveStatus.ENABLED && current.AttributeName == attribute)
+        {
+            return;
+        }
+        await client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
+        {
+            TableName = table.Name,
+            TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = attribute, Enabled = true },
+        }, cancellationToken);
     }
 
     /// <summary>The CreateTable request the declaration stands for (on-demand billing).</summary>

@@ -7,7 +7,8 @@ namespace AppHost.Hosting;
 
 /// <summary>
 /// A function's samples for the test tool, from what the app model says invokes it: each API route
-/// (through its running gateway, so tokens and event shape are the gateway's own), each stream
+/// (through its running gateway, so tokens and event shape are the gateway's own), each WebSocket
+/// route (connect, a message selecting the route, disconnect), each stream
 /// mapping (a batch shaped from the table's keys and stream view), each schedule (its EventBridge event).
 /// </summary>
 internal static class TestToolSamples
@@ -20,6 +21,13 @@ internal static class TestToolSamples
             if (api.Gateway is { } gateway)
             {
                 samples.AddRange(gateway.SampleEvents(function));
+            }
+        }
+        foreach (var api in model.Resources.OfType<WebSocketApiEmulatorResource>())
+        {
+            if (api.Emulator is { } emulator)
+            {
+                samples.AddRange(emulator.SampleEvents(function));
             }
         }
         foreach (var mapping in model.Resources.OfType<StreamEventSourceResource>().Where(mapping => mapping.Parent.Name == function))

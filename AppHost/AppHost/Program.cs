@@ -12,6 +12,14 @@ builder.AddLambdaFunction<Projects.Leaderboard_Processor>(Processor)
     .WithReference(table).WaitFor(table)
     .WithStreamEventSource(table, MatchStream);
 
+builder.AddLambdaFunction<Projects.Leaderboard_Live>(Live)
+    .WithReference(table).WaitFor(table)
+    .WithStreamEventSource(table, StandingsStream);
+
 builder.AddApiGatewayEmulator(HttpApi);
+
+builder.AddWebSocketApiEmulator(WebSocketApi);
+
+builder.AddStaticSite(LiveBoard);
 
 builder.Build().Run();

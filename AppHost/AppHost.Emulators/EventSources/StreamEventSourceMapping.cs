@@ -22,7 +22,8 @@ public sealed class EventSourceOptions
 /// <summary>
 /// Plays Lambda's event source mapping for a DynamoDB stream: reads every shard in order, groups
 /// records into batches (batch size, batching window), invokes the function synchronously, and on
-/// failure retries with backoff, bisecting the batch and honouring <c>batchItemFailures</c>; a
+/// failure retries with backoff, bisecting the batch and honouring <c>batchItemFailures</c>; records
+/// that match none of the mapping's filter patterns are dropped before batching, as Lambda does; a
 /// batch that exhausts its retries goes to the on-failure destination and the shard moves on.
 /// </summary>
 public sealed class StreamEventSourceMapping : IAsyncDisposable
@@ -34,6 +35,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     private readonly FailedBatchStore _failures;
     private readonly EventSourceOptions _options;
     private readonly Action<string> _log;
+    private readonly EventFilter _filter;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private long _recordsDelivered;
@@ -55,6 +57,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         _failures = failures;
         _options = options ?? new EventSourceOptions();
         _log = log ?? (_ => { });
+        _filter = new EventFilter(definition.FilterPatterns);
     }
 
     /// <summary>Records the function has processed (successfully or sent to the destination).</summary>
@@ -154,7 +157,8 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             {
                 firstBuffered.Restart();
             }
-            buffer.AddRange(page.Records);
+            // As Lambda filters: a record no pattern matches never reaches the function (nor its batch size).
+            buffer.AddRange(_filter.PassesEverything ? page.Records : page.Records.Where(_filter.Matches));
             while (buffer.Count >= _definition.BatchSize)
             {
                 await DeliverAsync(shard, buffer.Take(_definition.BatchSize).ToList(), stopping);

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Functions.Hosting;
 
@@ -53,4 +55,13 @@ public sealed record ErrorMessage(string Type, string Message)
 [JsonSerializable(typeof(ClientMessage))]
 [JsonSerializable(typeof(StandingsMessage))]
 [JsonSerializable(typeof(ErrorMessage))]
-internal sealed partial class LiveJsonContext : JsonSerializerContext;
+internal sealed partial class LiveJsonContext : JsonSerializerContext
+{
+    /// <summary>For messages to clients: readable text (quotes and brackets as they are; JSON stays valid, and browsers set it as text).</summary>
+    public static LiveJsonContext Messages { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

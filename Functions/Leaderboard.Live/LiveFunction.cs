@@ -117,14 +117,14 @@ public sealed partial class LiveFunction(
     {
         var top = await standings.GetTopAsync(boardId, options.Value.TopCount, cancellationToken);
         var entries = top.Select(standing => new StandingsEntry(standing.Rank, standing.PlayerId, standing.DisplayName, standing.Points)).ToList();
-        return JsonSerializer.SerializeToUtf8Bytes(new StandingsMessage(type, boardId, entries), LiveJsonContext.Default.StandingsMessage);
+        return JsonSerializer.SerializeToUtf8Bytes(new StandingsMessage(type, boardId, entries), LiveJsonContext.Messages.StandingsMessage);
     }
 
     private static string? MessageText(LiveEvent lambdaEvent) =>
         lambdaEvent.IsBase64Encoded && lambdaEvent.Body is { } encoded ? Encoding.UTF8.GetString(Convert.FromBase64String(encoded)) : lambdaEvent.Body;
 
     private static LiveResponse Error(string message) =>
-        LiveResponse.Status(400, JsonSerializer.Serialize(ErrorMessage.Because(message), LiveJsonContext.Default.ErrorMessage));
+        LiveResponse.Status(400, JsonSerializer.Serialize(ErrorMessage.Because(message), LiveJsonContext.Messages.ErrorMessage));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Board {BoardId}: standings pushed to {Delivered} connection(s), {Gone} gone")]
     private partial void LogPushed(string boardId, int delivered, int gone);

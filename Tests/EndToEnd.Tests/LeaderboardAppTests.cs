@@ -19,7 +19,8 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
     {
         Assert.Equal(
             [LeaderboardApp.Names.DynamoDb, LeaderboardApp.Names.Table, LeaderboardApp.Names.LambdaEmulator, LeaderboardApp.Names.Api,
-             LeaderboardApp.Names.Processor, "leaderboard-processor-stream", LeaderboardApp.Names.ApiGateway],
+             LeaderboardApp.Names.Processor, "leaderboard-processor-stream", LeaderboardApp.Names.Live, "leaderboard-live-stream",
+             LeaderboardApp.Names.ApiGateway, LeaderboardApp.Names.WebSocketApi, LeaderboardApp.Names.LiveBoard],
             fixture.App.Resources.Select(resource => resource.Name));
     }
 

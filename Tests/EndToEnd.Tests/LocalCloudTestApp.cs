@@ -48,6 +48,8 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             $"--Ports:{LeaderboardApp.Names.DynamoDb}=0",
             $"--Ports:{LeaderboardApp.Names.ApiGateway}=0",
             $"--Ports:{LeaderboardApp.Names.LambdaEmulator}=0",
+            $"--Ports:{LeaderboardApp.Names.WebSocketApi}=0",
+            $"--Ports:{LeaderboardApp.Names.LiveBoard}=0",
             .. args,
         ];
         using var timeout = new CancellationTokenSource(StartTimeout);

@@ -14,6 +14,10 @@ internal static class Behaviours
     public static async ValueTask<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> payload, LambdaContext context, CancellationToken cancellationToken)
     {
         var request = JsonNode.Parse(payload.Span)?.AsObject() ?? [];
+        if (request["requestContext"]?["eventType"] is not null)
+        {
+            return WebSocket(request);
+        }
         if (request["requestContext"] is not null)
         {
             return await GatewayAsync(request, cancellationToken);
@@ -57,6 +61,38 @@ internal static class Behaviours
             default:
                 return payload;
         }
+    }
+
+    /// <summary>
+    /// WebSocket route behaviours: a connection is refused (403) when its query asks to be; a message's
+    /// <c>action</c> picks echo (the event back), throw or anything else (its route key back); connections and
+    /// disconnections are written to the log as <c>websocket-event {json}</c> for the tests to read.
+    /// </summary>
+    private static ReadOnlyMemory<byte> WebSocket(JsonObject webSocketEvent)
+    {
+        var context = webSocketEvent["requestContext"]!;
+        var eventType = context["eventType"]!.GetValue<string>();
+        if (eventType != "MESSAGE")
+        {
+            Console.WriteLine("websocket-event " + webSocketEvent.ToJsonString());
+            var refused = eventType == "CONNECT" && webSocketEvent["queryStringParameters"]?["refuse"] is not null;
+            return Json(new JsonObject { ["statusCode"] = refused ? 403 : 200 });
+        }
+        JsonNode? message;
+        try
+        {
+            message = JsonNode.Parse(webSocketEvent["body"]?.GetValue<string>() ?? "");
+        }
+        catch (JsonException)
+        {
+            message = null;
+        }
+        return (message as JsonObject)?["action"]?.GetValue<string>() switch
+        {
+            "echo" => Json(new JsonObject { ["statusCode"] = 200, ["body"] = webSocketEvent.ToJsonString() }),
+            "throw" => throw new InvalidOperationException("websocket failure on purpose"),
+            _ => Json(new JsonObject { ["statusCode"] = 200, ["body"] = "route " + context["routeKey"]!.GetValue<string>() }),
+        };
     }
 
     /// <summary>Proxy integration behaviours, chosen by the request path.</summary>

@@ -184,6 +184,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
                 while (!frame.EndOfMessage && frame.MessageType != WebSocketMessageType.Close);
                 if (frame.MessageType == WebSocketMessageType.Close)
                 {
+                    await connection.AcknowledgeCloseAsync();
                     return ClosedByClient(connection);
                 }
                 connection.Touch();

@@ -49,6 +49,27 @@ internal sealed class WebSocketConnection(WebSocket socket, ConnectionIdentity i
         }
     }
 
+    /// <summary>Completes the close handshake the client started, echoing its close code.</summary>
+    public async Task AcknowledgeCloseAsync()
+    {
+        await _sending.WaitAsync();
+        try
+        {
+            if (Socket.State == WebSocketState.CloseReceived)
+            {
+                await Socket.CloseOutputAsync(Socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, Socket.CloseStatusDescription, CancellationToken.None);
+            }
+        }
+        catch (Exception failure) when (failure is WebSocketException or ObjectDisposedException)
+        {
+            // The client did not wait for the answer.
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
     /// <summary>Starts the close handshake from the API's side; the receive loop ends when the client answers (or is aborted).</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {

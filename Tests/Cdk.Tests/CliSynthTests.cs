@@ -34,7 +34,8 @@ public sealed class CliSynthTests(PublishedAppFixture fixture)
             foreach (var type in new[]
             {
                 "AWS::DynamoDB::Table", "AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route",
-                "AWS::Lambda::EventSourceMapping", "AWS::CloudWatch::Alarm",
+                "AWS::ApiGatewayV2::RouteResponse", "AWS::Lambda::EventSourceMapping", "AWS::CloudWatch::Alarm",
+                "AWS::S3::Bucket", "Custom::CDKBucketDeployment", "AWS::CloudFront::Distribution",
             })
             {
                 Assert.Contains(type, types);
@@ -45,8 +46,17 @@ public sealed class CliSynthTests(PublishedAppFixture fixture)
             var files = assets["files"]!.AsObject().Select(file => file.Value!["source"]!).ToList();
             Assert.Contains(files, source => (string?)source["path"] == (string?)stack["properties"]!["templateFile"]);
             var zipped = files.Where(source => (string?)source["packaging"] == "zip").ToList();
-            Assert.Equal(2, zipped.Count);
             Assert.All(zipped, source => Assert.True(Directory.Exists(Path.Combine(output.FullName, (string)source["path"]!))));
+            // Zipped from folders: each function's code (the definition's and the site deployment's handler) and the site's sources (its folder and config.json).
+            var resources = template["Resources"]!.AsObject().Select(resource => resource.Value!).ToList();
+            var zippedByTemplate = resources
+                .Where(resource => (string?)resource["Type"] == "AWS::Lambda::Function")
+                .Select(function => (string)function["Properties"]!["Code"]!["S3Key"]!)
+                .Concat(resources
+                    .Where(resource => (string?)resource["Type"] == "Custom::CDKBucketDeployment")
+                    .SelectMany(deployment => Intrinsics.Strings(deployment["Properties"]!["SourceObjectKeys"])))
+                .Select(key => "asset." + Path.GetFileNameWithoutExtension(key));
+            Assert.Equal(zippedByTemplate.Order(), zipped.Select(source => (string)source["path"]!).Order());
         }
         finally
         {

@@ -21,7 +21,7 @@ public sealed class ConfiguredStackFixture : IDisposable
 
     public static AppDefinition Definition { get; } = LeaderboardApp.Definition with
     {
-        Functions = [LeaderboardApp.Api with { ReservedConcurrency = 20 }, LeaderboardApp.Processor],
+        Functions = [LeaderboardApp.Api with { ReservedConcurrency = 20 }, LeaderboardApp.Processor, LeaderboardApp.Live],
         Apis = [LeaderboardApp.HttpApi with { Stage = "v1", Routes = [.. LeaderboardApp.HttpApi.Routes, Replay, RouteDefinition.Default(LeaderboardApp.Names.Api)] }],
         Schedules = [Nightly],
     };
@@ -45,13 +45,19 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
 {
     private readonly Synthesis synthesized = fixture.Synthesized;
 
+    private string HttpApi => synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name]);
+
     [Fact]
-    public void RemovalPolicyDestroyDeletesTheTableTheLogGroupsAndTheQueue()
+    public void RemovalPolicyDestroyDeletesTheTableTheLogGroupsTheQueuesAndTheSitesBucketEmptiedFirst()
     {
-        foreach (var type in new[] { "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SQS::Queue" })
+        foreach (var type in new[] { "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::S3::Bucket" })
         {
+            Assert.NotEmpty(synthesized.Resources(type));
             Assert.All(synthesized.Resources(type).Values, resource => Assert.Equal("Delete", (string?)resource["DeletionPolicy"]));
         }
+        var bucket = synthesized.LogicalId(synthesized.Stack.Sites[LeaderboardApp.LiveBoard.Name].Bucket);
+        var (_, autoDelete) = Assert.Single(synthesized.Resources("Custom::S3AutoDeleteObjects"));
+        Assert.Equal(bucket, Intrinsics.Ref(autoDelete["Properties"]!["BucketName"]));
     }
 
     [Fact]
@@ -133,16 +139,18 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
     [Fact]
     public void ANamedStageIsDeployedAutomaticallyAndTheDefaultRouteCatchesTheRest()
     {
-        synthesized.Template.ResourceCountIs("AWS::ApiGatewayV2::Stage", 1);
-        synthesized.Template.HasResourceProperties("AWS::ApiGatewayV2::Stage", new Dictionary<string, object> { ["StageName"] = "v1", ["AutoDeploy"] = true });
-        synthesized.Template.HasResourceProperties("AWS::ApiGatewayV2::Route", new Dictionary<string, object> { ["RouteKey"] = "$default", ["AuthorizationType"] = "NONE" });
-        synthesized.Template.ResourceCountIs("AWS::ApiGatewayV2::Route", ConfiguredStackFixture.Definition.Apis[0].Routes.Count);
+        var (_, stage) = Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Stage", HttpApi));
+        Assert.Equal("v1", (string?)stage["Properties"]!["StageName"]);
+        Assert.True((bool?)stage["Properties"]!["AutoDeploy"]);
+        var routes = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", HttpApi).Values.Select(route => route["Properties"]!).ToList();
+        Assert.Contains(routes, route => (string?)route["RouteKey"] == "$default" && (string?)route["AuthorizationType"] == "NONE");
+        Assert.Equal(ConfiguredStackFixture.Definition.Apis[0].Routes.Count, routes.Count);
     }
 
     [Fact]
     public void EachRouteIntegratesTheFunctionItNames()
     {
-        var routes = synthesized.Resources("AWS::ApiGatewayV2::Route").Values.ToList();
+        var routes = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", HttpApi).Values.ToList();
 
         foreach (var route in ConfiguredStackFixture.Definition.Apis[0].Routes)
         {
@@ -150,7 +158,7 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
             var integration = synthesized.Properties(Intrinsics.Ref(target["Fn::Join"]![1]![1])!);
             Assert.Equal(synthesized.LogicalId(synthesized.Stack.Functions[route.Function]), Intrinsics.GetAtt(integration["IntegrationUri"], "Arn"));
         }
-        synthesized.Template.ResourceCountIs("AWS::ApiGatewayV2::Integration", 2);
+        Assert.Equal(2, synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Integration", HttpApi).Count);
     }
 
     [Fact]
@@ -169,6 +177,15 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
             ["Principal"] = "events.amazonaws.com",
             ["SourceArn"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new[] { synthesized.LogicalId(synthesized.Stack.Schedules[ConfiguredStackFixture.Nightly.Name]), "Arn" } },
         });
+    }
+
+    [Fact]
+    public void TheSiteDeploymentLogsWithTheRetentionFromContext()
+    {
+        var handler = Assert.Single(synthesized.SiteDeploymentHandlers());
+        var logGroup = Intrinsics.Ref(synthesized.Properties(handler)["LoggingConfig"]!["LogGroup"])!;
+
+        Assert.Equal(7, (int?)synthesized.Properties(logGroup)["RetentionInDays"]);
     }
 
     [Fact]

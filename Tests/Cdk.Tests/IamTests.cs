@@ -17,20 +17,74 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
     private readonly Synthesis synthesized = fixture.Synthesized;
 
     [Fact]
-    public void NoStatementUsesAWildcardActionOrGrantsAnActionOnEveryResourceBeyondListStreams()
+    public void NoStatementGrantsAnActionOnEveryResourceBeyondListStreams()
     {
         var statements = Statements().ToList();
 
         Assert.NotEmpty(statements);
         foreach (var (_, statement) in statements)
         {
-            var actions = Intrinsics.Strings(statement["Action"]);
-            Assert.DoesNotContain(actions, action => action.Contains('*', StringComparison.Ordinal));
             if (statement["Resource"] is JsonValue resource && (string?)resource == "*" && (string?)statement["Effect"] == "Allow")
             {
-                Assert.All(actions, action => Assert.Contains(action, ActionsAllowedOnAnyResource));
+                Assert.All(Intrinsics.Strings(statement["Action"]), action => Assert.Contains(action, ActionsAllowedOnAnyResource));
             }
         }
+    }
+
+    [Fact]
+    public void NoFunctionOfTheDefinitionHasAWildcardAction()
+    {
+        foreach (var function in LeaderboardApp.Definition.Functions)
+        {
+            var actions = Statements(function.Name).SelectMany(statement => Intrinsics.Strings(statement["Action"])).ToList();
+
+            Assert.NotEmpty(actions);
+            Assert.DoesNotContain(actions, action => action.Contains('*', StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void TheSiteDeploymentMayReadTheCdkAssetsAndWriteTheSitesBucketAndNothingElse()
+    {
+        var handler = Assert.Single(synthesized.SiteDeploymentHandlers());
+        var role = Intrinsics.GetAtt(synthesized.Properties(handler)["Role"], "Arn")!;
+        var bucket = synthesized.LogicalId(synthesized.Stack.Sites[LeaderboardApp.LiveBoard.Name].Bucket);
+        const string AssetBucket = "arn:${AWS::Partition}:s3:::cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}";
+        string[] allowed = [AssetBucket, AssetBucket + "/*", "${" + bucket + ".Arn}", "${" + bucket + ".Arn}/*"];
+
+        var statements = Statements().Where(statement => statement.Role == role).Select(statement => statement.Statement).ToList();
+
+        Assert.NotEmpty(statements);
+        Assert.All(statements, statement =>
+        {
+            Assert.Equal("Allow", (string?)statement["Effect"]);
+            Assert.All(Intrinsics.Strings(statement["Action"]), action => Assert.StartsWith("s3:", action, StringComparison.Ordinal));
+            Assert.All(Resources(statement), resource => Assert.Contains(Intrinsics.Render(resource), allowed));
+        });
+        var writes = statements.Where(statement => Intrinsics.Strings(statement["Action"]).Contains("s3:PutObject")).SelectMany(Resources).Select(Intrinsics.Render);
+        Assert.Equal(["${" + bucket + ".Arn}", "${" + bucket + ".Arn}/*"], writes.Order());
+    }
+
+    [Fact]
+    public void OnlyTheFunctionsWithWebSocketRoutesMayPostToConnectionsAndOnlyOnTheirApisStage()
+    {
+        var api = LeaderboardApp.WebSocketApi;
+        var apiId = synthesized.LogicalId(synthesized.Stack.WebSocketStages[api.Name].Api);
+        var manageConnections = Statements()
+            .Where(statement => Intrinsics.Strings(statement.Statement["Action"]).Any(action => action.StartsWith("execute-api:", StringComparison.Ordinal)))
+            .ToList();
+
+        var routed = api.Routes.Select(route => route.Function).Distinct().ToList();
+        Assert.Equal(routed.Select(RoleOf).Order(), manageConnections.Select(statement => statement.Role).Order());
+        Assert.Equal([LeaderboardApp.Names.Live], routed);
+        Assert.All(manageConnections, statement =>
+        {
+            Assert.Equal("Allow", (string?)statement.Statement["Effect"]);
+            Assert.Equal(["execute-api:ManageConnections"], Intrinsics.Strings(statement.Statement["Action"]));
+            Assert.Equal(
+                $"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{apiId}}}/{api.Stage}/POST/@connections/*",
+                Intrinsics.Render(statement.Statement["Resource"]));
+        });
     }
 
     [Fact]
@@ -38,7 +92,8 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
     {
         var roles = synthesized.Resources("AWS::IAM::Role").Values.ToList();
 
-        Assert.Equal(LeaderboardApp.Definition.Functions.Count, roles.Count);
+        // One role for each function of the definition, and one for the site deployment's handler.
+        Assert.Equal(LeaderboardApp.Definition.Functions.Count + synthesized.SiteDeploymentHandlers().Count, roles.Count);
         foreach (var role in roles)
         {
             var managed = role["Properties"]!["ManagedPolicyArns"]!.AsArray().Select(arn => arn!.ToJsonString()).ToList();
@@ -49,7 +104,7 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
     }
 
     [Fact]
-    public void EachFunctionReadsAndWritesTheTableDataAndOnlyTheProcessorReadsTheStream()
+    public void EachFunctionReadsAndWritesTheTableDataAndOnlyTheStreamFunctionsReadTheStream()
     {
         var table = synthesized.LogicalId(synthesized.Stack.Tables[LeaderboardApp.Table.Name]);
 
@@ -72,14 +127,17 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
     }
 
     [Fact]
-    public void TheProcessorMaySendFailedBatchesToItsQueueOnly()
+    public void EachStreamFunctionMaySendFailedBatchesToItsQueueOnly()
     {
-        var queue = synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[LeaderboardApp.MatchStream]);
         var sqs = Statements().Where(statement => Intrinsics.Strings(statement.Statement["Action"]).Any(action => action.StartsWith("sqs:", StringComparison.Ordinal))).ToList();
 
-        var (role, statement) = Assert.Single(sqs);
-        Assert.Equal(RoleOf(LeaderboardApp.Processor.Name), role);
-        Assert.Equal(queue, Intrinsics.GetAtt(statement["Resource"], "Arn"));
+        Assert.Equal(LeaderboardApp.Definition.StreamEventSources.Count, sqs.Count);
+        foreach (var source in LeaderboardApp.Definition.StreamEventSources)
+        {
+            var queue = synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[source]);
+            var (role, _) = Assert.Single(sqs, statement => Intrinsics.GetAtt(statement.Statement["Resource"], "Arn") == queue);
+            Assert.Equal(RoleOf(source.Function), role);
+        }
     }
 
     /// <summary>Every policy statement in the template, with the role its policy is attached to.</summary>

@@ -41,6 +41,47 @@ public sealed class InvalidDefinitionTests
     }
 
     [Fact]
+    public void AWebSocketRouteToAnUndeclaredFunctionIsRefused()
+    {
+        var api = LeaderboardApp.WebSocketApi with { Routes = [.. LeaderboardApp.WebSocketApi.Routes, new WebSocketRouteDefinition("unsubscribe", "ghost-function")] };
+
+        var failure = Refused<InvalidOperationException>(LeaderboardApp.Definition with { WebSocketApis = [api] });
+
+        Assert.Contains($"WebSocket route 'unsubscribe' of '{api.Name}' invokes function 'ghost-function'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("which the definition does not declare", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFunctionWithRoutesInTwoWebSocketApisIsRefused()
+    {
+        var second = LeaderboardApp.WebSocketApi with { Name = "second-websocket-api" };
+
+        var failure = Refused<InvalidOperationException>(LeaderboardApp.Definition with { WebSocketApis = [LeaderboardApp.WebSocketApi, second] });
+
+        Assert.Contains($"Function '{LeaderboardApp.Names.Live}' has routes in WebSocket APIs '{LeaderboardApp.WebSocketApi.Name}' and '{second.Name}'", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASiteOfAnUndeclaredWebSocketApiIsRefused()
+    {
+        var definition = LeaderboardApp.Definition with { Sites = [LeaderboardApp.LiveBoard with { WebSocketApi = "ghost-api" }] };
+
+        var failure = Refused<InvalidOperationException>(definition);
+
+        Assert.Contains($"Site '{LeaderboardApp.LiveBoard.Name}' talks to WebSocket API 'ghost-api', which the definition does not declare", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASiteWhoseFolderIsMissingIsRefused()
+    {
+        var definition = LeaderboardApp.Definition with { Sites = [LeaderboardApp.LiveBoard with { Directory = "Functions/Leaderboard.Live/no-such-folder" }] };
+
+        var failure = Refused<InvalidOperationException>(definition);
+
+        Assert.Contains($"Site '{LeaderboardApp.LiveBoard.Name}': its folder 'Functions/Leaderboard.Live/no-such-folder' was not found", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnknownHttpMethodIsRefused()
     {
         var failure = Refused<ArgumentException>(WithRoutes(new RouteDefinition("FETCH", "/players", LeaderboardApp.Names.Api)));

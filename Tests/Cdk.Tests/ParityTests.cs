@@ -12,7 +12,7 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
     public void EveryRouteOfTheDefinitionIsARouteOfTheHttpApiToTheFunctionBuiltFromTheSameDefinition()
     {
         var api = synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name]);
-        var routes = synthesized.Resources("AWS::ApiGatewayV2::Route").Values.ToList();
+        var routes = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", api).Values.ToList();
 
         Assert.Equal(LeaderboardApp.HttpApi.Routes.Count, routes.Count);
         foreach (var route in LeaderboardApp.HttpApi.Routes)
@@ -25,6 +25,93 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
             Assert.Equal(
                 synthesized.LogicalId(synthesized.Stack.Functions[route.Function]),
                 Intrinsics.GetAtt(integration["IntegrationUri"], "Arn"));
+        }
+    }
+
+    [Fact]
+    public void EveryRouteOfTheWebSocketApiIsARouteToTheFunctionBuiltFromTheSameDefinitionAndTwoWayRoutesAnswer()
+    {
+        var definition = LeaderboardApp.WebSocketApi;
+        var api = WebSocketApiId(definition);
+        var routes = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", api);
+        var responses = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::RouteResponse", api).Values.ToList();
+
+        Assert.Equal(definition.Routes.Count, routes.Count);
+        foreach (var route in definition.Routes)
+        {
+            var (routeId, deployed) = Assert.Single(routes, candidate => (string?)candidate.Value["Properties"]!["RouteKey"] == route.RouteKey);
+            var integration = synthesized.Properties(IntegrationOf(deployed));
+            Assert.Equal(api, Intrinsics.Ref(integration["ApiId"]));
+            Assert.Equal("AWS_PROXY", (string?)integration["IntegrationType"]);
+            Assert.Equal(
+                "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${"
+                    + synthesized.LogicalId(synthesized.Stack.Functions[route.Function]) + ".Arn}/invocations",
+                Intrinsics.Render(integration["IntegrationUri"]));
+
+            var routeResponses = responses.Where(response => Intrinsics.Ref(response["Properties"]!["RouteId"]) == routeId).ToList();
+            if (route.ReturnsResponse)
+            {
+                Assert.Equal("$default", (string?)deployed["Properties"]!["RouteResponseSelectionExpression"]);
+                Assert.Equal("$default", (string?)Assert.Single(routeResponses)["Properties"]!["RouteResponseKey"]);
+            }
+            else
+            {
+                Assert.Null(deployed["Properties"]!["RouteResponseSelectionExpression"]);
+                Assert.Empty(routeResponses);
+            }
+        }
+        Assert.Contains(definition.Routes, route => route.ReturnsResponse);
+    }
+
+    [Fact]
+    public void TheWebSocketApiHasTheDefinitionsRouteSelectionExpressionAndItsStageDeployedAutomatically()
+    {
+        var definition = LeaderboardApp.WebSocketApi;
+        var api = WebSocketApiId(definition);
+
+        Assert.Equal("WEBSOCKET", (string?)synthesized.Properties(api)["ProtocolType"]);
+        Assert.Equal(definition.RouteSelectionExpression, (string?)synthesized.Properties(api)["RouteSelectionExpression"]);
+        var (_, stage) = Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Stage", api));
+        Assert.Equal(definition.Stage, (string?)stage["Properties"]!["StageName"]);
+        Assert.True((bool?)stage["Properties"]!["AutoDeploy"]);
+    }
+
+    [Fact]
+    public void ApiGatewayMayInvokeTheFunctionOfEachWebSocketRouteForThatRoute()
+    {
+        var definition = LeaderboardApp.WebSocketApi;
+        var api = WebSocketApiId(definition);
+        var permissions = synthesized.Resources("AWS::Lambda::Permission").Values.Select(permission => permission["Properties"]!).ToList();
+
+        foreach (var route in definition.Routes)
+        {
+            var function = synthesized.LogicalId(synthesized.Stack.Functions[route.Function]);
+            Assert.Contains(permissions, permission =>
+                Intrinsics.GetAtt(permission["FunctionName"], "Arn") == function
+                && (string?)permission["Action"] == "lambda:InvokeFunction"
+                && (string?)permission["Principal"] == "apigateway.amazonaws.com"
+                && Intrinsics.Render(permission["SourceArn"]) == $"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*{route.RouteKey}");
+        }
+    }
+
+    [Fact]
+    public void EveryFunctionWithAWebSocketRouteGetsItsStagesManagementEndpointAndTheOthersNone()
+    {
+        var definition = LeaderboardApp.WebSocketApi;
+        var api = WebSocketApiId(definition);
+
+        foreach (var function in LeaderboardApp.Definition.Functions)
+        {
+            var variables = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Functions[function.Name]))["Environment"]!["Variables"]!;
+            var endpoint = variables[WebSocketApiDefinition.ManagementEndpointVariable];
+            if (definition.Routes.Any(route => route.Function == function.Name))
+            {
+                Assert.Equal($"https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{definition.Stage}", Intrinsics.Render(endpoint));
+            }
+            else
+            {
+                Assert.Null(endpoint);
+            }
         }
     }
 
@@ -57,8 +144,7 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
     public void TheApiHasTheDefinitionsCors()
     {
         var cors = LeaderboardApp.HttpApi.Cors!;
-        var (_, api) = Assert.Single(synthesized.Resources("AWS::ApiGatewayV2::Api"));
-        var deployed = api["Properties"]!["CorsConfiguration"]!;
+        var deployed = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name]))["CorsConfiguration"]!;
 
         Assert.Equal(cors.AllowOrigins, Intrinsics.Strings(deployed["AllowOrigins"]));
         Assert.Equal(cors.AllowMethods, Intrinsics.Strings(deployed["AllowMethods"]));
@@ -89,7 +175,19 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
             Assert.Equal(
                 synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[source]),
                 Intrinsics.GetAtt(mapping["DestinationConfig"]!["OnFailure"]!["Destination"], "Arn"));
+            Assert.Equal(source.FilterPatterns ?? [], FilterPatterns(mapping));
         }
+    }
+
+    [Fact]
+    public void TheLiveFunctionsMappingFiltersForStandingsChangesWithThePatternAsWrittenAndTheProcessorsFiltersNothing()
+    {
+        var mappings = synthesized.Resources("AWS::Lambda::EventSourceMapping").Values.Select(mapping => mapping["Properties"]!).ToList();
+        JsonNode MappingOf(string function) =>
+            Assert.Single(mappings, mapping => Intrinsics.Ref(mapping["FunctionName"]) == synthesized.LogicalId(synthesized.Stack.Functions[function]));
+
+        Assert.Equal(["""{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}"""], FilterPatterns(MappingOf(LeaderboardApp.Names.Live)));
+        Assert.Null(MappingOf(LeaderboardApp.Names.Processor)["FilterCriteria"]);
     }
 
     [Fact]
@@ -121,7 +219,18 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
                     _ => null,
                 },
                 (string?)deployed["StreamSpecification"]?["StreamViewType"]);
+            Assert.Equal(table.TimeToLiveAttribute, (string?)deployed["TimeToLiveSpecification"]?["AttributeName"]);
+            Assert.Equal(table.TimeToLiveAttribute is null ? null : true, (bool?)deployed["TimeToLiveSpecification"]?["Enabled"]);
         }
+    }
+
+    [Fact]
+    public void TheTableExpiresItemsByTheDefinitionsTimeToLiveAttribute()
+    {
+        var deployed = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Tables[LeaderboardApp.Table.Name]));
+
+        Assert.Equal("expiresAt", (string?)deployed["TimeToLiveSpecification"]!["AttributeName"]);
+        Assert.True((bool?)deployed["TimeToLiveSpecification"]!["Enabled"]);
     }
 
     [Fact]
@@ -129,7 +238,9 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
     {
         var functions = synthesized.Resources("AWS::Lambda::Function");
 
-        Assert.Equal(LeaderboardApp.Definition.Functions.Count, functions.Count);
+        Assert.Equal(
+            LeaderboardApp.Definition.Functions.Select(function => synthesized.LogicalId(synthesized.Stack.Functions[function.Name])).Union(synthesized.SiteDeploymentHandlers()).Order(),
+            functions.Keys.Order());
         foreach (var function in LeaderboardApp.Definition.Functions)
         {
             var deployed = functions[synthesized.LogicalId(synthesized.Stack.Functions[function.Name])]["Properties"]!;
@@ -141,7 +252,11 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
             Assert.Equal(function.TimeoutSeconds, (int?)deployed["Timeout"]);
             Assert.Equal(function.ReservedConcurrency, (int?)deployed["ReservedConcurrentExecutions"]);
             var variables = deployed["Environment"]!["Variables"]!.AsObject();
-            Assert.Equal((function.Environment ?? new Dictionary<string, string>()).Keys.Order(), variables.Select(variable => variable.Key).Order());
+            var declared = (function.Environment ?? new Dictionary<string, string>()).Keys;
+            var webSocketEndpoint = LeaderboardApp.Definition.WebSocketApis.Any(api => api.Routes.Any(route => route.Function == function.Name))
+                ? [WebSocketApiDefinition.ManagementEndpointVariable]
+                : Array.Empty<string>();
+            Assert.Equal(declared.Concat(webSocketEndpoint).Order(), variables.Select(variable => variable.Key).Order());
         }
     }
 
@@ -158,7 +273,15 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
     }
 
     private JsonObject RouteNamed(string routeKey) =>
-        Assert.Single(synthesized.Resources("AWS::ApiGatewayV2::Route").Values, route => (string?)route["Properties"]!["RouteKey"] == routeKey)["Properties"]!.AsObject();
+        Assert.Single(
+            synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name])).Values,
+            route => (string?)route["Properties"]!["RouteKey"] == routeKey)["Properties"]!.AsObject();
+
+    private string WebSocketApiId(WebSocketApiDefinition api) => synthesized.LogicalId(synthesized.Stack.WebSocketStages[api.Name].Api);
+
+    /// <summary>The patterns of a mapping's filter criteria, in order; none without criteria.</summary>
+    private static List<string> FilterPatterns(JsonNode mapping) =>
+        [.. mapping["FilterCriteria"]?["Filters"]?.AsArray().Select(filter => (string)filter!["Pattern"]!) ?? []];
 
     /// <summary>The integration in a route's target, <c>{"Fn::Join": ["", ["integrations/", {"Ref": id}]]}</c>.</summary>
     private static string IntegrationOf(JsonObject route)

@@ -36,12 +36,39 @@ public sealed class ProvisionedConcurrencyTests(ProvisionedStackFixture fixture)
     {
         var aliasId = synthesized.LogicalId(synthesized.Stack.Aliases[LeaderboardApp.Names.Api]);
 
-        var integrations = synthesized.Resources("AWS::ApiGatewayV2::Integration").Values.ToList();
+        var integrations = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Integration", synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name])).Values.ToList();
 
         Assert.NotEmpty(integrations);
         Assert.All(integrations, integration => Assert.Equal(aliasId, Intrinsics.Ref(integration["Properties"]!["IntegrationUri"])));
         Assert.Contains(synthesized.Resources("AWS::Lambda::Permission").Values,
             permission => Intrinsics.Ref(permission["Properties"]!["FunctionName"]) == aliasId
                 && (string?)permission["Properties"]!["Principal"] == "apigateway.amazonaws.com");
+    }
+
+    [Fact]
+    public void WebSocketRoutesToAProvisionedFunctionInvokeItsAliasWhileTheFunctionGetsTheEndpointAndThePermission()
+    {
+        var definition = LeaderboardApp.Definition with
+        {
+            Functions = [LeaderboardApp.Api, LeaderboardApp.Processor, LeaderboardApp.Live with { ProvisionedConcurrency = 1 }],
+        };
+        using var provisioned = Synthesis.Create(definition, new Dictionary<string, object> { [ContextKeys.ProvisionedConcurrency] = "true" });
+        var api = provisioned.LogicalId(provisioned.Stack.WebSocketStages[LeaderboardApp.WebSocketApi.Name].Api);
+        var alias = provisioned.LogicalId(provisioned.Stack.Aliases[LeaderboardApp.Names.Live]);
+        var function = provisioned.Properties(provisioned.LogicalId(provisioned.Stack.Functions[LeaderboardApp.Names.Live]));
+
+        var integrations = provisioned.ResourcesOfApi("AWS::ApiGatewayV2::Integration", api).Values.ToList();
+        Assert.Equal(LeaderboardApp.WebSocketApi.Routes.Count, integrations.Count);
+        Assert.All(integrations, integration => Assert.Equal(
+            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" + alias + "}/invocations",
+            Intrinsics.Render(integration["Properties"]!["IntegrationUri"])));
+        Assert.Equal(
+            LeaderboardApp.WebSocketApi.Routes.Count,
+            provisioned.Resources("AWS::Lambda::Permission").Values.Count(permission => Intrinsics.Ref(permission["Properties"]!["FunctionName"]) == alias));
+        Assert.NotNull(function["Environment"]!["Variables"]![WebSocketApiDefinition.ManagementEndpointVariable]);
+        var role = Intrinsics.GetAtt(function["Role"], "Arn");
+        Assert.Contains(provisioned.Resources("AWS::IAM::Policy").Values, policy =>
+            Intrinsics.Ref(policy["Properties"]!["Roles"]![0]) == role
+            && policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Any(statement => Intrinsics.Strings(statement!["Action"]).Contains("execute-api:ManageConnections")));
     }
 }

@@ -9,22 +9,38 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     private readonly Synthesis synthesized = fixture.Synthesized;
 
     [Fact]
-    public void TheStackHoldsTheTableBothFunctionsTheHttpApiTheMappingAndTheAlarms()
+    public void TheStackHoldsTheTableTheFunctionsBothApisTheMappingsTheSiteAndTheAlarms()
     {
         var template = synthesized.Template;
+        var httpApi = synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name]);
+        var webSocketApi = synthesized.LogicalId(synthesized.Stack.WebSocketStages[LeaderboardApp.WebSocketApi.Name].Api);
 
         template.ResourceCountIs("AWS::DynamoDB::Table", 1);
-        template.ResourceCountIs("AWS::Lambda::Function", 2);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Api", 1);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Stage", 1);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Integration", 1);
+        // The three functions of the definition and the site deployment's handler.
+        template.ResourceCountIs("AWS::Lambda::Function", 4);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Api", 2);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Stage", 2);
         template.ResourceCountIs("AWS::ApiGatewayV2::Authorizer", 1);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Route", LeaderboardApp.HttpApi.Routes.Count);
-        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", 1);
-        template.ResourceCountIs("AWS::SQS::Queue", 1);
-        template.ResourceCountIs("AWS::Logs::LogGroup", 2);
-        // Errors and throttles of each function, 5xx of the API, iterator age and failed batches of the mapping.
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 7);
+        Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Stage", httpApi));
+        Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Integration", httpApi));
+        Assert.Equal(LeaderboardApp.HttpApi.Routes.Count, synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", httpApi).Count);
+        Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Stage", webSocketApi));
+        // One integration per WebSocket route: each route's invoke permission names its route.
+        Assert.Equal(LeaderboardApp.WebSocketApi.Routes.Count, synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Integration", webSocketApi).Count);
+        Assert.Equal(LeaderboardApp.WebSocketApi.Routes.Count, synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", webSocketApi).Count);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Integration", 1 + LeaderboardApp.WebSocketApi.Routes.Count);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Route", LeaderboardApp.HttpApi.Routes.Count + LeaderboardApp.WebSocketApi.Routes.Count);
+        template.ResourceCountIs("AWS::ApiGatewayV2::RouteResponse", LeaderboardApp.WebSocketApi.Routes.Count(route => route.ReturnsResponse));
+        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+        template.ResourceCountIs("AWS::SQS::Queue", 2);
+        // Each function's, and the site deployment handler's.
+        template.ResourceCountIs("AWS::Logs::LogGroup", 4);
+        template.ResourceCountIs("AWS::S3::Bucket", 1);
+        template.ResourceCountIs("Custom::CDKBucketDeployment", 1);
+        template.ResourceCountIs("AWS::CloudFront::Distribution", 1);
+        template.ResourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
+        // Errors and throttles of each function, 5xx of the HTTP API, iterator age and failed batches of each mapping.
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 11);
         template.ResourceCountIs("AWS::Events::Rule", 0);
     }
 
@@ -60,7 +76,7 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     [Fact]
     public void WithoutACollectorLayerTheFunctionsHaveNoLayerNoTelemetryExportAndNoTracing()
     {
-        foreach (var (_, function) in synthesized.Resources("AWS::Lambda::Function"))
+        foreach (var function in synthesized.Stack.Functions.Values.Select(function => synthesized.Json["Resources"]![synthesized.LogicalId(function)]!))
         {
             Assert.Null(function["Properties"]!["Layers"]);
             Assert.Null(function["Properties"]!["TracingConfig"]);
@@ -119,22 +135,38 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
             .Select(alarm => ((string)alarm["Properties"]!["Namespace"]!, (string)alarm["Properties"]!["MetricName"]!))
             .ToList();
 
-        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
-        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
-        Assert.Contains(("AWS/Lambda", "IteratorAge"), alarms);
-        Assert.Contains(("AWS/SQS", "ApproximateNumberOfMessagesVisible"), alarms);
+        Assert.Equal(3, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
+        Assert.Equal(3, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
+        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/Lambda", "IteratorAge")));
+        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
         Assert.Contains(("AWS/ApiGateway", "5xx"), alarms);
         Assert.All(synthesized.Resources("AWS::CloudWatch::Alarm").Values, alarm => Assert.Null(alarm["Properties"]!["AlarmActions"]));
     }
 
     [Fact]
-    public void TheOutputsNameTheApiUrlTheTableAndTheFunctions()
+    public void TheOutputsNameTheApiUrlsTheSiteUrlTheTableAndTheFunctions()
     {
         var outputs = synthesized.Json["Outputs"]!.AsObject().Select(output => output.Value!["Description"]!.GetValue<string>()).ToList();
 
         Assert.Contains($"The URL of the HTTP API '{LeaderboardApp.HttpApi.Name}'.", outputs);
+        Assert.Contains($"The URL of the WebSocket API '{LeaderboardApp.WebSocketApi.Name}'.", outputs);
+        Assert.Contains($"The URL of the site '{LeaderboardApp.LiveBoard.Name}'.", outputs);
         Assert.Contains($"The DynamoDB table '{LeaderboardApp.Table.Name}'.", outputs);
         Assert.Contains($"The Lambda function '{LeaderboardApp.Api.Name}'.", outputs);
         Assert.Contains($"The Lambda function '{LeaderboardApp.Processor.Name}'.", outputs);
+        Assert.Contains($"The Lambda function '{LeaderboardApp.Live.Name}'.", outputs);
+    }
+
+    [Fact]
+    public void TheWebSocketUrlOutputIsTheStagesWssUrlAndTheSiteUrlOutputIsItsDistribution()
+    {
+        var api = synthesized.LogicalId(synthesized.Stack.WebSocketStages[LeaderboardApp.WebSocketApi.Name].Api);
+        var distribution = synthesized.LogicalId(synthesized.Stack.Sites[LeaderboardApp.LiveBoard.Name].Distribution);
+        var outputs = synthesized.Json["Outputs"]!.AsObject().ToDictionary(output => (string)output.Value!["Description"]!, output => Intrinsics.Render(output.Value!["Value"]));
+
+        Assert.Equal(
+            $"wss://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{LeaderboardApp.WebSocketApi.Stage}",
+            outputs[$"The URL of the WebSocket API '{LeaderboardApp.WebSocketApi.Name}'."]);
+        Assert.Equal($"https://${{{distribution}.DomainName}}/", outputs[$"The URL of the site '{LeaderboardApp.LiveBoard.Name}'."]);
     }
 }

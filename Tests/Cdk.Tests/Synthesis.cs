@@ -85,6 +85,24 @@ public sealed class Synthesis : IDisposable
             .Where(resource => (string?)resource.Value!["Type"] == type)
             .ToDictionary(resource => resource.Key, resource => resource.Value!.AsObject());
 
+    /// <summary>The template's resources of one type that belong to the API with this logical id (their <c>ApiId</c>), by logical id.</summary>
+    public IReadOnlyDictionary<string, JsonObject> ResourcesOfApi(string type, string api) =>
+        Resources(type)
+            .Where(resource => Intrinsics.Ref(resource.Value["Properties"]!["ApiId"]) == api)
+            .ToDictionary(resource => resource.Key, resource => resource.Value);
+
+    /// <summary>
+    /// The functions that CDK's <c>BucketDeployment</c> runs to copy the sites' files into their buckets
+    /// (one for the whole stack), by logical id: the only functions the definition does not declare.
+    /// </summary>
+    public IReadOnlySet<string> SiteDeploymentHandlers() =>
+        Resources("Custom::CDKBucketDeployment").Values
+            .Select(deployment => Intrinsics.GetAtt(deployment["Properties"]!["ServiceToken"], "Arn")!)
+            .ToHashSet();
+
+    /// <summary>The folder in the cloud assembly that an asset with this S3 key (<c>{hash}.zip</c>) is zipped from.</summary>
+    public string AssetDirectory(string s3Key) => Path.Combine(AssemblyDirectory, "asset." + Path.GetFileNameWithoutExtension(s3Key));
+
     /// <summary>The properties of the one resource with this logical id.</summary>
     public JsonObject Properties(string logicalId) => Json["Resources"]![logicalId]!["Properties"]!.AsObject();
 
@@ -154,6 +172,25 @@ public static class Intrinsics
         node is JsonObject intrinsic && intrinsic["Fn::GetAtt"] is JsonArray { Count: 2 } getAtt && (string?)getAtt[1] == attribute
             ? (string?)getAtt[0]
             : null;
+
+    /// <summary>The parts of <c>{"Fn::Join": ["", parts]}</c>; none when the node is no join.</summary>
+    public static IReadOnlyList<JsonNode?> JoinParts(JsonNode? node) =>
+        node is JsonObject intrinsic && intrinsic["Fn::Join"] is JsonArray { Count: 2 } join && join[1] is JsonArray parts ? [.. parts] : [];
+
+    /// <summary>
+    /// A joined or substituted value written out, each reference as <c>${id}</c> and each attribute as
+    /// <c>${id.attribute}</c> (as <c>Fn::Sub</c> writes them): <c>https://${api}.execute-api.${AWS::Region}...</c>,
+    /// to compare with what it should say.
+    /// </summary>
+    public static string Render(JsonNode? node) => node switch
+    {
+        JsonValue value => (string)value!,
+        JsonObject intrinsic when intrinsic["Fn::Sub"] is JsonValue template => (string)template!,
+        JsonObject when Ref(node) is { } id => "${" + id + "}",
+        JsonObject intrinsic when intrinsic["Fn::GetAtt"] is JsonArray { Count: 2 } getAtt => "${" + (string?)getAtt[0] + "." + (string?)getAtt[1] + "}",
+        JsonObject when JoinParts(node) is { Count: > 0 } parts => string.Concat(parts.Select(Render)),
+        _ => throw new ArgumentException($"Not a string, reference, attribute, join or substitution: {node?.ToJsonString()}", nameof(node)),
+    };
 
     /// <summary>The strings of a JSON array.</summary>
     public static IReadOnlyList<string> Strings(JsonNode? node) =>

@@ -38,7 +38,9 @@ public sealed class FunctionAssets(DeploymentSettings settings)
 
     private string Publish(FunctionDefinition function)
     {
-        var project = Path.Combine(FindRepositoryRoot(function), function.ProjectPath);
+        var project = RepositoryPaths.Find(function.ProjectPath) ?? throw new InvalidOperationException(
+            $"'{function.ProjectPath}' was not found in '{Directory.GetCurrentDirectory()}' or above. Run the CDK app from the repository "
+            + $"(cd cdk && npx cdk synth), or point context '{ContextKeys.FunctionAssets}' at published function outputs.");
         var output = Path.Combine(settings.BuildDirectory, "publish", function.Name);
         if (Directory.Exists(output))
         {
@@ -114,21 +116,6 @@ public sealed class FunctionAssets(DeploymentSettings settings)
             throw new InvalidOperationException(
                 $"'dotnet publish' of {function.ProjectPath} failed (exit code {process.ExitCode}). Last output:{Environment.NewLine}{tail}");
         }
-    }
-
-    /// <summary>The nearest folder, from the current one upwards, in which the function's project path exists.</summary>
-    private static string FindRepositoryRoot(FunctionDefinition function)
-    {
-        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, function.ProjectPath)))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException(
-            $"'{function.ProjectPath}' was not found in '{Directory.GetCurrentDirectory()}' or above. Run the CDK app from the repository "
-            + $"(cd cdk && npx cdk synth), or point context '{ContextKeys.FunctionAssets}' at published function outputs.");
     }
 
     private static void EnsureRunnable(FunctionDefinition function, string directory)

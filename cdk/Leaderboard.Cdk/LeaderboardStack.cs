@@ -1,21 +1,29 @@
 using System.Diagnostics.CodeAnalysis;
 using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.S3.Deployment;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Authorizers;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using AppHost.Definition;
 using Constructs;
+using BehaviorOptions = Amazon.CDK.AWS.CloudFront.BehaviorOptions;
+using Distribution = Amazon.CDK.AWS.CloudFront.Distribution;
+using DistributionProps = Amazon.CDK.AWS.CloudFront.DistributionProps;
 using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
+using ViewerProtocolPolicy = Amazon.CDK.AWS.CloudFront.ViewerProtocolPolicy;
 
 namespace Leaderboard.Cdk;
 
@@ -27,9 +35,13 @@ public sealed class LeaderboardStackProps : StackProps
     public DeploymentSettings Settings { get; init; } = new();
 }
 
+/// <summary>One static site of the definition on AWS: its private bucket, what deploys its files there, and the CloudFront distribution that serves them.</summary>
+public sealed record StaticSite(Bucket Bucket, BucketDeployment Deployment, Distribution Distribution);
+
 /// <summary>
-/// The app of an <see cref="AppDefinition"/> on AWS: its tables, functions, HTTP APIs, stream event
-/// source mappings and schedules, with log groups and alarms — the same declaration the local cloud runs.
+/// The app of an <see cref="AppDefinition"/> on AWS: its tables, functions, HTTP and WebSocket APIs,
+/// stream event source mappings, schedules and static sites, with log groups and alarms — the same
+/// declaration the local cloud runs.
 /// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "CDK apps name their stacks XxxStack.")]
 public sealed class LeaderboardStack : Stack
@@ -40,7 +52,19 @@ public sealed class LeaderboardStack : Stack
     /// <summary>The managed .NET 10 runtime; CDK 2.160 predates its constant.</summary>
     public static readonly Runtime DotNet10 = new("dotnet10", RuntimeFamily.DOTNET_CORE);
 
+    /// <summary>The file beside a site's page that tells it where its WebSocket API is.</summary>
+    public const string SiteConfigFile = "config.json";
+
+    /// <summary>What a site's page loads when its URL names no file.</summary>
+    public const string SiteIndexFile = "index.html";
+
     private const string DefaultStage = "$default";
+
+    /// <summary>
+    /// How long browsers and CloudFront keep a site's files: a redeploy shows within this time without an
+    /// invalidation, for which <c>BucketDeployment</c> would grant <c>cloudfront:CreateInvalidation</c> on every resource.
+    /// </summary>
+    private static readonly Duration SiteCacheDuration = Duration.Minutes(1);
 
     private readonly AppDefinition definition;
     private readonly DeploymentSettings settings;
@@ -51,10 +75,14 @@ public sealed class LeaderboardStack : Stack
     private readonly Dictionary<string, Function> functions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Alias> aliases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HttpApi> httpApis = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WebSocketStage> webSocketStages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StaticSite> sites = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> webSocketApiOfFunction = new(StringComparer.Ordinal);
     private readonly Dictionary<StreamEventSourceDefinition, Queue> streamFailureQueues = [];
     private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
     private readonly List<Alarm> alarms = [];
     private CfnParameter? jwtIssuer;
+    private LogGroup? siteDeploymentLogs;
 
     public LeaderboardStack(Construct scope, string id, LeaderboardStackProps props)
         : base(scope, id, props)
@@ -85,6 +113,10 @@ public sealed class LeaderboardStack : Stack
         {
             httpApis.Add(api.Name, AddHttpApi(api));
         }
+        foreach (var api in definition.WebSocketApis)
+        {
+            webSocketStages.Add(api.Name, AddWebSocketApi(api));
+        }
         foreach (var source in definition.StreamEventSources)
         {
             streamFailureQueues.Add(source, AddStreamEventSource(source));
@@ -92,6 +124,10 @@ public sealed class LeaderboardStack : Stack
         foreach (var schedule in definition.Schedules)
         {
             schedules.Add(schedule.Name, AddSchedule(schedule));
+        }
+        foreach (var site in definition.Sites)
+        {
+            sites.Add(site.Name, AddSite(site));
         }
     }
 
@@ -106,6 +142,12 @@ public sealed class LeaderboardStack : Stack
 
     /// <summary>The API Gateway HTTP APIs, by their name in the definition.</summary>
     public IReadOnlyDictionary<string, HttpApi> HttpApis => httpApis;
+
+    /// <summary>The stages of the API Gateway WebSocket APIs (each with its <see cref="WebSocketStage.Api"/>), by the API's name in the definition.</summary>
+    public IReadOnlyDictionary<string, WebSocketStage> WebSocketStages => webSocketStages;
+
+    /// <summary>The static sites, by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, StaticSite> Sites => sites;
 
     /// <summary>Where each stream event source mapping sends the batches that failed every retry.</summary>
     public IReadOnlyDictionary<StreamEventSourceDefinition, Queue> StreamFailureQueues => streamFailureQueues;
@@ -125,6 +167,7 @@ public sealed class LeaderboardStack : Stack
             BillingMode = BillingMode.PAY_PER_REQUEST,
             PointInTimeRecovery = true,
             Stream = table.Stream?.ToStreamViewType(),
+            TimeToLiveAttribute = table.TimeToLiveAttribute,
             RemovalPolicy = settings.RemovalPolicy,
         });
         foreach (var index in table.GlobalIndexes)
@@ -322,6 +365,7 @@ public sealed class LeaderboardStack : Stack
             BisectBatchOnError = source.BisectBatchOnFunctionError,
             ReportBatchItemFailures = source.ReportBatchItemFailures,
             OnFailure = new SqsDlq(failures),
+            Filters = source.FilterPatterns is { Count: > 0 } patterns ? [.. patterns.Select(FilterOf)] : null,
         }));
 
         AddAlarm($"{source.Table}-{source.Function}-iterator-age",
@@ -335,6 +379,9 @@ public sealed class LeaderboardStack : Stack
         return failures;
     }
 
+    /// <summary>One filter of a mapping's filter criteria: the pattern exactly as the definition writes it.</summary>
+    private static Dictionary<string, object> FilterOf(string pattern) => new(StringComparer.Ordinal) { ["pattern"] = pattern };
+
     private Rule AddSchedule(ScheduleDefinition schedule)
     {
         if (!schedule.Expression.StartsWith("rate(", StringComparison.Ordinal) && !schedule.Expression.StartsWith("cron(", StringComparison.Ordinal))
@@ -347,6 +394,116 @@ public sealed class LeaderboardStack : Stack
             Schedule = Schedule.Expression(schedule.Expression),
             Targets = [new LambdaFunction(FunctionNamed(schedule.Function, $"Schedule '{schedule.Name}'"))],
         });
+    }
+
+    /// <summary>
+    /// A WebSocket API with its routes, each a Lambda proxy integration of the function it names (two-way
+    /// routes send the function's response back), and its stage, deployed automatically. Every function
+    /// with a route gets the stage's Management API endpoint and may post to this stage's connections.
+    /// </summary>
+    private WebSocketStage AddWebSocketApi(WebSocketApiDefinition api)
+    {
+        var webSocketApi = new WebSocketApi(this, api.Name, new WebSocketApiProps
+        {
+            Description = $"{api.Name}: the WebSocket routes of the app definition.",
+            RouteSelectionExpression = api.RouteSelectionExpression,
+        });
+        var stage = new WebSocketStage(this, $"{api.Name}-stage", new WebSocketStageProps
+        {
+            WebSocketApi = webSocketApi,
+            StageName = api.Stage,
+            AutoDeploy = true,
+        });
+        foreach (var route in api.Routes)
+        {
+            // One integration per route: Lambda's permission for API Gateway names the route it invokes the function for.
+            var handler = FunctionNamed(route.Function, $"WebSocket route '{route.RouteKey}' of '{api.Name}'");
+            webSocketApi.AddRoute(route.RouteKey, new WebSocketRouteOptions
+            {
+                Integration = new WebSocketLambdaIntegration($"{api.Name}-{route.RouteKey}-integration", handler),
+                ReturnResponse = route.ReturnsResponse,
+            });
+        }
+        var postToConnections = new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["execute-api:ManageConnections"],
+            Resources = [webSocketApi.ArnForExecuteApi("POST", "/@connections/*", api.Stage)],
+        });
+        foreach (var name in api.Routes.Select(route => route.Function).Distinct())
+        {
+            if (!webSocketApiOfFunction.TryAdd(name, api.Name))
+            {
+                throw new InvalidOperationException(
+                    $"Function '{name}' has routes in WebSocket APIs '{webSocketApiOfFunction[name]}' and '{api.Name}'; its {WebSocketApiDefinition.ManagementEndpointVariable} can name one API only.");
+            }
+            functions[name].AddEnvironment(WebSocketApiDefinition.ManagementEndpointVariable, stage.CallbackUrl);
+            functions[name].AddToRolePolicy(postToConnections);
+        }
+
+        _ = new CfnOutput(this, $"{api.Name}-url", new CfnOutputProps
+        {
+            Value = stage.Url,
+            Description = $"The URL of the WebSocket API '{api.Name}'.",
+        });
+        return stage;
+    }
+
+    /// <summary>
+    /// A static site: its folder and a <c>config.json</c> naming its WebSocket API's URL, deployed to a
+    /// private bucket that only the site's CloudFront distribution reads (origin access control).
+    /// </summary>
+    private StaticSite AddSite(StaticSiteDefinition site)
+    {
+        if (!webSocketStages.TryGetValue(site.WebSocketApi, out var stage))
+        {
+            throw new InvalidOperationException($"Site '{site.Name}' talks to WebSocket API '{site.WebSocketApi}', which the definition does not declare.");
+        }
+        var directory = RepositoryPaths.Find(site.Directory) is { } found && Directory.Exists(found)
+            ? found
+            : throw new InvalidOperationException(
+                $"Site '{site.Name}': its folder '{site.Directory}' was not found in '{Directory.GetCurrentDirectory()}' or above. Run the CDK app from the repository (cd cdk && npx cdk synth).");
+
+        var bucket = new Bucket(this, $"{site.Name}-bucket", new BucketProps
+        {
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            RemovalPolicy = settings.RemovalPolicy,
+            AutoDeleteObjects = settings.RemovalPolicy == RemovalPolicy.DESTROY,
+        });
+        var distribution = new Distribution(this, $"{site.Name}-distribution", new DistributionProps
+        {
+            Comment = $"{site.Name} ({site.Directory})",
+            DefaultRootObject = SiteIndexFile,
+            DefaultBehavior = new BehaviorOptions
+            {
+                Origin = S3BucketOrigin.WithOriginAccessControl(bucket),
+                ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            },
+        });
+        var deployment = new BucketDeployment(this, $"{site.Name}-deployment", new BucketDeploymentProps
+        {
+            DestinationBucket = bucket,
+            // The config comes last, so it replaces any config.json in the folder.
+            Sources =
+            [
+                Source.Asset(directory),
+                Source.JsonData(SiteConfigFile, new Dictionary<string, object>(StringComparer.Ordinal) { ["websocketUrl"] = stage.Url }),
+            ],
+            CacheControl = [CacheControl.SetPublic(), CacheControl.MaxAge(SiteCacheDuration)],
+            LogGroup = siteDeploymentLogs ??= new LogGroup(this, "site-deployment-logs", new LogGroupProps
+            {
+                Retention = settings.LogRetention,
+                RemovalPolicy = settings.RemovalPolicy,
+            }),
+        });
+
+        _ = new CfnOutput(this, $"{site.Name}-url", new CfnOutputProps
+        {
+            Value = $"https://{distribution.DistributionDomainName}/",
+            Description = $"The URL of the site '{site.Name}'.",
+        });
+        return new StaticSite(bucket, deployment, distribution);
     }
 
     /// <summary>What a route, mapping or schedule invokes: the function's provisioned alias when it has one, else the function.</summary>

@@ -7,6 +7,6 @@ _ = new LeaderboardStack(app, "Leaderboard", new LeaderboardStackProps
 {
     Definition = LeaderboardApp.Definition,
     Settings = DeploymentSettings.FromContext(app.Node),
-    Description = "The leaderboard app: its DynamoDB table, Lambda functions, HTTP API and stream processing.",
+    Description = "The leaderboard app: its DynamoDB table, Lambda functions, HTTP and WebSocket APIs, stream processing and live board page.",
 });
 app.Synth();

@@ -36,7 +36,7 @@ public sealed partial class ConnectionsClient(HttpClient http, IOptions<LiveOpti
         var credentials = await (await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync()).GetCredentialsAsync();
         var path = _endpoint.AbsolutePath + "@connections/" + Uri.EscapeDataString(connectionId);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_endpoint, path)) { Content = new ReadOnlyMemoryContent(message) };
-        Sign(request, message.Span, credentials, _region, DateTime.UtcNow);
+        Sign(request, message.Span, credentials, _region, Service, DateTime.UtcNow);
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
@@ -51,11 +51,11 @@ public sealed partial class ConnectionsClient(HttpClient http, IOptions<LiveOpti
     }
 
     /// <summary>
-    /// Signs a request with Signature Version 4: the canonical request (path segments encoded twice, as
+    /// Signs a request for <paramref name="service"/> with Signature Version 4: the canonical request (path segments encoded twice, as
     /// every service but S3 expects; the signed headers <c>host</c>, <c>x-amz-date</c> and, with temporary
     /// credentials, <c>x-amz-security-token</c>), then the SDK's key derivation and signature.
     /// </summary>
-    internal static void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, ImmutableCredentials credentials, string region, DateTime signedAt)
+    internal static void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, ImmutableCredentials credentials, string region, string service, DateTime signedAt)
     {
         var uri = request.RequestUri!;
         var amzDate = signedAt.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -80,7 +80,7 @@ public sealed partial class ConnectionsClient(HttpClient http, IOptions<LiveOpti
             string.Concat(headers.Select(header => $"{header.Key}:{header.Value.Trim()}\n")),
             signedHeaders,
             Convert.ToHexStringLower(SHA256.HashData(body)));
-        var signature = AWS4Signer.ComputeSignature(credentials, region, signedAt, Service, signedHeaders, canonicalRequest);
+        var signature = AWS4Signer.ComputeSignature(credentials, region, signedAt, service, signedHeaders, canonicalRequest);
         request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
         if (credentials.UseToken)
         {
@@ -90,7 +90,7 @@ public sealed partial class ConnectionsClient(HttpClient http, IOptions<LiveOpti
     }
 
     /// <summary>Each segment of the decoded path encoded twice with the unreserved set of RFC 3986.</summary>
-    private static string CanonicalPath(string escapedPath) => string.Join('/', escapedPath.Split('/')
+    internal static string CanonicalPath(string escapedPath) => string.Join('/', escapedPath.Split('/')
         .Select(segment => Uri.EscapeDataString(Uri.EscapeDataString(Uri.UnescapeDataString(segment)))));
 
     private static string CanonicalQuery(string query) => string.Join('&', query.TrimStart('?')

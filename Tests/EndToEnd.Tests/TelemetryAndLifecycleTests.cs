@@ -102,7 +102,7 @@ public class TelemetryAndLifecycleTests
             return processIds.Count == expected;
         }, TimeSpan.FromSeconds(60)), $"{processIds.Count} environments, not {expected}");
         var databasePort = new Uri(app.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb).Endpoint.Url).Port;
-        Assert.Equal(3, expected);
+        Assert.Equal(4, expected); // api (1 + 1 provisioned), processor, live
 
         await app.DisposeAsync();
 

@@ -54,6 +54,12 @@ internal sealed class Gateway : IDisposable
                 ["outcome"] = slot == 0 ? "win" : "loss",
             });
         }
+        return await PostMatchAsync(matchId, boardId, results);
+    }
+
+    /// <summary>Posts a match with the given results; returns the status code and how long the answer took.</summary>
+    public async Task<(HttpStatusCode Status, TimeSpan Elapsed)> PostMatchAsync(string matchId, string boardId, JsonArray results)
+    {
         using var content = Json(new JsonObject { ["matchId"] = matchId, ["boardId"] = boardId, ["results"] = results });
         var clock = Stopwatch.StartNew();
         try

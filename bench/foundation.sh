@@ -12,6 +12,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 ROOT=$PWD
 
 CONNECTIONS=${CONNECTIONS:-16}
@@ -30,7 +32,6 @@ mkdir -p "$RESULTS"
 LOG=$RESULTS/apphost.log
 BENCH_DLL=$ROOT/bench/LeaderboardBench/bin/Release/net10.0/LeaderboardBench.dll
 
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 for tool in dotnet java wrk hey curl ss setsid /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "error: '$tool' is not on PATH (see bench/README.md)" >&2; exit 1; }
@@ -42,7 +43,6 @@ APPHOST_EXE=""   # the AppHost process `dotnet run` started
 DYNAMO_PID=""    # DynamoDB Local's java
 CHILD_PID=""     # the build, load generator or tool currently running
 
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 
 wait_gone() { # PID TENTHS_OF_A_SECOND
   for _ in $(seq 1 "$2"); do alive "$1" || return 0; sleep 0.1; done
@@ -87,8 +87,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# shellcheck source=bench/lib.sh
-source bench/lib.sh  # the working directory is the repository root
 
 free_port() { # [PORTS TO AVOID...]
   local port

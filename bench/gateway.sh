@@ -13,6 +13,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 ROOT=$PWD
 CONNECTIONS=${CONNECTIONS:-16}
 ENVIRONMENTS=${ENVIRONMENTS:-}
@@ -21,12 +23,10 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-20}
 RESULTS=$ROOT/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 APPHOST_PID=""
 KESTREL_PID=""
 CHILD_PID=""
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -42,8 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 
 free_port() {
   local port

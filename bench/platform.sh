@@ -32,6 +32,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 ROOT=$PWD
 
 PHASES=${PHASES:-coldstart warm gateway stream spin apphost}
@@ -62,7 +64,6 @@ APPHOST_DLL=$ROOT/AppHost/AppHost/bin/Release/net10.0/AppHost.dll
 EVENT=$ROOT/bench/platform/health-event.json
 LUA=$ROOT/bench/platform/load.lua
 
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 for tool in dotnet java wrk hey curl jq ss setsid bc; do
@@ -74,7 +75,6 @@ APPHOST_PID="" # the AppHost of the warm/gateway/stream phases (own session; SIG
 DIRECT_PID=""  # Leaderboard.Api as a plain Kestrel app
 CHILD_PID=""   # the build, load generator or tool running now
 
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 wait_gone() { # PID TENTHS
   for _ in $(seq 1 "$2"); do alive "$1" || return 0; sleep 0.1; done
   ! alive "$1"
@@ -102,8 +102,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# shellcheck source=bench/lib.sh
-source bench/lib.sh  # the working directory is the repository root
 
 port_free() { [[ -z $(ss -Htln "sport = :$1") ]]; }
 free_port() {

@@ -9,28 +9,23 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 ROOT=$PWD
 ROUNDS=${ROUNDS:-1}
 RESULTS=$ROOT/bench/results/provisioned-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 [[ -x loadtest/node_modules/.bin/artillery ]] || { echo "error: install the load test first: cd loadtest && npm ci" >&2; exit 1; }
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 APPHOST_PID=""
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 stop_apphost() {
-  if alive "$APPHOST_PID"; then
-    kill -TERM "$APPHOST_PID" 2>/dev/null || true
-    for _ in $(seq 1 200); do alive "$APPHOST_PID" || break; sleep 0.1; done
-  fi
+  stop_process "$APPHOST_PID"
   APPHOST_PID=""
 }
 trap 'stop_apphost' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 CHILD_PID=""
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 
 run dotnet build -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
 

@@ -92,7 +92,7 @@ public static class LeaderboardApp
         [
             new(WebSocketRouteDefinition.Connect, Names.Live),
             new(WebSocketRouteDefinition.Disconnect, Names.Live),
-            new("subscribe", Names.Live, ReturnsResponse: true),
+            new("subscribe", Names.Live, ReturnsResponse: true, ExampleMessage: """{"action":"subscribe","boardId":"board-1"}"""),
             new(WebSocketRouteDefinition.Default, Names.Live, ReturnsResponse: true),
         ]);
 

@@ -8,7 +8,8 @@ namespace AppHost.Definition;
 /// A two-way route: the function's response body is sent back to the client as a message
 /// (API Gateway's route response <c>$default</c>).
 /// </param>
-public sealed record WebSocketRouteDefinition(string RouteKey, string Function, bool ReturnsResponse = false)
+/// <param name="ExampleMessage">A message the route takes, for the test tool's sample of this route.</param>
+public sealed record WebSocketRouteDefinition(string RouteKey, string Function, bool ReturnsResponse = false, string? ExampleMessage = null)
 {
     public const string Connect = "$connect";
     public const string Disconnect = "$disconnect";

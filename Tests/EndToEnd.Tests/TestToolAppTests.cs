@@ -51,6 +51,31 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
     }
 
     [Fact]
+    public async Task TheLiveFunctionHasASamplePerWebSocketRouteAndItsStreamAndEachIsAnsweredAsTheRouteExpects()
+    {
+        using var tool = TestTool();
+        var samples = await SamplesAsync(tool, LeaderboardApp.Names.Live);
+        JsonNode Sample(string title) => samples.Single(sample => sample!["title"]!.GetValue<string>() == title)!["event"]!;
+
+        Assert.Equal(
+            LeaderboardApp.WebSocketApi.Routes.Select(route => $"WebSocket {route.RouteKey}"),
+            samples.Select(sample => sample!["title"]!.GetValue<string>()).Where(title => title.StartsWith("WebSocket ", StringComparison.Ordinal)));
+        var connect = await InvokeAsync(tool, LeaderboardApp.Names.Live, Sample("WebSocket $connect"));
+        var subscribe = await InvokeAsync(tool, LeaderboardApp.Names.Live, Sample("WebSocket subscribe"));
+        var unknown = await InvokeAsync(tool, LeaderboardApp.Names.Live, Sample("WebSocket $default"));
+        var disconnect = await InvokeAsync(tool, LeaderboardApp.Names.Live, Sample("WebSocket $disconnect"));
+        var batch = await InvokeAsync(tool, LeaderboardApp.Names.Live, samples.Single(sample => sample!["id"]!.GetValue<string>() == "stream-batch")!["event"]!);
+
+        Assert.Equal(200, connect["response"]!["statusCode"]!.GetValue<int>());
+        Assert.Equal(200, subscribe["response"]!["statusCode"]!.GetValue<int>());
+        Assert.Contains("\"type\":\"subscribed\"", subscribe["response"]!["body"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(400, unknown["response"]!["statusCode"]!.GetValue<int>());
+        Assert.Contains("Unknown action", unknown["response"]!["body"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(200, disconnect["response"]!["statusCode"]!.GetValue<int>());
+        Assert.Equal("Succeeded", batch["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task TheWriteSamplesPassValidation()
     {
         using var tool = TestTool();

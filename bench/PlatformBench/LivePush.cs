@@ -67,7 +67,9 @@ internal static class LivePush
             await Task.Delay(interval);
         }
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(15) && firstSeen.Count < subscribers * matches)
+        bool AllPushed() => Enumerable.Range(0, matches).All(index => double.IsNaN(accepted[index])
+            || Enumerable.Range(0, subscribers).All(subscriber => firstSeen.ContainsKey((subscriber, leaders[index]))));
+        while (deadline.Elapsed < TimeSpan.FromSeconds(15) && !AllPushed())
         {
             await Task.Delay(100);
         }
@@ -104,13 +106,17 @@ internal static class LivePush
             ["pushP50Ms"] = Stats.Percentile(pushes, 50),
             ["pushP95Ms"] = Stats.Percentile(pushes, 95),
             ["pushMaxMs"] = pushes.Count > 0 ? pushes.Max() : double.NaN,
+            ["applied"] = lags.Count,
+            ["matchesNeverPushed"] = new JsonArray(Enumerable.Range(0, matches)
+                .Where(index => !Enumerable.Range(0, subscribers).Any(subscriber => firstSeen.ContainsKey((subscriber, leaders[index]))))
+                .Select(index => (JsonNode)index).ToArray()),
             ["appliedP50Ms"] = Stats.Percentile(lags, 50),
             ["appliedP95Ms"] = Stats.Percentile(lags, 95),
         };
         output["pushOverAppliedP50"] = (double)output["pushP50Ms"]! / (double)output["appliedP50Ms"]!;
         await File.WriteAllTextAsync(options.Get("out"), output.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"pushes {pushes.Count}/{(int)output["pushesExpected"]!}: p50 {output["pushP50Ms"]:0} ms, p95 {output["pushP95Ms"]:0} ms; applied p50 {output["appliedP50Ms"]:0} ms, p95 {output["appliedP95Ms"]:0} ms"));
+            $"pushes {pushes.Count}/{(int)output["pushesExpected"]!}: p50 {Stats.Percentile(pushes, 50):0} ms, p95 {Stats.Percentile(pushes, 95):0} ms; applied p50 {Stats.Percentile(lags, 50):0} ms, p95 {Stats.Percentile(lags, 95):0} ms"));
         return pushes.Count == (int)output["pushesExpected"]! ? 0 : 1;
     }
 

@@ -87,8 +87,8 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     }
 
     /// <summary>
-    /// The events a function of this API can be tested with: a connection, a message per route that has
-    /// a route key of its own (a JSON body selecting it), one for <c>$default</c>, and a disconnection.
+    /// The events a function of this API can be tested with: a connection, a message per route (its
+    /// example message, else a JSON body selecting it), one for <c>$default</c>, and a disconnection.
     /// </summary>
     public IReadOnlyList<TestTool.SampleEvent> SampleEvents(string function)
     {
@@ -101,8 +101,8 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             {
                 WebSocketRouteDefinition.Connect => WebSocketEvents.Connect(_stage, connection, NewId(), now, [new("Host", _stage.DomainName), new("Sec-WebSocket-Version", "13")], ""),
                 WebSocketRouteDefinition.Disconnect => WebSocketEvents.Disconnect(_stage, connection, NewId(), now, 1000, "Client-side close frame status code '1000'"),
-                WebSocketRouteDefinition.Default => WebSocketEvents.Message(_stage, connection, route.RouteKey, NewId(), now, NewId(), """{"action":"unknown"}"""u8, binary: false),
-                _ => WebSocketEvents.Message(_stage, connection, route.RouteKey, NewId(), now, NewId(), Encoding.UTF8.GetBytes(SelectingBody(route.RouteKey)), binary: false),
+                _ => WebSocketEvents.Message(_stage, connection, route.RouteKey, NewId(), now, NewId(),
+                    Encoding.UTF8.GetBytes(route.ExampleMessage ?? (route.RouteKey == WebSocketRouteDefinition.Default ? """{"action":"unknown"}""" : SelectingBody(route.RouteKey))), binary: false),
             };
             samples.Add(new TestTool.SampleEvent(TestTool.SampleEvent.IdFrom("websocket " + route.RouteKey), $"WebSocket {route.RouteKey}", System.Text.Json.Nodes.JsonNode.Parse(payload)!));
         }
@@ -224,7 +224,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     private async Task DispatchAsync(WebSocketConnection connection, ReadOnlyMemory<byte> message, bool binary)
     {
         var requestId = NewId();
-        var route = SelectRoute(message.Span, binary);
+        var route = SelectRoute(message, binary);
         if (route is null)
         {
             await SendErrorAsync(connection, "Forbidden", requestId);
@@ -247,18 +247,18 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     }
 
     /// <summary>The route the selection expression names in a JSON message, else <c>$default</c>, else none.</summary>
-    private WebSocketRouteDefinition? SelectRoute(ReadOnlySpan<byte> message, bool binary)
+    private WebSocketRouteDefinition? SelectRoute(ReadOnlyMemory<byte> message, bool binary)
     {
         var selected = binary ? null : SelectionValue(message);
         return (selected is { Length: > 0 } && !selected.StartsWith('$') ? _api.Route(selected) : null)
             ?? _api.Route(WebSocketRouteDefinition.Default);
     }
 
-    private string? SelectionValue(ReadOnlySpan<byte> message)
+    private string? SelectionValue(ReadOnlyMemory<byte> message)
     {
         try
         {
-            using var document = JsonDocument.Parse(message.ToArray());
+            using var document = JsonDocument.Parse(message);
             var element = document.RootElement;
             foreach (var member in _selectionPath)
             {
@@ -286,7 +286,10 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             return (null, null);
         }
         var invocation = EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.WebSocketApi, function, _ => new LambdaInvocationRequest(payload), CancellationToken.None);
-        if (await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout)) != invocation)
+        using var integrationTimer = new CancellationTokenSource();
+        var timedOut = await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, integrationTimer.Token)) != invocation;
+        await integrationTimer.CancelAsync();
+        if (timedOut)
         {
             return (null, null);
         }

@@ -343,7 +343,7 @@ public static class LocalCloudBuilderExtensions
             context.Console.LogInformation("{Routes} routes on {Url}; Management API on {Management}/@connections", resource.Definition.Routes.Count, running.WebSocketUrl, running.ManagementEndpoint);
             return new StartResult(
                 [
-                    new UrlSnapshot("websocket", running.WebSocketUrl.ToString(), IsInternal: false),
+                    new UrlSnapshot("websocket", running.WebSocketUrl.ToString(), IsInternal: false) { DisplayProperties = new(running.WebSocketUrl.ToString(), SortOrder: 1) },
                     new UrlSnapshot("management-api", running.ManagementEndpoint + "/@connections", IsInternal: false),
                 ],
                 [new("api.routes", string.Join(", ", resource.Definition.Routes.Select(route => route.RouteKey))), new("api.routeSelectionExpression", resource.Definition.RouteSelectionExpression)]);

@@ -11,7 +11,8 @@
 #              COLD_RUNS, for COLD_VARIANTS: jit (the build output the AppHost runs), r2r (ReadyToRun),
 #              r2r-rdg (+ the minimal-API Request Delegate Generator), r2r-sc (ReadyToRun, self-contained),
 #              r2r-sc-trim (the same, trimmed), r2r-sc-comp-rdg (self-contained composite ReadyToRun + RDG);
-#              also r2r-prod (Production environment), jit-nopgo, r2r-nopgo (DOTNET_TieredPGO=0)
+#              also r2r-prod (Production environment), jit-nopgo, r2r-nopgo (DOTNET_TieredPGO=0),
+#              jit-invariant, r2r-sc-comp-rdg-invariant (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1: no ICU)
 #   warm       a GET /health event through the Invoke API vs Kestrel serving /health directly:
 #              p50 at 1 connection, throughput at 2 connections (= 2 execution environments)
 #   gateway    GET /leaderboards/{id} through the API Gateway emulator vs Kestrel direct, GW_CONNECTIONS each
@@ -235,6 +236,7 @@ if has_phase coldstart; then
     case $variant in
       jit) target=$API_DIR/Leaderboard.Api.dll ;;
       jit-nopgo) target=$API_DIR/Leaderboard.Api.dll; cold_args+=("--env-$variant=DOTNET_TieredPGO=0") ;;
+      jit-invariant) target=$API_DIR/Leaderboard.Api.dll; cold_args+=("--env-$variant=DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1") ;;
       r2r) publish r2r --self-contained false -p:PublishReadyToRun=true || true
            target=$PUBLISH/r2r/Leaderboard.Api.dll ;;
       r2r-nopgo) publish r2r --self-contained false -p:PublishReadyToRun=true || true
@@ -246,6 +248,9 @@ if has_phase coldstart; then
       r2r-sc-comp-rdg) publish r2r-sc-comp-rdg --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
                          -p:EnableRequestDelegateGenerator=true || true
                        command=$PUBLISH/r2r-sc-comp-rdg/Leaderboard.Api ;;
+      r2r-sc-comp-rdg-invariant) publish r2r-sc-comp-rdg --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
+                                   -p:EnableRequestDelegateGenerator=true || true
+                                 command=$PUBLISH/r2r-sc-comp-rdg/Leaderboard.Api; cold_args+=("--env-$variant=DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1") ;;
       r2r-prod) publish r2r --self-contained false -p:PublishReadyToRun=true || true
                 target=$PUBLISH/r2r/Leaderboard.Api.dll; cold_args+=("--env-$variant=DOTNET_ENVIRONMENT=Production,ASPNETCORE_ENVIRONMENT=Production") ;;
       # Trimming: only the assemblies that declare themselves trimmable (the framework's), reflection-based

@@ -24,6 +24,7 @@ namespace AppHost.Emulators.WebSockets;
 public sealed class WebSocketApiEmulator : IAsyncDisposable
 {
     private const string ConnectionsSegment = "@connections/";
+    private const int ReceiveChunkBytes = 4096;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
     private readonly WebSocketApiDefinition _api;
@@ -168,18 +169,24 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     /// <summary>Reads messages until the connection closes; returns the close code and reason <c>$disconnect</c> hears.</summary>
     private async Task<(int StatusCode, string Reason)> ReceiveAsync(WebSocketConnection connection)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes + 1);
+        // Frames are read in small chunks; a message is assembled only up to the limit (a larger one is counted, not kept).
+        var chunk = ArrayPool<byte>.Shared.Rent(ReceiveChunkBytes);
+        var message = new ArrayBufferWriter<byte>(ReceiveChunkBytes);
         try
         {
             while (true)
             {
+                message.ResetWrittenCount();
                 var length = 0;
                 ValueWebSocketReceiveResult frame;
                 do
                 {
-                    var space = buffer.AsMemory(Math.Min(length, _options.MaxMessageBytes), buffer.Length - Math.Min(length, _options.MaxMessageBytes));
-                    frame = await connection.Socket.ReceiveAsync(space, CancellationToken.None);
+                    frame = await connection.Socket.ReceiveAsync(chunk.AsMemory(0, ReceiveChunkBytes), CancellationToken.None);
                     length += frame.Count;
+                    if (length <= _options.MaxMessageBytes)
+                    {
+                        message.Write(chunk.AsSpan(0, frame.Count));
+                    }
                 }
                 while (!frame.EndOfMessage && frame.MessageType != WebSocketMessageType.Close);
                 if (frame.MessageType == WebSocketMessageType.Close)
@@ -197,7 +204,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
                     await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, "Message too big");
                     continue;
                 }
-                await DispatchAsync(connection, buffer.AsMemory(0, length), frame.MessageType == WebSocketMessageType.Binary);
+                await DispatchAsync(connection, message.WrittenMemory, frame.MessageType == WebSocketMessageType.Binary);
             }
         }
         catch (Exception failure) when (failure is WebSocketException or OperationCanceledException or IOException)
@@ -206,7 +213,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

@@ -101,7 +101,11 @@ public class LeaderboardsApiTests(LeaderboardApiFactory factory) : IClassFixture
         using var response = await _http.GetAsync("/leaderboards/b?limit=ten");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("limit", (await response.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("whole number", (await response.ReadJsonAsync()).GetProperty("errors").GetProperty("limit")[0].GetString(), StringComparison.Ordinal);
+
+        using var around = await _http.GetAsync("/leaderboards/b/players/p?around=1.5");
+        Assert.Equal(HttpStatusCode.BadRequest, around.StatusCode);
+        Assert.Contains("whole number", (await around.ReadJsonAsync()).GetProperty("errors").GetProperty("around")[0].GetString(), StringComparison.Ordinal);
     }
 
     private async Task<HashSet<string>> PlayedPlayers(IEnumerable<string> players)

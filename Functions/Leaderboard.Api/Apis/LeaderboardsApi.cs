@@ -15,28 +15,25 @@ public static class LeaderboardsApi
 
     /// <summary>The board's best players, ranked by points (ties share a rank).</summary>
     public static async Task<Results<Ok<LeaderboardResponse>, ValidationProblem>> GetTop(
-        string boardId, int? limit, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
+        string boardId, string? limit, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (!Rules.IsValidId(boardId))
         {
             errors["boardId"] = ["Must be 1–64 letters, digits, '_' or '-'."];
         }
-        if (limit is < 1 or > Rules.MaxLeaderboardLimit)
-        {
-            errors["limit"] = [$"Must be from 1 to {Rules.MaxLeaderboardLimit}."];
-        }
+        var count = WholeNumber(limit, "limit", 1, Rules.MaxLeaderboardLimit, Rules.DefaultLeaderboardLimit, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var entries = await services.Standings.GetTopAsync(boardId, limit ?? Rules.DefaultLeaderboardLimit, cancellationToken);
+        var entries = await services.Standings.GetTopAsync(boardId, count, cancellationToken);
         return TypedResults.Ok(new LeaderboardResponse(boardId, entries));
     }
 
     /// <summary>A player's standing on a board with up to <c>around</c> neighbours on each side.</summary>
     public static async Task<Results<Ok<PlayerStandingResponse>, ProblemHttpResult, ValidationProblem>> GetAroundPlayer(
-        string boardId, string playerId, int? around, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
+        string boardId, string playerId, string? around, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (!Rules.IsValidId(boardId))
@@ -47,20 +44,37 @@ public static class LeaderboardsApi
         {
             errors["playerId"] = ["Must be 1–64 letters, digits, '_' or '-'."];
         }
-        if (around is < 0 or > Rules.MaxAround)
-        {
-            errors["around"] = [$"Must be from 0 to {Rules.MaxAround}."];
-        }
+        var neighbours = WholeNumber(around, "around", 0, Rules.MaxAround, 0, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var entries = await services.Standings.GetAroundAsync(boardId, playerId, around ?? 0, cancellationToken);
+        var entries = await services.Standings.GetAroundAsync(boardId, playerId, neighbours, cancellationToken);
         if (entries is null)
         {
             return RequestErrors.NotFound("No standing on this board", $"Player '{playerId}' has no entry on board '{boardId}'.");
         }
         return TypedResults.Ok(new PlayerStandingResponse(boardId, playerId, entries));
+    }
+
+    /// <summary>
+    /// A whole-number query value from <paramref name="minimum"/> to <paramref name="maximum"/>, or the default
+    /// when absent; anything else is recorded in <paramref name="errors"/> under its name. The query stays a
+    /// string until here so a value that does not parse is a validation error like one out of range.
+    /// </summary>
+    private static int WholeNumber(string? value, string name, int minimum, int maximum, int absent, Dictionary<string, string[]> errors)
+    {
+        if (value is null)
+        {
+            return absent;
+        }
+        if (int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            && number >= minimum && number <= maximum)
+        {
+            return number;
+        }
+        errors[name] = [$"Must be a whole number from {minimum} to {maximum}."];
+        return absent;
     }
 }
 

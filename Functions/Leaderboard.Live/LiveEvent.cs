@@ -31,12 +31,15 @@ public sealed record LiveResponse(int? StatusCode = null, string? Body = null, I
     public static LiveResponse Status(int statusCode, string? body = null) => new(statusCode, body);
 }
 
-/// <summary>A message from a client: <c>{"action":"subscribe","boardId":"X"}</c>.</summary>
+/// <summary>A message from a client: <c>{"action":"subscribe","boardId":"X"}</c> or <c>{"action":"unsubscribe","boardId":"X"}</c>.</summary>
 public sealed record ClientMessage(string? Action, string? BoardId);
 
 /// <summary>A board's top standings as sent to clients.</summary>
 /// <param name="Type"><c>standings</c> for a push after a change, <c>subscribed</c> for the answer to a subscription.</param>
 public sealed record StandingsMessage(string Type, string BoardId, IReadOnlyList<StandingsEntry> Entries);
+
+/// <summary>The answer to an unsubscription: <c>{"type":"unsubscribed","boardId":"X"}</c>.</summary>
+public sealed record SubscriptionMessage(string Type, string BoardId);
 
 public sealed record StandingsEntry(long Rank, string PlayerId, string DisplayName, long Points);
 
@@ -55,6 +58,7 @@ public sealed record ErrorMessage(string Type, string Message)
 [JsonSerializable(typeof(ClientMessage))]
 [JsonSerializable(typeof(StandingsMessage))]
 [JsonSerializable(typeof(ErrorMessage))]
+[JsonSerializable(typeof(SubscriptionMessage))]
 internal sealed partial class LiveJsonContext : JsonSerializerContext
 {
     /// <summary>For messages to clients: readable text (quotes and brackets as they are; JSON stays valid, and browsers set it as text).</summary>

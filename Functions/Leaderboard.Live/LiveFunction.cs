@@ -8,8 +8,8 @@ namespace Leaderboard.Live;
 
 /// <summary>
 /// The live-board function. As the WebSocket API's integration it accepts connections, subscribes a
-/// connection to a board (answering with the board's current top standings) and forgets a connection
-/// when it closes; as the stream's consumer it pushes a board's new top standings to every subscriber
+/// connection to a board (answering with the board's current top standings) or unsubscribes it (the
+/// <c>unsubscribe</c> action reaches it through <c>$default</c>), and forgets a connection when it closes; as the stream's consumer it pushes a board's new top standings to every subscriber
 /// after a change, dropping connections that are gone. A message it cannot read gets an error message,
 /// never a failure: the client stays connected.
 /// </summary>
@@ -65,13 +65,18 @@ public sealed partial class LiveFunction(
         {
             return Error("The message is not a JSON object. Send {\"action\":\"subscribe\",\"boardId\":\"<board>\"}.");
         }
-        if (message.Action != "subscribe")
+        if (message.Action is not ("subscribe" or "unsubscribe"))
         {
-            return Error($"Unknown action '{message.Action}'. The only action is \"subscribe\": {{\"action\":\"subscribe\",\"boardId\":\"<board>\"}}.");
+            return Error($"Unknown action '{message.Action}'. Send {{\"action\":\"subscribe\",\"boardId\":\"<board>\"}} or \"unsubscribe\" with the board.");
         }
         if (!Rules.IsValidId(message.BoardId))
         {
             return Error("boardId must be 1–64 letters, digits, '_' or '-'.");
+        }
+        if (message.Action == "unsubscribe")
+        {
+            await subscriptions.UnsubscribeAsync(connectionId, message.BoardId!, cancellationToken);
+            return LiveResponse.Status(200, JsonSerializer.Serialize(new SubscriptionMessage("unsubscribed", message.BoardId!), LiveJsonContext.Messages.SubscriptionMessage));
         }
         await subscriptions.SubscribeAsync(connectionId, message.BoardId!, cancellationToken);
         var current = await StandingsAsync("subscribed", message.BoardId!, cancellationToken);

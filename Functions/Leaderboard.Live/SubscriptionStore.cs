@@ -41,6 +41,10 @@ public sealed class SubscriptionStore(IAmazonDynamoDB dynamoDb, IOptions<Leaderb
         }, cancellationToken);
     }
 
+    /// <summary>Ends a connection's subscription to a board (nothing happens when there is none).</summary>
+    public async Task UnsubscribeAsync(string connectionId, string boardId, CancellationToken cancellationToken) =>
+        await DeleteAsync([(Keys.LiveBoard(boardId), Keys.Connection(connectionId)), (Keys.Connection(connectionId), Keys.LiveBoard(boardId))], cancellationToken);
+
     /// <summary>The connections subscribed to a board (expired subscriptions that time to live has not removed yet are left out).</summary>
     public async Task<IReadOnlyList<string>> SubscribersAsync(string boardId, CancellationToken cancellationToken) =>
         (await QueryAsync(Keys.LiveBoard(boardId), cancellationToken)).Select(item => item["connectionId"].S).ToList();
@@ -49,12 +53,18 @@ public sealed class SubscriptionStore(IAmazonDynamoDB dynamoDb, IOptions<Leaderb
     public async Task RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
         var boards = (await QueryAsync(Keys.Connection(connectionId), cancellationToken, includeExpired: true)).Select(item => item["boardId"].S);
-        var deletes = boards
-            .SelectMany(boardId => new[] { (Keys.LiveBoard(boardId), Keys.Connection(connectionId)), (Keys.Connection(connectionId), Keys.LiveBoard(boardId)) })
+        await DeleteAsync(
+            boards.SelectMany(boardId => new[] { (Keys.LiveBoard(boardId), Keys.Connection(connectionId)), (Keys.Connection(connectionId), Keys.LiveBoard(boardId)) }).ToList(),
+            cancellationToken);
+    }
+
+    private async Task DeleteAsync(IReadOnlyList<(string Partition, string Sort)> keys, CancellationToken cancellationToken)
+    {
+        var deletes = keys
             .Select(key => new WriteRequest(new DeleteRequest(new Dictionary<string, AttributeValue>
             {
-                [Keys.PartitionKey] = new AttributeValue { S = key.Item1 },
-                [Keys.SortKey] = new AttributeValue { S = key.Item2 },
+                [Keys.PartitionKey] = new AttributeValue { S = key.Partition },
+                [Keys.SortKey] = new AttributeValue { S = key.Sort },
             })))
             .ToList();
         foreach (var chunk in deletes.Chunk(BatchWriteLimit))

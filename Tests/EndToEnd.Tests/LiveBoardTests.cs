@@ -69,6 +69,21 @@ public class LiveBoardTests(LeaderboardAppFixture fixture)
     }
 
     [Fact]
+    public async Task UnsubscribingEndsTheSubscription()
+    {
+        var board = "live-leave-" + Guid.NewGuid().ToString("N")[..8];
+        using var client = await ConnectAsync();
+        await SubscribeAsync(client, board);
+        Assert.Single(await SubscriptionItemsAsync(board));
+
+        var answer = await ExchangeAsync(client, JsonSerializer.Serialize(new { action = "unsubscribe", boardId = board }));
+
+        Assert.Equal("unsubscribed", answer.GetProperty("type").GetString());
+        Assert.Equal(board, answer.GetProperty("boardId").GetString());
+        Assert.Empty(await SubscriptionItemsAsync(board));
+    }
+
+    [Fact]
     public async Task AHundredSubscribersToOneBoardAllReceiveTheUpdate()
     {
         var board = "live-crowd-" + Guid.NewGuid().ToString("N")[..8];

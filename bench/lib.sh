@@ -22,3 +22,10 @@ stop_process() {
   kill -TERM "$1" 2>/dev/null || true
   for _ in $(seq 1 200); do alive "$1" || break; sleep 0.1; done
 }
+
+# The AppHost a script starts in the background; its EXIT trap calls stop_apphost.
+APPHOST_PID=""
+stop_apphost() {
+  stop_process "$APPHOST_PID"
+  APPHOST_PID=""
+}

@@ -19,11 +19,6 @@ INTERVALS_MS=${INTERVALS_MS:-500 100}
 RESULTS=$ROOT/bench/results/live-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 
-APPHOST_PID=""
-stop_apphost() {
-  stop_process "$APPHOST_PID"
-  APPHOST_PID=""
-}
 trap 'stop_apphost' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

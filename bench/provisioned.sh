@@ -17,11 +17,6 @@ RESULTS=$ROOT/bench/results/provisioned-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 [[ -x loadtest/node_modules/.bin/artillery ]] || { echo "error: install the load test first: cd loadtest && npm ci" >&2; exit 1; }
 
-APPHOST_PID=""
-stop_apphost() {
-  stop_process "$APPHOST_PID"
-  APPHOST_PID=""
-}
 trap 'stop_apphost' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -117,6 +117,63 @@ internal static class ProxyEvents
     }
 
     /// <summary>Payload format 1.0: headers with their casing, single- and multi-value maps, resource path.</summary>
+    /// <summary>
+    /// <c>headers</c> (the last value of each name) and <c>multiValueHeaders</c> (every value), as payload
+    /// format 1.0 and WebSocket events carry them.
+    /// </summary>
+    internal static void WriteSingleAndMultiValueHeaders(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        var groups = headers.GroupBy(header => header.Key, StringComparer.OrdinalIgnoreCase).ToList();
+        json.WriteStartObject("headers");
+        foreach (var group in groups)
+        {
+            json.WriteString(group.Key, group.Last().Value);
+        }
+        json.WriteEndObject();
+        json.WriteStartObject("multiValueHeaders");
+        foreach (var group in groups)
+        {
+            json.WriteStartArray(group.Key);
+            foreach (var header in group)
+            {
+                json.WriteStringValue(header.Value);
+            }
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>queryStringParameters</c> (the last value of each name) and <c>multiValueQueryStringParameters</c>,
+    /// as payload format 1.0 and WebSocket events carry them; false, writing nothing, when the query is empty.
+    /// </summary>
+    internal static bool WriteSingleAndMultiValueQuery(Utf8JsonWriter json, string rawQueryString)
+    {
+        var query = QueryHelpers.ParseQuery(rawQueryString);
+        if (query.Count == 0)
+        {
+            return false;
+        }
+        json.WriteStartObject("queryStringParameters");
+        foreach (var (name, values) in query)
+        {
+            json.WriteString(name, values[^1]);
+        }
+        json.WriteEndObject();
+        json.WriteStartObject("multiValueQueryStringParameters");
+        foreach (var (name, values) in query)
+        {
+            json.WriteStartArray(name);
+            foreach (var value in values)
+            {
+                json.WriteStringValue(value);
+            }
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+        return true;
+    }
+
     public static byte[] WriteRestApiEvent(GatewayRequest request)
     {
         using var buffer = new MemoryStream();
@@ -128,50 +185,11 @@ internal static class ProxyEvents
             json.WriteString("path", request.Path);
             json.WriteString("httpMethod", request.Method);
 
-            var headers = request.Headers.GroupBy(header => header.Key, StringComparer.OrdinalIgnoreCase).ToList();
-            json.WriteStartObject("headers");
-            foreach (var group in headers)
-            {
-                json.WriteString(group.Key, group.Last().Value);
-            }
-            json.WriteEndObject();
-            json.WriteStartObject("multiValueHeaders");
-            foreach (var group in headers)
-            {
-                json.WriteStartArray(group.Key);
-                foreach (var header in group)
-                {
-                    json.WriteStringValue(header.Value);
-                }
-                json.WriteEndArray();
-            }
-            json.WriteEndObject();
-
-            var query = QueryHelpers.ParseQuery(request.RawQueryString);
-            if (query.Count == 0)
+            WriteSingleAndMultiValueHeaders(json, request.Headers);
+            if (!WriteSingleAndMultiValueQuery(json, request.RawQueryString))
             {
                 json.WriteNull("queryStringParameters");
                 json.WriteNull("multiValueQueryStringParameters");
-            }
-            else
-            {
-                json.WriteStartObject("queryStringParameters");
-                foreach (var (name, values) in query)
-                {
-                    json.WriteString(name, values[^1]);
-                }
-                json.WriteEndObject();
-                json.WriteStartObject("multiValueQueryStringParameters");
-                foreach (var (name, values) in query)
-                {
-                    json.WriteStartArray(name);
-                    foreach (var value in values)
-                    {
-                        json.WriteStringValue(value);
-                    }
-                    json.WriteEndArray();
-                }
-                json.WriteEndObject();
             }
             if (request.Match.PathParameters.Count == 0)
             {

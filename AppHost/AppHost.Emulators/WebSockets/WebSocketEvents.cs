@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.AspNetCore.WebUtilities;
+using AppHost.Emulators.ApiGateway;
 
 namespace AppHost.Emulators.WebSockets;
 
@@ -21,28 +21,8 @@ internal static class WebSocketEvents
         IReadOnlyList<KeyValuePair<string, string>> headers, string rawQueryString) =>
         Write(json =>
         {
-            WriteHeaders(json, headers);
-            var query = QueryHelpers.ParseQuery(rawQueryString);
-            if (query.Count > 0)
-            {
-                json.WriteStartObject("queryStringParameters");
-                foreach (var (name, values) in query)
-                {
-                    json.WriteString(name, values[^1]);
-                }
-                json.WriteEndObject();
-                json.WriteStartObject("multiValueQueryStringParameters");
-                foreach (var (name, values) in query)
-                {
-                    json.WriteStartArray(name);
-                    foreach (var value in values)
-                    {
-                        json.WriteStringValue(value);
-                    }
-                    json.WriteEndArray();
-                }
-                json.WriteEndObject();
-            }
+            ProxyEvents.WriteSingleAndMultiValueHeaders(json, headers);
+            ProxyEvents.WriteSingleAndMultiValueQuery(json, rawQueryString);
             WriteRequestContext(json, stage, connection, "$connect", "CONNECT", requestId, time);
             json.WriteBoolean("isBase64Encoded", false);
         });
@@ -70,28 +50,6 @@ internal static class WebSocketEvents
             WriteRequestContext(json, stage, connection, "$disconnect", "DISCONNECT", requestId, time, disconnect: (statusCode, reason));
             json.WriteBoolean("isBase64Encoded", false);
         });
-
-    private static void WriteHeaders(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, string>> headers)
-    {
-        var groups = headers.GroupBy(header => header.Key, StringComparer.OrdinalIgnoreCase).ToList();
-        json.WriteStartObject("headers");
-        foreach (var group in groups)
-        {
-            json.WriteString(group.Key, group.Last().Value);
-        }
-        json.WriteEndObject();
-        json.WriteStartObject("multiValueHeaders");
-        foreach (var group in groups)
-        {
-            json.WriteStartArray(group.Key);
-            foreach (var header in group)
-            {
-                json.WriteStringValue(header.Value);
-            }
-            json.WriteEndArray();
-        }
-        json.WriteEndObject();
-    }
 
     private static void WriteRequestContext(Utf8JsonWriter json, WebSocketStage stage, ConnectionIdentity connection, string routeKey, string eventType,
         string requestId, DateTimeOffset time, string? messageId = null, (int StatusCode, string Reason)? disconnect = null)

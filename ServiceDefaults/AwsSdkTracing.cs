@@ -5,7 +5,7 @@ using Amazon.Runtime.Telemetry.Tracing;
 namespace ServiceDefaults;
 
 /// <summary>
-/// Turns the AWS SDK's spans (one per service call, e.g. <c>DynamoDB.PutItem</c> with the table and
+/// Turns the AWS SDK's client spans (one per service call, e.g. <c>DynamoDB.PutItem</c> with the table and
 /// operation as attributes) into <see cref="Activity"/>s of <see cref="SourceName"/>, which the
 /// OpenTelemetry SDK exports like any other. Registered through the SDK's own hook,
 /// <c>AWSConfigs.TelemetryProvider.RegisterTracerProvider</c>.
@@ -22,6 +22,13 @@ internal sealed class AwsSdkTracing : TracerProvider
     {
         public override TraceSpan CreateSpan(string name, Attributes? initialAttributes = null, SpanKind spanKind = SpanKind.INTERNAL, SpanContext? parentContext = null)
         {
+            // The SDK's internal steps (credentials retrieval, its own HTTP request step) add three spans
+            // to every call, which the call's client span and the HttpClient span beneath it already
+            // cover; they are not recorded, so a DynamoDB call is two spans instead of four.
+            if (spanKind == SpanKind.INTERNAL)
+            {
+                return new ActivitySpan(name, null);
+            }
             var kind = spanKind switch
             {
                 SpanKind.CLIENT => ActivityKind.Client,

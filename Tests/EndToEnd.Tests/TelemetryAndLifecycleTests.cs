@@ -55,6 +55,10 @@ public class TelemetryAndLifecycleTests
         }
         Assert.True(await Polling.UntilAsync(() => Task.FromResult(Chained()), TimeSpan.FromSeconds(90)));
         Assert.NotNull(gatewaySpan);
+        // A DynamoDB call is its SDK client span and the HTTP call beneath it; the SDK's internal steps are not recorded.
+        var dynamoDbCall = TraceOf(receiver, "POST /matches")!.First(span => span.Name.StartsWith("DynamoDB", StringComparison.Ordinal));
+        Assert.Contains(receiver.Spans, span => span.ParentSpanId == dynamoDbCall.SpanId && span.Name.StartsWith("POST", StringComparison.Ordinal));
+        Assert.DoesNotContain(receiver.Spans, span => span.Name is "CredentialsRetrieval" or "HttpRequest");
 
         // The stream hop: the poller's batch span links to the request's trace, and the processor continues the batch's trace.
         Assert.True(await Polling.UntilAsync(() => Task.FromResult(receiver.Spans

@@ -337,7 +337,7 @@ public static class LocalCloudBuilderExtensions
             }
             var options = settings.Configuration.GetSection("WebSocketApi").Get<WebSocketApiOptions>() ?? new WebSocketApiOptions();
             options.Port = resource.Port;
-            context.ExportTelemetry(resource.Name, EmulatorTelemetry.WebSocketApiSourceName);
+            context.ExportTelemetry(resource.Name, EmulatorTelemetry.WebSocketApiSourceName, WebSocketApiMetrics.MeterName);
             var running = context.Lifetime.Own(await WebSocketApiEmulator.StartAsync(resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
             resource.Emulator = running;
             context.Console.LogInformation("{Routes} routes on {Url}; Management API on {Management}/@connections", resource.Definition.Routes.Count, running.WebSocketUrl, running.ManagementEndpoint);

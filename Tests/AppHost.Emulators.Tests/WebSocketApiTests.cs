@@ -311,6 +311,43 @@ public class WebSocketApiTests(WebSocketApiFixture fixture) : IClassFixture<WebS
     }
 
     [Fact]
+    public async Task TheApiKeepsApiGatewaysWebSocketMetrics()
+    {
+        var measurements = new ConcurrentQueue<(string Instrument, double Value)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, meters) =>
+        {
+            if (instrument.Meter.Name == WebSocketApiMetrics.MeterName)
+            {
+                meters.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
+        listener.Start();
+        double Sum(string instrument) => measurements.Where(measurement => measurement.Instrument == instrument).Sum(measurement => measurement.Value);
+
+        using var socket = await ConnectAsync(fixture.Emulator);
+        var connectionId = await ConnectionIdAsync(socket);
+        await ExchangeAsync(socket, """{"action":"nope"}""");
+        await ExchangeAsync(socket, """{"action":"throw"}""");
+        using (await fixture.Http.SendAsync(Signed(HttpMethod.Post, new Uri(fixture.Emulator.ManagementEndpoint + "/@connections/" + Uri.EscapeDataString(connectionId)), "counted")))
+        {
+            await ReceiveAsync(socket);
+        }
+        listener.RecordObservableInstruments();
+
+        Assert.True(Sum("ConnectCount") >= 1);
+        // From the client: echo, nope, throw; to it: the echo's answer and the post.
+        Assert.True(Sum("MessageCount") >= 5, $"MessageCount {Sum("MessageCount")}");
+        Assert.True(Sum("ClientError") >= 1);
+        Assert.True(Sum("IntegrationError") >= 1);
+        Assert.Contains(measurements, measurement => measurement.Instrument == "IntegrationLatency");
+        Assert.Contains(measurements, measurement => measurement.Instrument == "Connections" && measurement.Value >= 1);
+    }
+
+    [Fact]
     public void SampleEventsCoverEveryRouteOfTheFunctionAndSelectTheirRoute()
     {
         var samples = fixture.Emulator.SampleEvents("test-function");

@@ -64,6 +64,9 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     /// <summary>The connections open now.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>CloudWatch's dimensions of this API's metrics.</summary>
+    internal TagList MetricTags { get; private set; }
+
     public static async Task<WebSocketApiEmulator> StartAsync(
         WebSocketApiDefinition api, Func<string, LambdaFunction?> functions, WebSocketApiOptions options, CancellationToken cancellationToken = default)
     {
@@ -74,11 +77,14 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         emulator.Endpoint = new Uri(app.Urls.Single().TrimEnd('/') + "/");
         emulator._stage = new WebSocketStage(ApiId(api.Name), api.Stage, emulator.Endpoint.Authority);
+        emulator.MetricTags = WebSocketApiMetrics.For(emulator._stage.ApiId, api.Stage);
+        WebSocketApiMetrics.Track(emulator);
         return emulator;
     }
 
     public async ValueTask DisposeAsync()
     {
+        WebSocketApiMetrics.Untrack(this);
         await _stopping.CancelAsync();
         await _sweep.DisposeAsync();
         await Task.WhenAll(_connections.Values.Select(connection => connection.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "Going away")));
@@ -150,6 +156,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             if (status is not (>= 200 and < 300))
             {
                 activity?.SetStatus(ActivityStatusCode.Error, $"$connect answered {status}");
+                WebSocketApiMetrics.ClientError.Add(1, MetricTags);
                 await WriteErrorAsync(context, status ?? StatusCodes.Status500InternalServerError, null, status is null ? "Internal server error" : "Forbidden");
                 return;
             }
@@ -157,6 +164,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var connection = new WebSocketConnection(socket, identity);
         _connections[identity.ConnectionId] = connection;
+        WebSocketApiMetrics.ConnectCount.Add(1, MetricTags);
         var (closeStatus, closeReason) = await ReceiveAsync(connection);
         _connections.TryRemove(identity.ConnectionId, out _);
         if (!_stopping.IsCancellationRequested && _api.Route(WebSocketRouteDefinition.Disconnect) is { } disconnectRoute)
@@ -199,8 +207,10 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
                 {
                     continue;
                 }
+                WebSocketApiMetrics.MessageCount.Add(1, MetricTags);
                 if (length > _options.MaxMessageBytes)
                 {
+                    WebSocketApiMetrics.ClientError.Add(1, MetricTags);
                     await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, "Message too big");
                     continue;
                 }
@@ -234,6 +244,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         var route = SelectRoute(message, binary);
         if (route is null)
         {
+            WebSocketApiMetrics.ClientError.Add(1, MetricTags);
             await SendErrorAsync(connection, "Forbidden", requestId);
             return;
         }
@@ -247,9 +258,9 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             await SendErrorAsync(connection, "Internal server error", requestId);
             return;
         }
-        if (route.ReturnsResponse && body is not null)
+        if (route.ReturnsResponse && body is not null && await connection.SendAsync(Encoding.UTF8.GetBytes(body), WebSocketMessageType.Text, CancellationToken.None))
         {
-            await connection.SendAsync(Encoding.UTF8.GetBytes(body), WebSocketMessageType.Text, CancellationToken.None);
+            WebSocketApiMetrics.MessageCount.Add(1, MetricTags);
         }
     }
 
@@ -292,16 +303,18 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         {
             return (null, null);
         }
+        var clock = Stopwatch.StartNew();
         var invocation = EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.WebSocketApi, function, _ => new LambdaInvocationRequest(payload), CancellationToken.None);
         using var integrationTimer = new CancellationTokenSource();
         var timedOut = await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, integrationTimer.Token)) != invocation;
         await integrationTimer.CancelAsync();
-        if (timedOut)
+        WebSocketApiMetrics.IntegrationLatency.Record(clock.Elapsed.TotalMilliseconds, MetricTags);
+        var answer = timedOut ? (null, null) : (await invocation) is { Status: InvocationStatus.Succeeded } result ? ReadResponse(result.Payload) : (null, null);
+        if (answer.StatusCode is null)
         {
-            return (null, null);
+            WebSocketApiMetrics.IntegrationError.Add(1, MetricTags);
         }
-        var result = await invocation;
-        return result.Status == InvocationStatus.Succeeded ? ReadResponse(result.Payload) : (null, null);
+        return answer;
     }
 
     /// <summary>A proxy response's <c>statusCode</c> and <c>body</c>; a response without a status counts as 200, as API Gateway takes it.</summary>
@@ -356,7 +369,9 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             if (!await connection.SendAsync(body, type, context.RequestAborted))
             {
                 await WriteErrorAsync(context, StatusCodes.Status410Gone, "GoneException", $"Connection {connectionId} is gone.");
+                return;
             }
+            WebSocketApiMetrics.MessageCount.Add(1, MetricTags);
             return;
         }
         if (HttpMethods.IsGet(method))

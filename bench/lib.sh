@@ -29,3 +29,24 @@ stop_apphost() {
   stop_process "$APPHOST_PID"
   APPHOST_PID=""
 }
+
+# Starts the AppHost in its own session: start_apphost LOG ARGS... (ARGS go to `dotnet run`, e.g.
+# --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true), then waits up to
+# 2 minutes until every URL in APPHOST_READY_URLS answers (default: the gateway's /health).
+start_apphost() {
+  local log=$1
+  shift
+  setsid dotnet run "$@" >"$log" 2>&1 </dev/null &
+  APPHOST_PID=$!
+  local url ready
+  for _ in $(seq 1 240); do
+    ready=yes
+    for url in ${APPHOST_READY_URLS:-http://127.0.0.1:3000/health}; do
+      curl -fsS -o /dev/null "$url" 2>/dev/null || { ready=""; break; }
+    done
+    [[ -n $ready ]] && return 0
+    sleep 0.5
+  done
+  echo "error: the app did not start; see $log" >&2
+  exit 1
+}

@@ -27,13 +27,8 @@ CHILD_PID=""
 run dotnet build -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
 run dotnet build -v quiet -nologo -c Release bench/PlatformBench/PlatformBench.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
 
-setsid dotnet run --no-build --project AppHost/AppHost -- --DynamoDb:InMemory=true >"$RESULTS/apphost.log" 2>&1 </dev/null &
-APPHOST_PID=$!
-for i in $(seq 1 240); do
-  curl -fsS -o /dev/null http://127.0.0.1:3003/config.json 2>/dev/null && curl -fsS -o /dev/null http://127.0.0.1:3000/health 2>/dev/null && break
-  [[ $i == 240 ]] && { echo "error: the app did not start; see $RESULTS/apphost.log" >&2; exit 1; }
-  sleep 0.5
-done
+APPHOST_READY_URLS="http://127.0.0.1:3003/config.json http://127.0.0.1:3000/health" \
+  start_apphost "$RESULTS/apphost.log" --no-build --project AppHost/AppHost -- --DynamoDb:InMemory=true
 
 for interval in $INTERVALS_MS; do
   for subscribers in $SUBSCRIBERS; do

@@ -26,14 +26,7 @@ run dotnet build -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/buil
 
 measure() { # NAME PROVISIONED(true|false)
   local name=$1
-  setsid dotnet run --no-build --project AppHost/AppHost -- --DynamoDb:InMemory=true --Lambda:ProvisionedConcurrency="$2" \
-    >"$RESULTS/$name-apphost.log" 2>&1 </dev/null &
-  APPHOST_PID=$!
-  for i in $(seq 1 240); do
-    curl -fsS -o /dev/null http://127.0.0.1:3000/health 2>/dev/null && break
-    [[ $i == 240 ]] && { echo "error: the gateway did not answer" >&2; exit 1; }
-    sleep 0.5
-  done
+  start_apphost "$RESULTS/$name-apphost.log" --no-build --project AppHost/AppHost -- --DynamoDb:InMemory=true --Lambda:ProvisionedConcurrency="$2"
   sleep 5 # the provisioned environments start once the first one is up
   (cd loadtest && npm run --silent local >"$RESULTS/$name-artillery.log" 2>&1) || true
   cp loadtest/results/lambda.jsonl "$RESULTS/$name-lambda.jsonl"

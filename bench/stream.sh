@@ -27,13 +27,7 @@ run dotnet build -v quiet -nologo -c Release AppHost/AppHost/AppHost.csproj >"$R
 run dotnet build -v quiet -nologo -c Release bench/PlatformBench/PlatformBench.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
 
 for rate in $RATES; do
-  setsid dotnet run --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true >"$RESULTS/apphost-$rate.log" 2>&1 </dev/null &
-  APPHOST_PID=$!
-  for i in $(seq 1 240); do
-    curl -fsS -o /dev/null http://127.0.0.1:3000/health 2>/dev/null && break
-    [[ $i == 240 ]] && { echo "error: the app did not start; see $RESULTS/apphost-$rate.log" >&2; exit 1; }
-    sleep 0.5
-  done
+  start_apphost "$RESULTS/apphost-$rate.log" --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true
   say "$rate matches/s for $DURATION s (2 players each) after $WARMUP s"
   run dotnet bench/PlatformBench/bin/Release/net10.0/PlatformBench.dll stream-lag \
     --gateway=http://127.0.0.1:3000/ --dynamodb=http://127.0.0.1:8000 --rate="$rate" --duration="$DURATION" --warmup="$WARMUP" \

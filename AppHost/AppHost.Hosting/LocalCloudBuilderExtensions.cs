@@ -261,17 +261,10 @@ public static class LocalCloudBuilderExtensions
     /// </summary>
     public static IResourceBuilder<ApiGatewayEmulatorResource> AddApiGatewayEmulator(this IDistributedApplicationBuilder builder, HttpApiDefinition definition)
     {
-        var functions = builder.Resources.OfType<LambdaFunctionResource>().ToList();
         var gateway = builder.AddResource(new ApiGatewayEmulatorResource(definition))
             .WithIconName("GlobeArrowForward")
             .ExcludeFromManifest();
-        foreach (var target in definition.Routes.Select(route => route.Function).Distinct())
-        {
-            var function = functions.SingleOrDefault(resource => resource.Name == target)
-                ?? throw new InvalidOperationException($"Route target '{target}' of {definition.Name} is not a function of this app; add it first.");
-            gateway.WithRelationship(function, "Route");
-            gateway.WaitFor(builder.CreateResourceBuilder(function));
-        }
+        RouteTo(gateway, definition.Routes.Select(route => route.Function));
         gateway.WithCommand("dev-token", "Dev token", context => Task.FromResult(DashboardCommands.DevToken(gateway.Resource, context)), new CommandOptions
         {
             Description = "Mints a development token from the gateway's local issuer, for the JWT authorizer.",
@@ -282,11 +275,7 @@ public static class LocalCloudBuilderExtensions
         return gateway.WithStart(definition.Kind == ApiKind.Http ? "HttpApi" : "RestApi", async (resource, context, cancellationToken) =>
         {
             var settings = context.Services.GetRequiredService<LocalCloudSettings>();
-            var byName = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
-            foreach (var function in context.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LambdaFunctionResource>())
-            {
-                byName[function.Name] = await function.Function;
-            }
+            var functions = await StartedFunctionsAsync(context.Services);
             var options = new ApiGatewayOptions
             {
                 Port = settings.PortFor(resource.Name, 3000),
@@ -295,7 +284,7 @@ public static class LocalCloudBuilderExtensions
             };
             context.ExportTelemetry(resource.Name, EmulatorTelemetry.ApiGatewaySourceName);
             var running = context.Lifetime.Own(await ApiGatewayEmulator.StartAsync(
-                resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
+                resource.Definition, functions, options, cancellationToken));
             resource.Gateway = running;
             context.Console.LogInformation("{Routes} routes on {Url}", resource.Definition.Routes.Count, running.InvokeUrl);
             return new StartResult(
@@ -319,26 +308,17 @@ public static class LocalCloudBuilderExtensions
         var api = builder.AddResource(new WebSocketApiEmulatorResource(definition, port))
             .WithIconName("PlugConnected")
             .ExcludeFromManifest();
-        var functions = builder.Resources.OfType<LambdaFunctionResource>().ToList();
-        foreach (var target in definition.Routes.Select(route => route.Function).Distinct())
+        foreach (var function in RouteTo(api, definition.Routes.Select(route => route.Function)))
         {
-            var function = functions.SingleOrDefault(resource => resource.Name == target)
-                ?? throw new InvalidOperationException($"Route target '{target}' of {definition.Name} is not a function of this app; add it first.");
-            var functionBuilder = builder.CreateResourceBuilder(function);
-            functionBuilder.WithEnvironment(WebSocketApiDefinition.ManagementEndpointVariable, api.Resource.ManagementEndpoint);
-            api.WithRelationship(function, "Route").WaitFor(functionBuilder);
+            function.WithEnvironment(WebSocketApiDefinition.ManagementEndpointVariable, api.Resource.ManagementEndpoint);
         }
         return api.WithStart("WebSocketApi", async (resource, context, cancellationToken) =>
         {
-            var byName = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
-            foreach (var function in context.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LambdaFunctionResource>())
-            {
-                byName[function.Name] = await function.Function;
-            }
+            var functions = await StartedFunctionsAsync(context.Services);
             var options = settings.Configuration.GetSection("WebSocketApi").Get<WebSocketApiOptions>() ?? new WebSocketApiOptions();
             options.Port = resource.Port;
             context.ExportTelemetry(resource.Name, EmulatorTelemetry.WebSocketApiSourceName, WebSocketApiMetrics.MeterName);
-            var running = context.Lifetime.Own(await WebSocketApiEmulator.StartAsync(resource.Definition, name => byName.GetValueOrDefault(name), options, cancellationToken));
+            var running = context.Lifetime.Own(await WebSocketApiEmulator.StartAsync(resource.Definition, functions, options, cancellationToken));
             resource.Emulator = running;
             context.Console.LogInformation("{Routes} routes on {Url}; Management API on {Management}/@connections", resource.Definition.Routes.Count, running.WebSocketUrl, running.ManagementEndpoint);
             return new StartResult(
@@ -373,6 +353,37 @@ public static class LocalCloudBuilderExtensions
                 context.Console.LogInformation("{Directory} on {Url}", resource.Definition.Directory, site.Endpoint);
                 return new StartResult([new UrlSnapshot("page", site.Endpoint.ToString(), IsInternal: false)], [new("site.directory", resource.Definition.Directory)]);
             });
+    }
+
+    /// <summary>
+    /// Makes an API wait for the functions its routes invoke, shown as its routes; a target that is not a
+    /// function of this app (yet) is refused.
+    /// </summary>
+    private static List<IResourceBuilder<LambdaFunctionResource>> RouteTo<TApi>(IResourceBuilder<TApi> api, IEnumerable<string> targets)
+        where TApi : IResourceWithWaitSupport
+    {
+        var functions = api.ApplicationBuilder.Resources.OfType<LambdaFunctionResource>().ToList();
+        var routed = new List<IResourceBuilder<LambdaFunctionResource>>();
+        foreach (var target in targets.Distinct())
+        {
+            var function = functions.SingleOrDefault(resource => resource.Name == target)
+                ?? throw new InvalidOperationException($"Route target '{target}' of {api.Resource.Name} is not a function of this app; add it first.");
+            var functionBuilder = api.ApplicationBuilder.CreateResourceBuilder(function);
+            api.WithRelationship(function, "Route").WaitFor(functionBuilder);
+            routed.Add(functionBuilder);
+        }
+        return routed;
+    }
+
+    /// <summary>Every function of the app once its emulator has started it, looked up by name.</summary>
+    private static async Task<Func<string, LambdaFunction?>> StartedFunctionsAsync(IServiceProvider services)
+    {
+        var byName = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
+        foreach (var function in services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LambdaFunctionResource>())
+        {
+            byName[function.Name] = await function.Function;
+        }
+        return name => byName.GetValueOrDefault(name);
     }
 
     /// <summary>Adds a route to the API, beyond those of its definition: <c>.WithReference(function, "GET", "/path")</c>.</summary>

@@ -29,11 +29,14 @@ public sealed partial class ConnectionsClient(HttpClient http, IOptions<LiveOpti
     private const string Service = "execute-api";
     private readonly Uri _endpoint = new(options.Value.ManagementEndpoint.TrimEnd('/') + "/");
     private readonly string _region = configuration["AWS_REGION"] is { Length: > 0 } region ? region : "us-east-1";
+    private AWSCredentials? _credentials;
 
     /// <summary>Sends <paramref name="message"/> to the connection.</summary>
     public async Task<PostOutcome> PostAsync(string connectionId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        var credentials = await (await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync()).GetCredentialsAsync();
+        // The credential chain is resolved once per client (an invocation's pushes share it); temporary credentials refresh themselves.
+        _credentials ??= await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync();
+        var credentials = await _credentials.GetCredentialsAsync();
         var path = _endpoint.AbsolutePath + "@connections/" + Uri.EscapeDataString(connectionId);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_endpoint, path)) { Content = new ReadOnlyMemoryContent(message) };
         Sign(request, message.Span, credentials, _region, Service, DateTime.UtcNow);

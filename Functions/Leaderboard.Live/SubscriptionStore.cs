@@ -33,17 +33,13 @@ public sealed class SubscriptionStore(IAmazonDynamoDB dynamoDb, IOptions<Leaderb
         };
         await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
         {
-            TransactItems =
-            [
-                new TransactWriteItem { Put = new Put { TableName = _table, Item = Item(Keys.LiveBoard(boardId), Keys.Connection(connectionId)) } },
-                new TransactWriteItem { Put = new Put { TableName = _table, Item = Item(Keys.Connection(connectionId), Keys.LiveBoard(boardId)) } },
-            ],
+            TransactItems = [.. ItemKeys(connectionId, boardId).Select(key => new TransactWriteItem { Put = new Put { TableName = _table, Item = Item(key.Partition, key.Sort) } })],
         }, cancellationToken);
     }
 
     /// <summary>Ends a connection's subscription to a board (nothing happens when there is none).</summary>
     public async Task UnsubscribeAsync(string connectionId, string boardId, CancellationToken cancellationToken) =>
-        await DeleteAsync([(Keys.LiveBoard(boardId), Keys.Connection(connectionId)), (Keys.Connection(connectionId), Keys.LiveBoard(boardId))], cancellationToken);
+        await DeleteAsync(ItemKeys(connectionId, boardId), cancellationToken);
 
     /// <summary>The connections subscribed to a board (expired subscriptions that time to live has not removed yet are left out).</summary>
     public async Task<IReadOnlyList<string>> SubscribersAsync(string boardId, CancellationToken cancellationToken) =>
@@ -53,10 +49,12 @@ public sealed class SubscriptionStore(IAmazonDynamoDB dynamoDb, IOptions<Leaderb
     public async Task RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
         var boards = (await QueryAsync(Keys.Connection(connectionId), cancellationToken, includeExpired: true)).Select(item => item["boardId"].S);
-        await DeleteAsync(
-            boards.SelectMany(boardId => new[] { (Keys.LiveBoard(boardId), Keys.Connection(connectionId)), (Keys.Connection(connectionId), Keys.LiveBoard(boardId)) }).ToList(),
-            cancellationToken);
+        await DeleteAsync(boards.SelectMany(boardId => ItemKeys(connectionId, boardId)).ToList(), cancellationToken);
     }
+
+    /// <summary>The two items of one subscription: under the board, and under the connection.</summary>
+    private static (string Partition, string Sort)[] ItemKeys(string connectionId, string boardId) =>
+        [(Keys.LiveBoard(boardId), Keys.Connection(connectionId)), (Keys.Connection(connectionId), Keys.LiveBoard(boardId))];
 
     private async Task DeleteAsync(IReadOnlyList<(string Partition, string Sort)> keys, CancellationToken cancellationToken)
     {

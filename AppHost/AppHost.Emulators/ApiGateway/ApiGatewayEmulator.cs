@@ -35,7 +35,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         _options = options;
         _routes = new RouteTable(api.Routes);
         _app = app;
-        _apiId = api.Name.Replace("-", "", StringComparison.Ordinal)[..Math.Min(10, api.Name.Replace("-", "", StringComparison.Ordinal).Length)];
+        _apiId = ApiGatewayIds.ApiId(api.Name);
     }
 
     public Uri Endpoint { get; private set; } = null!;
@@ -67,7 +67,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var requestId = NewRequestId();
+        var requestId = ApiGatewayIds.NewId();
         var response = context.Response;
         response.Headers[_api.Kind == ApiKind.Http ? "apigw-requestid" : "x-amzn-RequestId"] = requestId;
         // API Gateway routes on the path as sent, and decodes only path parameter values.
@@ -322,7 +322,7 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         }
         var request = new GatewayRequest(
             method, path, _api.Stage == "$default" ? path : $"/{_api.Stage}{path}", "", headers, body,
-            "127.0.0.1", "HTTP/1.1", NewRequestId(), DateTimeOffset.UtcNow, Endpoint.Host, _api.Stage, _apiId,
+            "127.0.0.1", "HTTP/1.1", ApiGatewayIds.NewId(), DateTimeOffset.UtcNow, Endpoint.Host, _api.Stage, _apiId,
             new RouteMatch(route, pathParameters), token?.Claims, token?.Scopes, apiKey);
         var written = _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(request) : ProxyEvents.WriteRestApiEvent(request);
         var title = route.RouteKey + (token is null ? "" : " (with a development token)");
@@ -366,7 +366,6 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         return context.Response.WriteAsync(JsonSerializer.Serialize(new GatewayMessage(message), GatewayJsonContext.Default.GatewayMessage));
     }
 
-    private static string NewRequestId() => Convert.ToBase64String(Guid.NewGuid().ToByteArray())[..16].Replace('/', '_').Replace('+', '-') + "=";
 }
 
 internal sealed record GatewayMessage([property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message);

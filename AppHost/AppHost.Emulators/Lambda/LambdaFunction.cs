@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using AppHost.Emulators.Processes;
 
 namespace AppHost.Emulators.Lambda;
@@ -81,7 +82,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             if (idle is null && !reserved)
             {
                 Interlocked.Decrement(ref _active);
-                CountThrottle();
+                Count(ref _throttles, LambdaMetrics.Throttles);
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
             }
             environment = idle;
@@ -92,14 +93,14 @@ public sealed class LambdaFunction : IAsyncDisposable
             {
                 environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
                 _all[environment] = false;
-                CountColdStart();
+                Count(ref _coldStarts, LambdaMetrics.ColdStarts);
             }
             catch (FunctionInitException failure)
             {
                 Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
-                CountInvocation();
-                CountError();
+                Count(ref _invocations, LambdaMetrics.Invocations);
+                Count(ref _errors, LambdaMetrics.Errors);
                 _log($"INIT_REPORT Status: error\tError Type: {failure.ErrorType}");
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody(failure.ErrorType, failure.Message), failure.LastOutput, true, TimeSpan.Zero);
@@ -110,7 +111,7 @@ public sealed class LambdaFunction : IAsyncDisposable
                 // reports a service-side failure, an error result the caller can retry.
                 Interlocked.Decrement(ref _active);
                 Interlocked.Decrement(ref _reserved);
-                CountError();
+                Count(ref _errors, LambdaMetrics.Errors);
                 _log($"an execution environment could not start: {failure.GetType().Name}: {failure.Message}");
                 return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
                     InvocationResult.ErrorBody("ServiceException", $"An execution environment could not start: {failure.Message}"), "", true, TimeSpan.Zero);
@@ -123,7 +124,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             }
         }
 
-        CountInvocation();
+        Count(ref _invocations, LambdaMetrics.Invocations);
         InvocationResult result;
         try
         {
@@ -145,7 +146,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
         if (result.Status == InvocationStatus.FunctionError)
         {
-            CountError();
+            Count(ref _errors, LambdaMetrics.Errors);
         }
         if (environment.IsDead || Volatile.Read(ref _disposed) != 0)
         {
@@ -226,7 +227,7 @@ public sealed class LambdaFunction : IAsyncDisposable
                 _externalRuntimeApi.TrySetResult(address);
             }, _log, _stopping.Token);
             _all[environment] = true;
-            CountColdStart();
+            Count(ref _coldStarts, LambdaMetrics.ColdStarts);
             _idle.Add(environment);
             SignalFreed();
             _externalReady.TrySetResult();
@@ -337,29 +338,11 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
     }
 
-    // Each event is counted twice: in Counters (tests, the test tool) and in Lambda's metrics (the dashboard).
-    private void CountInvocation()
+    /// <summary>Counts an event twice: in <see cref="Counters"/> (tests, the test tool) and in Lambda's metrics (the dashboard).</summary>
+    private void Count(ref long counter, Counter<long> metric)
     {
-        Interlocked.Increment(ref _invocations);
-        LambdaMetrics.Invocations.Add(1, _metricTags);
-    }
-
-    private void CountColdStart()
-    {
-        Interlocked.Increment(ref _coldStarts);
-        LambdaMetrics.ColdStarts.Add(1, _metricTags);
-    }
-
-    private void CountThrottle()
-    {
-        Interlocked.Increment(ref _throttles);
-        LambdaMetrics.Throttles.Add(1, _metricTags);
-    }
-
-    private void CountError()
-    {
-        Interlocked.Increment(ref _errors);
-        LambdaMetrics.Errors.Add(1, _metricTags);
+        Interlocked.Increment(ref counter);
+        metric.Add(1, _metricTags);
     }
 
     /// <summary>Wakes the invocations waiting for an environment: one became idle or went away.</summary>

@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using AppHost.Definition;
+using AppHost.Emulators.ApiGateway;
 using AppHost.Emulators.Lambda;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -76,7 +77,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         app.Run(emulator.HandleAsync);
         await app.StartAsync(cancellationToken);
         emulator.Endpoint = new Uri(app.Urls.Single().TrimEnd('/') + "/");
-        emulator._stage = new WebSocketStage(ApiId(api.Name), api.Stage, emulator.Endpoint.Authority);
+        emulator._stage = new WebSocketStage(ApiGatewayIds.ApiId(api.Name), api.Stage, emulator.Endpoint.Authority);
         emulator.MetricTags = WebSocketApiMetrics.For(emulator._stage.ApiId, api.Stage);
         WebSocketApiMetrics.Track(emulator);
         return emulator;
@@ -99,16 +100,16 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<TestTool.SampleEvent> SampleEvents(string function)
     {
-        var connection = new ConnectionIdentity(NewId(), DateTimeOffset.UtcNow, "127.0.0.1", "lambda-test-tool");
+        var connection = new ConnectionIdentity(ApiGatewayIds.NewId(), DateTimeOffset.UtcNow, "127.0.0.1", "lambda-test-tool");
         var samples = new List<TestTool.SampleEvent>();
         foreach (var route in _api.Routes.Where(route => route.Function == function))
         {
             var now = DateTimeOffset.UtcNow;
             var payload = route.RouteKey switch
             {
-                WebSocketRouteDefinition.Connect => WebSocketEvents.Connect(_stage, connection, NewId(), now, [new("Host", _stage.DomainName), new("Sec-WebSocket-Version", "13")], ""),
-                WebSocketRouteDefinition.Disconnect => WebSocketEvents.Disconnect(_stage, connection, NewId(), now, 1000, "Client-side close frame status code '1000'"),
-                _ => WebSocketEvents.Message(_stage, connection, route.RouteKey, NewId(), now, NewId(),
+                WebSocketRouteDefinition.Connect => WebSocketEvents.Connect(_stage, connection, ApiGatewayIds.NewId(), now, [new("Host", _stage.DomainName), new("Sec-WebSocket-Version", "13")], ""),
+                WebSocketRouteDefinition.Disconnect => WebSocketEvents.Disconnect(_stage, connection, ApiGatewayIds.NewId(), now, 1000, "Client-side close frame status code '1000'"),
+                _ => WebSocketEvents.Message(_stage, connection, route.RouteKey, ApiGatewayIds.NewId(), now, ApiGatewayIds.NewId(),
                     Encoding.UTF8.GetBytes(route.ExampleMessage ?? (route.RouteKey == WebSocketRouteDefinition.Default ? """{"action":"unknown"}""" : SelectingBody(route.RouteKey))), binary: false),
             };
             samples.Add(new TestTool.SampleEvent(TestTool.SampleEvent.IdFrom("websocket " + route.RouteKey), $"WebSocket {route.RouteKey}", System.Text.Json.Nodes.JsonNode.Parse(payload)!));
@@ -142,14 +143,14 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     private async Task ConnectAsync(HttpContext context)
     {
         var identity = new ConnectionIdentity(
-            NewId(),
+            ApiGatewayIds.NewId(),
             DateTimeOffset.UtcNow,
             context.Connection.RemoteIpAddress?.MapToIPv4().ToString() ?? "127.0.0.1",
             context.Request.Headers.UserAgent.ToString());
         if (_api.Route(WebSocketRouteDefinition.Connect) is { } connectRoute)
         {
             using var activity = StartActivity(WebSocketRouteDefinition.Connect, identity.ConnectionId, ActivityContext.TryParse(context.Request.Headers["traceparent"], null, out var parent) ? parent : default);
-            var requestId = NewId();
+            var requestId = ApiGatewayIds.NewId();
             var headers = context.Request.Headers.SelectMany(header => header.Value.Select(value => new KeyValuePair<string, string>(header.Key, value ?? ""))).ToList();
             var query = context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "";
             var (status, _) = await InvokeRouteAsync(connectRoute, WebSocketEvents.Connect(_stage, identity, requestId, DateTimeOffset.UtcNow, headers, query));
@@ -170,7 +171,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         if (!_stopping.IsCancellationRequested && _api.Route(WebSocketRouteDefinition.Disconnect) is { } disconnectRoute)
         {
             using var activity = StartActivity(WebSocketRouteDefinition.Disconnect, identity.ConnectionId, default);
-            await InvokeRouteAsync(disconnectRoute, WebSocketEvents.Disconnect(_stage, identity, NewId(), DateTimeOffset.UtcNow, closeStatus, closeReason));
+            await InvokeRouteAsync(disconnectRoute, WebSocketEvents.Disconnect(_stage, identity, ApiGatewayIds.NewId(), DateTimeOffset.UtcNow, closeStatus, closeReason));
         }
     }
 
@@ -240,7 +241,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
     /// <summary>Routes one message, invokes its function, and answers with a two-way route's response or API Gateway's error message.</summary>
     private async Task DispatchAsync(WebSocketConnection connection, ReadOnlyMemory<byte> message, bool binary)
     {
-        var requestId = NewId();
+        var requestId = ApiGatewayIds.NewId();
         var route = SelectRoute(message, binary);
         if (route is null)
         {
@@ -250,7 +251,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         }
         using var activity = StartActivity(route.RouteKey, connection.Identity.ConnectionId, default);
         activity?.SetTag("messaging.message.body.size", message.Length);
-        var payload = WebSocketEvents.Message(_stage, connection.Identity, route.RouteKey, requestId, DateTimeOffset.UtcNow, NewId(), message.Span, binary);
+        var payload = WebSocketEvents.Message(_stage, connection.Identity, route.RouteKey, requestId, DateTimeOffset.UtcNow, ApiGatewayIds.NewId(), message.Span, binary);
         var (status, body) = await InvokeRouteAsync(route, payload);
         if (status is null)
         {
@@ -304,12 +305,22 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             return (null, null);
         }
         var clock = Stopwatch.StartNew();
-        var invocation = EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.WebSocketApi, function, _ => new LambdaInvocationRequest(payload), CancellationToken.None);
-        using var integrationTimer = new CancellationTokenSource();
-        var timedOut = await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, integrationTimer.Token)) != invocation;
-        await integrationTimer.CancelAsync();
+        (int? StatusCode, string? Body) answer = (null, null);
+        try
+        {
+            // The invocation goes on when the integration times out, as in AWS; only its answer is not awaited.
+            var result = await EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.WebSocketApi, function, _ => new LambdaInvocationRequest(payload), CancellationToken.None)
+                .WaitAsync(_options.IntegrationTimeout);
+            if (result.Status == InvocationStatus.Succeeded)
+            {
+                answer = ReadResponse(result.Payload);
+            }
+        }
+        catch (TimeoutException)
+        {
+            // Answered below as an integration error.
+        }
         WebSocketApiMetrics.IntegrationLatency.Record(clock.Elapsed.TotalMilliseconds, MetricTags);
-        var answer = timedOut ? (null, null) : (await invocation) is { Status: InvocationStatus.Succeeded } result ? ReadResponse(result.Payload) : (null, null);
         if (answer.StatusCode is null)
         {
             WebSocketApiMetrics.IntegrationError.Add(1, MetricTags);
@@ -365,7 +376,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
                 await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException", $"The message is larger than {_options.MaxMessageBytes} bytes.");
                 return;
             }
-            var type = IsUtf8(body) ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            var type = System.Text.Unicode.Utf8.IsValid(body) ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
             if (!await connection.SendAsync(body, type, context.RequestAborted))
             {
                 await WriteErrorAsync(context, StatusCodes.Status410Gone, "GoneException", $"Connection {connectionId} is gone.");
@@ -439,7 +450,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
             context.Response.Headers["x-amzn-ErrorType"] = errorType;
         }
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new MessageBody(message), WebSocketJsonContext.Default.MessageBody));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new GatewayMessage(message), GatewayJsonContext.Default.GatewayMessage));
     }
 
     private string SelectingBody(string routeKey)
@@ -455,32 +466,7 @@ public sealed class WebSocketApiEmulator : IAsyncDisposable
         target[_selectionPath[^1]] = routeKey;
         return body.ToJsonString();
     }
-
-    private static bool IsUtf8(byte[] bytes)
-    {
-        try
-        {
-            _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(bytes);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>An API id as API Gateway makes them: ten lower-case letters and digits, here from the API's name.</summary>
-    private static string ApiId(string name)
-    {
-        var letters = new string(name.Where(char.IsAsciiLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
-        return (letters + "0000000000")[..10];
-    }
-
-    /// <summary>A connection, request or message id shaped like API Gateway's (16 characters, base64).</summary>
-    private static string NewId() => Convert.ToBase64String(Guid.NewGuid().ToByteArray()[..11]).Replace('/', '_');
 }
-
-internal sealed record MessageBody([property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message);
 
 /// <summary>The message API Gateway sends a client when its message found no route or its function failed.</summary>
 internal sealed record ErrorFrame(
@@ -498,7 +484,6 @@ internal sealed record ConnectionDescriptionIdentity(
     [property: System.Text.Json.Serialization.JsonPropertyName("sourceIp")] string SourceIp,
     [property: System.Text.Json.Serialization.JsonPropertyName("userAgent")] string UserAgent);
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(MessageBody))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ErrorFrame))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ConnectionDescription))]
 internal sealed partial class WebSocketJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -50,30 +50,20 @@ internal sealed class WebSocketConnection(WebSocket socket, ConnectionIdentity i
     }
 
     /// <summary>Completes the close handshake the client started, echoing its close code.</summary>
-    public async Task AcknowledgeCloseAsync()
-    {
-        await _sending.WaitAsync();
-        try
-        {
-            if (Socket.State == WebSocketState.CloseReceived)
-            {
-                await Socket.CloseOutputAsync(Socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, Socket.CloseStatusDescription, CancellationToken.None);
-            }
-        }
-        catch (Exception failure) when (failure is WebSocketException or ObjectDisposedException)
-        {
-            // The client did not wait for the answer.
-        }
-        finally
-        {
-            _sending.Release();
-        }
-    }
+    public Task AcknowledgeCloseAsync() =>
+        SendCloseAsync(Socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, Socket.CloseStatusDescription);
 
     /// <summary>Starts the close handshake from the API's side; the receive loop ends when the client answers (or is aborted).</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {
         ClosedByApi ??= ((int)status, reason);
+        await SendCloseAsync(status, reason);
+        _ = AbortUnlessClosedAsync();
+    }
+
+    /// <summary>Sends the close frame, in turn with messages, unless the connection is already closing from this side.</summary>
+    private async Task SendCloseAsync(WebSocketCloseStatus status, string? reason)
+    {
         await _sending.WaitAsync();
         try
         {
@@ -84,13 +74,12 @@ internal sealed class WebSocketConnection(WebSocket socket, ConnectionIdentity i
         }
         catch (Exception failure) when (failure is WebSocketException or ObjectDisposedException)
         {
-            // Already gone: the receive loop sees it.
+            // Already gone (or the client did not wait for the answer): the receive loop sees it.
         }
         finally
         {
             _sending.Release();
         }
-        _ = AbortUnlessClosedAsync();
     }
 
     private async Task AbortUnlessClosedAsync()

@@ -7,8 +7,10 @@
 #
 #   bench/gateway.sh                          # 16 connections, the AppHost's default environment cap
 #   CONNECTIONS=16 ENVIRONMENTS=4 ROUNDS=3 DURATION=10 bench/gateway.sh
+#   PROFILE=1 bench/gateway.sh                # then one more round of each under `perf record` (CPU
+#                                             # samples of every process, .NET frames named by perf maps)
 #
-# Needs: the .NET SDK, Java 17+, wrk, curl. The dashboard's ports (18888-18890) must be free; the
+# Needs: the .NET SDK, Java 17+, wrk, curl (and perf for PROFILE=1). The dashboard's ports (18888-18890) must be free; the
 # other services listen on free loopback ports. Every process it starts is stopped when it ends.
 set -euo pipefail
 
@@ -21,6 +23,7 @@ ENVIRONMENTS=${ENVIRONMENTS:-}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-20}
+PROFILE=${PROFILE:-0}
 RESULTS=$ROOT/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 
@@ -52,6 +55,13 @@ free_port() {
   return 1
 }
 
+if [[ $PROFILE == 1 ]]; then
+  command -v perf >/dev/null || { echo "error: PROFILE=1 needs perf (apt-get install linux-perf)" >&2; exit 1; }
+  # Every .NET process started from here on (AppHost, dashboard, functions) writes /tmp/perf-<pid>.map,
+  # and keeps its JIT code in anonymous memory, where perf looks those names up.
+  export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+fi
+
 say "building (Release)"
 run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
 
@@ -70,17 +80,18 @@ for i in $(seq 1 240); do
   sleep 0.5
 done
 
-# The same build on Kestrel, exporting to the same dashboard with the key the AppHost gave its functions.
+# The same build on Kestrel, run as an Aspire project would be: the telemetry settings the AppHost
+# gave its functions (OTLP endpoint and key, export intervals, exemplars) and the Development environment.
 API_DIR=$ROOT/Functions/Leaderboard.Api/bin/Release/net10.0
 ORCHESTRATED=$(pgrep -f "$API_DIR/Leaderboard.Api\$" | head -1)
-OTLP_HEADERS=$(tr '\0' '\n' <"/proc/$ORCHESTRATED/environ" | sed -n 's/^OTEL_EXPORTER_OTLP_HEADERS=//p')
-OTLP_ENDPOINT=$(tr '\0' '\n' <"/proc/$ORCHESTRATED/environ" | sed -n 's/^OTEL_EXPORTER_OTLP_ENDPOINT=//p')
-(cd "$API_DIR" && exec env AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMO_PORT" AWS_ACCESS_KEY_ID=local \
-  AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 Leaderboard__TableName=leaderboard \
-  OTEL_SERVICE_NAME=leaderboard-api-kestrel OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" \
-  OTEL_EXPORTER_OTLP_HEADERS="$OTLP_HEADERS" OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
-  ASPNETCORE_URLS="http://127.0.0.1:$KESTREL_PORT" dotnet Leaderboard.Api.dll) >"$RESULTS/kestrel.log" 2>&1 &
+mapfile -t PROJECT_SETTINGS < <(tr '\0' '\n' <"/proc/$ORCHESTRATED/environ" \
+  | grep -E '^(OTEL_|ASPNETCORE_ENVIRONMENT=|DOTNET_ENVIRONMENT=)' | grep -vE '^OTEL_(SERVICE_NAME|RESOURCE_ATTRIBUTES)=')
+(cd "$API_DIR" && exec env "${PROJECT_SETTINGS[@]}" AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMO_PORT" \
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 Leaderboard__TableName=leaderboard \
+  OTEL_SERVICE_NAME=leaderboard-api-kestrel ASPNETCORE_URLS="http://127.0.0.1:$KESTREL_PORT" \
+  dotnet Leaderboard.Api.dll) >"$RESULTS/kestrel.log" 2>&1 &
 KESTREL_PID=$!
+printf '%s\n' "${PROJECT_SETTINGS[@]}" | sed 's/\(HEADERS=\).*/\1(the key)/' >"$RESULTS/kestrel-settings.txt"
 for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$KESTREL_PORT/health" 2>/dev/null && break; sleep 0.5; done
 
 APPHOST_EXE=$(pgrep -f "AppHost/bin/Release/net10.0/AppHost " | head -1)
@@ -116,6 +127,20 @@ for round in $(seq 1 "$ROUNDS"); do
   measure "gateway-$round" "$GATEWAY_PORT" | tee -a "$RESULTS/summary.txt"
   measure "kestrel-$round" "$KESTREL_PORT" | tee -a "$RESULTS/summary.txt"
 done
+profile() { # NAME PORT: CPU samples of the whole machine during one round, then a report per process
+  local name=$1 port=$2
+  ps -eo pid,args >"$RESULTS/$name.processes.txt"
+  perf record -F 999 -a -g -o "$RESULTS/$name.perf" -- \
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s "http://127.0.0.1:$port/leaderboards/bench?limit=10" \
+    >"$RESULTS/$name.txt" 2>"$RESULTS/$name.perf.log"
+  perf script -F pid,tid,comm,ip,sym,dso -i "$RESULTS/$name.perf" 2>/dev/null >"$RESULTS/$name.script"
+  python3 bench/perf_by_process.py "$RESULTS/$name.script" "$RESULTS/$name.processes.txt" >"$RESULTS/$name.profile.txt"
+  say "profile of $name: $RESULTS/$name.profile.txt"
+}
+if [[ $PROFILE == 1 ]]; then
+  profile gateway-profile "$GATEWAY_PORT"
+  profile kestrel-profile "$KESTREL_PORT"
+fi
 say "median ratio (gateway / Kestrel requests/s):"
 awk '/^gateway/ {g[n++] = $2} /^kestrel/ {k[m++] = $2} END {for (i = 0; i < n; i++) printf "%.2f\n", g[i] / k[i]}' "$RESULTS/summary.txt" \
   | sort -n | awk '{r[NR] = $1} END {print r[int((NR + 1) / 2)]}' | tee -a "$RESULTS/summary.txt"

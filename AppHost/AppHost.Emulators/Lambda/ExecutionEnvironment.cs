@@ -20,6 +20,7 @@ namespace AppHost.Emulators.Lambda;
 internal sealed class ExecutionEnvironment : IAsyncDisposable
 {
     private const string RuntimeApiPrefix = "/2018-06-01/runtime";
+    private static readonly TimeSpan MemoryReadInterval = TimeSpan.FromSeconds(1);
 
     private readonly LambdaFunctionSettings _settings;
     private readonly Action<string> _log;
@@ -32,6 +33,8 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     private PendingInvocation? _current;
     private StringBuilder? _invocationLog;
     private TimeSpan? _pendingInitDuration;
+    private long _memoryReadAt;
+    private long _maxMemoryUsedMb;
 
     private ExecutionEnvironment(LambdaFunctionSettings settings, Action<string> log)
     {
@@ -257,24 +260,31 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             : Encoding.UTF8.GetString(bytes, bytes.Length - LambdaLimits.LogTailBytes, LambdaLimits.LogTailBytes);
     }
 
-    /// <summary>The function process's peak resident memory (VmHWM), where /proc tells it.</summary>
+    /// <summary>
+    /// The function process's peak resident memory (VmHWM), where /proc tells it. Reading /proc costs
+    /// more than a small invocation, so under load it is read at most once per <see cref="MemoryReadInterval"/>.
+    /// </summary>
     private long MaxMemoryUsedMb()
     {
-        var processId = ProcessId;
-        if (processId is null)
+        if (ProcessId is not { } processId)
         {
             return 0;
         }
+        if (_memoryReadAt != 0 && Stopwatch.GetElapsedTime(_memoryReadAt) < MemoryReadInterval)
+        {
+            return _maxMemoryUsedMb;
+        }
+        _memoryReadAt = Stopwatch.GetTimestamp();
         try
         {
             var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             var kilobytes = line is null ? 0 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-            return kilobytes / 1024;
+            _maxMemoryUsedMb = kilobytes / 1024;
         }
         catch (IOException)
         {
-            return 0;
         }
+        return _maxMemoryUsedMb;
     }
 
     private WebApplication BuildRuntimeApi(int port)

@@ -12,7 +12,8 @@
 #              r2r-rdg (+ the minimal-API Request Delegate Generator), r2r-sc (ReadyToRun, self-contained),
 #              r2r-sc-trim (the same, trimmed), r2r-sc-comp-rdg (self-contained composite ReadyToRun + RDG);
 #              also r2r-prod (Production environment), jit-nopgo, r2r-nopgo (DOTNET_TieredPGO=0),
-#              jit-invariant, r2r-sc-comp-rdg-invariant (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1: no ICU)
+#              jit-invariant, r2r-sc-comp-rdg-invariant (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1: no ICU),
+#              jit-spin (idle thread-pool workers spin, the runtime's default, which the functions turn off)
 #   warm       a GET /health event through the Invoke API vs Kestrel serving /health directly:
 #              p50 at 1 connection, throughput at 2 connections (= 2 execution environments)
 #   gateway    GET /leaderboards/{id} through the API Gateway emulator vs Kestrel direct, GW_CONNECTIONS each
@@ -237,6 +238,7 @@ if has_phase coldstart; then
       jit) target=$API_DIR/Leaderboard.Api.dll ;;
       jit-nopgo) target=$API_DIR/Leaderboard.Api.dll; cold_args+=("--env-$variant=DOTNET_TieredPGO=0") ;;
       jit-invariant) target=$API_DIR/Leaderboard.Api.dll; cold_args+=("--env-$variant=DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1") ;;
+      jit-spin) target=$API_DIR/Leaderboard.Api.dll; cold_args+=("--env-$variant=DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70") ;;
       r2r) publish r2r --self-contained false -p:PublishReadyToRun=true || true
            target=$PUBLISH/r2r/Leaderboard.Api.dll ;;
       r2r-nopgo) publish r2r --self-contained false -p:PublishReadyToRun=true || true

@@ -17,6 +17,8 @@ internal static class Report
     [
         ("jit", "build output (`dotnet Leaderboard.Api.dll`, JIT) — what the AppHost runs"),
         ("jit-nopgo", "build output, `DOTNET_TieredPGO=0`"),
+        ("jit-spin", "build output, idle thread-pool workers spinning (`DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70`, the runtime's default)"),
+        ("jit-invariant", "build output, `DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1`"),
         ("r2r", "ReadyToRun, framework-dependent"),
         ("r2r-nopgo", "ReadyToRun, framework-dependent, `DOTNET_TieredPGO=0`"),
         ("r2r-prod", "ReadyToRun, framework-dependent, Production environment (as in AWS; the AppHost sets Development)"),
@@ -24,6 +26,7 @@ internal static class Report
         ("r2r-sc", "ReadyToRun, self-contained"),
         ("r2r-sc-trim", "ReadyToRun, self-contained, trimmed (`TrimMode=partial`)"),
         ("r2r-sc-comp-rdg", "composite ReadyToRun (framework + app), self-contained, + Request Delegate Generator"),
+        ("r2r-sc-comp-rdg-invariant", "the same, `DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1`"),
     ];
 
     public static async Task<int> RunAsync(Options options)

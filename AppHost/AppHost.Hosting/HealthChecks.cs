@@ -4,40 +4,69 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AppHost.Hosting;
 
-/// <summary>DynamoDB Local is healthy when it answers <c>ListTables</c>.</summary>
+/// <summary>
+/// How long a check may wait for its resource to become ready before it answers unhealthy. Aspire
+/// checks an unhealthy resource again after 1 s, then 2 s, up to 5 s apart: a check that waits for
+/// readiness answers the moment it comes, so whatever waits for the resource starts at once.
+/// </summary>
+internal static class HealthCheckWait
+{
+    public static readonly TimeSpan Longest = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+}
+
+/// <summary>DynamoDB Local is healthy when it answers <c>ListTables</c> (asked every 100 ms for up to 5 s per check).</summary>
 internal sealed class DynamoDbHealthCheck(DynamoDbLocalResource resource) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        try
+        using var client = resource.CreateDynamoDbClient();
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        waiting.CancelAfter(HealthCheckWait.Longest);
+        while (true)
         {
-            using var client = resource.CreateDynamoDbClient();
-            await client.ListTablesAsync(new ListTablesRequest { Limit = 1 }, cancellationToken);
-            return HealthCheckResult.Healthy();
+            try
+            {
+                await client.ListTablesAsync(new ListTablesRequest { Limit = 1 }, waiting.Token);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception exception) when (exception is HttpRequestException or Amazon.Runtime.AmazonServiceException or InvalidOperationException or OperationCanceledException)
+            {
+                if (waiting.IsCancellationRequested || !await DelayAsync(waiting.Token))
+                {
+                    return HealthCheckResult.Unhealthy($"ListTables on {resource.Name} failed: {exception.Message}");
+                }
+            }
         }
-        catch (Exception exception) when (exception is HttpRequestException or Amazon.Runtime.AmazonServiceException or InvalidOperationException)
-        {
-            return HealthCheckResult.Unhealthy($"ListTables on {resource.Name} failed: {exception.Message}");
-        }
+    }
+
+    private static async Task<bool> DelayAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(HealthCheckWait.RetryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return !cancellationToken.IsCancellationRequested;
     }
 }
 
-/// <summary>A function is healthy once its orchestrated execution environment has finished its init phase.</summary>
+/// <summary>
+/// A function is healthy once its orchestrated execution environment has finished its init phase;
+/// a check waits up to 5 s for it to end.
+/// </summary>
 internal sealed class FunctionInitHealthCheck(LambdaFunctionResource resource) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!resource.Function.IsCompletedSuccessfully)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("the Lambda emulator has not started"));
+            return HealthCheckResult.Unhealthy("the Lambda emulator has not started");
         }
         var ready = resource.Function.Result.ExternalEnvironmentReady;
-        return Task.FromResult(ready.Status switch
+        await ready.WaitAsync(HealthCheckWait.Longest, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return ready.Status switch
         {
             TaskStatus.RanToCompletion => HealthCheckResult.Healthy(),
             TaskStatus.Faulted when ready.Exception?.InnerException is FunctionInitException failure =>
                 HealthCheckResult.Unhealthy($"{failure.ErrorType}: {failure.Message}"),
             _ => HealthCheckResult.Unhealthy("init in progress"),
-        });
+        };
     }
 }

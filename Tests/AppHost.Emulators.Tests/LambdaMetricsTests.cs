@@ -99,11 +99,12 @@ public sealed class LambdaMetricsTests : IDisposable
     public async Task AnInvocationThatWaitsLongerThanTheTimeoutForAnEnvironmentIsThrottled()
     {
         var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
-        await using var function = new LambdaFunction(TestFunctions.Settings(name: name, maxEnvironments: 1, timeout: TimeSpan.FromSeconds(2)));
+        await using var function = new LambdaFunction(TestFunctions.Settings(name: name, maxEnvironments: 1, timeout: TimeSpan.FromSeconds(4)));
         await function.InvokeAsync(new LambdaInvocationRequest("""{"action":"context"}"""u8.ToArray()));
 
-        // One environment: the second caller waits for the first (1.5 s), the third for both (3 s), past its 2 s timeout.
-        var callers = Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(new LambdaInvocationRequest("""{"action":"sleep","ms":1500}"""u8.ToArray()))).ToList();
+        // One environment: the second caller waits for the first (2.5 s), the third for both (5 s), past its 4 s
+        // timeout; a second of margin either way, so a busy machine does not tip the second caller over.
+        var callers = Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(new LambdaInvocationRequest("""{"action":"sleep","ms":2500}"""u8.ToArray()))).ToList();
         var results = await Task.WhenAll(callers);
 
         Assert.Equal(2, results.Count(result => result.Status == InvocationStatus.Succeeded));

@@ -283,6 +283,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         }
         catch (IOException)
         {
+            // The process has just exited: the last value read stands.
         }
         return _maxMemoryUsedMb;
     }

@@ -15,14 +15,17 @@ internal static class HealthCheckWait
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 }
 
-/// <summary>DynamoDB Local is healthy when it answers <c>ListTables</c> (asked every 100 ms for up to 5 s per check).</summary>
-internal sealed class DynamoDbHealthCheck(DynamoDbLocalResource resource) : IHealthCheck
+/// <summary>
+/// DynamoDB Local is healthy when it answers <c>ListTables</c>, asked every 100 ms for up to
+/// <paramref name="longestWait"/> (5 s unless given) per check.
+/// </summary>
+internal sealed class DynamoDbHealthCheck(DynamoDbLocalResource resource, TimeSpan? longestWait = null) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         using var client = resource.CreateDynamoDbClient();
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        waiting.CancelAfter(HealthCheckWait.Longest);
+        waiting.CancelAfter(longestWait ?? HealthCheckWait.Longest);
         while (true)
         {
             try

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using AppHost.Definition;
 using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AppHost.Hosting.Tests;
 
@@ -34,6 +35,39 @@ public class DynamoDbLocalTests
         Assert.True(dynamoDb.Exited.IsCompleted);
         using var probe = new TcpClient();
         await Assert.ThrowsAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, options.Port));
+    }
+
+    [Fact]
+    public async Task ItsHealthCheckWaitsForTheJarToAnswerInsteadOfFailingWhileItStarts()
+    {
+        var options = Options();
+        var resource = Resource(options.Port);
+
+        // Asked before the jar runs: a check that did not wait would answer unhealthy.
+        var check = new DynamoDbHealthCheck(resource, TimeSpan.FromSeconds(60)).CheckHealthAsync(new HealthCheckContext());
+        await using var dynamoDb = await DynamoDbLocal.StartAsync(options);
+
+        Assert.Equal(HealthStatus.Healthy, (await check).Status);
+    }
+
+    [Fact]
+    public async Task ItsHealthCheckAnswersUnhealthyWhenNothingAnswersWithinItsWait()
+    {
+        var port = TestPorts.Free();
+
+        var result = await new DynamoDbHealthCheck(Resource(port), TimeSpan.FromMilliseconds(300)).CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.StartsWith("ListTables on dynamodb failed", result.Description, StringComparison.Ordinal);
+    }
+
+    private static DynamoDbLocalResource Resource(int port)
+    {
+        var resource = new DynamoDbLocalResource("dynamodb", "java", RepositoryRoot);
+        var endpoint = new EndpointAnnotation(ProtocolType.Tcp, uriScheme: "http", name: DynamoDbLocalResource.EndpointName, port: port, targetPort: port, isProxied: false);
+        endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "127.0.0.1", port);
+        resource.Annotations.Add(endpoint);
+        return resource;
     }
 
     [Fact]

@@ -12,7 +12,6 @@ namespace AppHost.Hosting;
 internal static class HealthCheckWait
 {
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
@@ -21,6 +20,8 @@ internal static class HealthCheckWait
 /// </summary>
 internal sealed class DynamoDbHealthCheck(DynamoDbLocalResource resource, TimeSpan? longestWait = null) : IHealthCheck
 {
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         using var client = resource.CreateDynamoDbClient();
@@ -35,18 +36,13 @@ internal sealed class DynamoDbHealthCheck(DynamoDbLocalResource resource, TimeSp
             }
             catch (Exception exception) when (exception is HttpRequestException or Amazon.Runtime.AmazonServiceException or InvalidOperationException or OperationCanceledException)
             {
-                if (waiting.IsCancellationRequested || !await DelayAsync(waiting.Token))
+                await Task.Delay(RetryDelay, waiting.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (waiting.IsCancellationRequested)
                 {
                     return HealthCheckResult.Unhealthy($"ListTables on {resource.Name} failed: {exception.Message}");
                 }
             }
         }
-    }
-
-    private static async Task<bool> DelayAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(HealthCheckWait.RetryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return !cancellationToken.IsCancellationRequested;
     }
 }
 

@@ -38,21 +38,10 @@ public sealed class GatewayFixture : IAsyncLifetime
     Stage: "prod");
 
     private readonly List<LambdaFunction> _functions = [];
-    private readonly ActivityListener _listener;
-
-    public GatewayFixture()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == EmulatorTelemetry.ApiGatewaySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => Spans.Add(activity),
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
+    private readonly SpanRecorder _spans = new(EmulatorTelemetry.ApiGatewaySourceName);
 
     /// <summary>The gateway's finished spans.</summary>
-    public System.Collections.Concurrent.ConcurrentBag<Activity> Spans { get; } = [];
+    public System.Collections.Concurrent.ConcurrentBag<Activity> Spans => _spans.Spans;
 
     public ApiGatewayEmulator Http { get; private set; } = null!;
 
@@ -74,7 +63,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client.Dispose();
-        _listener.Dispose();
+        _spans.Dispose();
         await Http.DisposeAsync();
         await Rest.DisposeAsync();
         foreach (var function in _functions)

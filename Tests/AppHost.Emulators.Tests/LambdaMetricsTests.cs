@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Text;
 using AppHost.Emulators.Lambda;
 
@@ -8,41 +6,12 @@ namespace AppHost.Emulators.Tests;
 /// <summary>The emulator's CloudWatch-named instruments, read in-process as an OpenTelemetry exporter would read them.</summary>
 public sealed class LambdaMetricsTests : IDisposable
 {
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentQueue<(string Instrument, double Value, string? Function)> _measurements = new();
-
-    public LambdaMetricsTests()
-    {
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == LambdaMetrics.MeterName)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.Start();
-    }
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        string? function = null;
-        foreach (var tag in tags)
-        {
-            if (tag.Key == LambdaMetrics.FunctionNameTag)
-            {
-                function = tag.Value as string;
-            }
-        }
-        _measurements.Enqueue((instrument.Name, value, function));
-    }
+    private readonly MeasurementRecorder _recorder = new(LambdaMetrics.MeterName, LambdaMetrics.FunctionNameTag);
 
     private List<double> Values(string instrument, string function) =>
-        _measurements.Where(measurement => measurement.Instrument == instrument && measurement.Function == function).Select(measurement => measurement.Value).ToList();
+        _recorder.Measurements.Where(measurement => measurement.Instrument == instrument && measurement.Tag == function).Select(measurement => measurement.Value).ToList();
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _recorder.Dispose();
 
     [Fact]
     public async Task SixteenCallersBeyondTheMachinesCapAllSucceedAndTheMetricsShowTheWaitAndTheScaling()
@@ -54,7 +23,7 @@ public sealed class LambdaMetricsTests : IDisposable
         {
             while (!sampling.IsCancellationRequested)
             {
-                _listener.RecordObservableInstruments();
+                _recorder.RecordObservableInstruments();
                 await Task.Delay(20, CancellationToken.None);
             }
         });

@@ -26,20 +26,9 @@ public sealed class WebSocketApiFixture : IAsyncLifetime
     ],
     Stage: "test");
 
-    private readonly ActivityListener _listener;
+    private readonly SpanRecorder _spans = new(EmulatorTelemetry.WebSocketApiSourceName);
 
-    public WebSocketApiFixture()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == EmulatorTelemetry.WebSocketApiSourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => Spans.Add(activity),
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
-
-    public ConcurrentBag<Activity> Spans { get; } = [];
+    public ConcurrentBag<Activity> Spans => _spans.Spans;
 
     /// <summary>The function's output lines (its CONNECT and DISCONNECT events among them).</summary>
     public ConcurrentQueue<string> FunctionOutput { get; } = new();
@@ -87,7 +76,7 @@ public sealed class WebSocketApiFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        _listener.Dispose();
+        _spans.Dispose();
         await Emulator.DisposeAsync();
         await Function.DisposeAsync();
     }
@@ -313,19 +302,8 @@ public class WebSocketApiTests(WebSocketApiFixture fixture) : IClassFixture<WebS
     [Fact]
     public async Task TheApiKeepsApiGatewaysWebSocketMetrics()
     {
-        var measurements = new ConcurrentQueue<(string Instrument, double Value)>();
-        using var listener = new System.Diagnostics.Metrics.MeterListener();
-        listener.InstrumentPublished = (instrument, meters) =>
-        {
-            if (instrument.Meter.Name == WebSocketApiMetrics.MeterName)
-            {
-                meters.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
-        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
-        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
-        listener.Start();
+        using var recorder = new MeasurementRecorder(WebSocketApiMetrics.MeterName);
+        var measurements = recorder.Measurements;
         double Sum(string instrument) => measurements.Where(measurement => measurement.Instrument == instrument).Sum(measurement => measurement.Value);
 
         using var socket = await ConnectAsync(fixture.Emulator);
@@ -336,7 +314,7 @@ public class WebSocketApiTests(WebSocketApiFixture fixture) : IClassFixture<WebS
         {
             await ReceiveAsync(socket);
         }
-        listener.RecordObservableInstruments();
+        recorder.RecordObservableInstruments();
 
         Assert.True(Sum("ConnectCount") >= 1);
         // From the client: echo, nope, throw; to it: the echo's answer and the post.

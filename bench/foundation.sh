@@ -102,10 +102,8 @@ listener_pid() { ss -Htlnp "sport = :$1" | grep -o "pid=[0-9]*" | head -1 | cut 
 
 # ---- 1. build and start ----------------------------------------------------------------------
 say "building (Release)"
-run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 \
-  || { tail -30 "$RESULTS/build.log"; exit 1; }
-run dotnet build -c Release -v quiet -nologo bench/LeaderboardBench/LeaderboardBench.csproj >>"$RESULTS/build.log" 2>&1 \
-  || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" -c Release AppHost/AppHost/AppHost.csproj
+dotnet_build "$RESULTS/build.log" -c Release bench/LeaderboardBench/LeaderboardBench.csproj
 
 DYNAMO_PORT=$(free_port)
 GATEWAY_PORT=$(free_port "$DYNAMO_PORT")

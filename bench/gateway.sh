@@ -63,7 +63,7 @@ if [[ $PROFILE == 1 ]]; then
 fi
 
 say "building (Release)"
-run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" -c Release AppHost/AppHost/AppHost.csproj
 
 DYNAMO_PORT=$(free_port); GATEWAY_PORT=$(free_port "$DYNAMO_PORT"); LAMBDA_PORT=$(free_port "$DYNAMO_PORT" "$GATEWAY_PORT")
 KESTREL_PORT=$(free_port "$DYNAMO_PORT" "$GATEWAY_PORT" "$LAMBDA_PORT")

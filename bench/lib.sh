@@ -10,6 +10,14 @@ run() {
   return "$status"
 }
 
+# Builds quietly, appending the output to LOG; on failure shows its end and exits:
+# dotnet_build LOG ARGS... (ARGS go to `dotnet build`, e.g. -c Release AppHost/AppHost/AppHost.csproj).
+dotnet_build() {
+  local log=$1
+  shift
+  run dotnet build -v quiet -nologo "$@" >>"$log" 2>&1 || { tail -30 "$log"; exit 1; }
+}
+
 # Prints a line with the time.
 say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 

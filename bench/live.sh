@@ -24,8 +24,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 CHILD_PID=""
 
-run dotnet build -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
-run dotnet build -v quiet -nologo -c Release bench/PlatformBench/PlatformBench.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" AppHost/AppHost/AppHost.csproj
+dotnet_build "$RESULTS/build.log" -c Release bench/PlatformBench/PlatformBench.csproj
 
 APPHOST_READY_URLS="http://127.0.0.1:3003/config.json http://127.0.0.1:3000/health" \
   start_apphost "$RESULTS/apphost.log" --no-build --project AppHost/AppHost -- --DynamoDb:InMemory=true

@@ -202,8 +202,8 @@ hey_phase() {
 
 # ---- builds --------------------------------------------------------------------------------------
 say "building the AppHost (with the functions) and bench/PlatformBench (Release)"
-run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
-run dotnet build -c Release -v quiet -nologo bench/PlatformBench/PlatformBench.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" -c Release AppHost/AppHost/AppHost.csproj
+dotnet_build "$RESULTS/build.log" -c Release bench/PlatformBench/PlatformBench.csproj
 
 # Newest source of the API and the libraries it builds from: a publish older than this is redone.
 api_sources_stamp() {
@@ -414,7 +414,7 @@ fi
 # ---- 5. AppHost start and stop -------------------------------------------------------------------
 if has_phase apphost; then
   # "After a build": others may have changed sources since the build at the start.
-  run dotnet build -c Release -v quiet -nologo AppHost/AppHost/AppHost.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+  dotnet_build "$RESULTS/build.log" -c Release AppHost/AppHost/AppHost.csproj
   ports() { echo "--DynamoDb:InMemory=true,--Ports:dynamodb=$(free_port),--Ports:api-gateway=$1,--Ports:lambda-emulator=$(free_port)"; }
   GW=$(free_port)
   say "AppHost start/SIGTERM: dotnet run -c Release --project AppHost/AppHost (the launch profile: dashboard on 18888), $APPHOST_RUNS runs"

@@ -22,7 +22,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 CHILD_PID=""
 
-run dotnet build -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" AppHost/AppHost/AppHost.csproj
 
 measure() { # NAME PROVISIONED(true|false)
   local name=$1

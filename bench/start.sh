@@ -21,7 +21,7 @@ APPHOST_READY_URLS="http://127.0.0.1:3000/health http://127.0.0.1:3003/config.js
 trap stop_apphost EXIT
 
 say "building (Debug)"
-dotnet build -v quiet -nologo AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" AppHost/AppHost/AppHost.csproj
 
 measure() { # NAME ARGS...: one start, in seconds with two decimals
   local name=$1 started

@@ -23,8 +23,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 CHILD_PID=""
 
-run dotnet build -v quiet -nologo -c Release AppHost/AppHost/AppHost.csproj >"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
-run dotnet build -v quiet -nologo -c Release bench/PlatformBench/PlatformBench.csproj >>"$RESULTS/build.log" 2>&1 || { tail -30 "$RESULTS/build.log"; exit 1; }
+dotnet_build "$RESULTS/build.log" -c Release AppHost/AppHost/AppHost.csproj
+dotnet_build "$RESULTS/build.log" -c Release bench/PlatformBench/PlatformBench.csproj
 
 for rate in $RATES; do
   start_apphost "$RESULTS/apphost-$rate.log" --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true

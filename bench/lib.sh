@@ -38,6 +38,14 @@ stop_apphost() {
   APPHOST_PID=""
 }
 
+# Stops the script's AppHost however the script ends (done, failed, Ctrl+C or SIGTERM).
+stop_apphost_on_exit() {
+  CHILD_PID=""
+  trap stop_apphost EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
 # Starts the AppHost in its own session: start_apphost LOG ARGS... (ARGS go to `dotnet run`, e.g.
 # --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true), then waits up to
 # 2 minutes until every URL in APPHOST_READY_URLS answers (default: the gateway's /health).

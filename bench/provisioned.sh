@@ -17,10 +17,7 @@ RESULTS=$ROOT/bench/results/provisioned-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 [[ -x loadtest/node_modules/.bin/artillery ]] || { echo "error: install the load test first: cd loadtest && npm ci" >&2; exit 1; }
 
-trap 'stop_apphost' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-CHILD_PID=""
+stop_apphost_on_exit
 
 dotnet_build "$RESULTS/build.log" AppHost/AppHost/AppHost.csproj
 

@@ -18,7 +18,7 @@ RUNS=${RUNS:-5}
 RESULTS=$PWD/bench/results/start-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 APPHOST_READY_URLS="http://127.0.0.1:3000/health http://127.0.0.1:3003/config.json"
-trap stop_apphost EXIT
+stop_apphost_on_exit
 
 say "building (Debug)"
 dotnet_build "$RESULTS/build.log" AppHost/AppHost/AppHost.csproj

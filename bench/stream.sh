@@ -18,10 +18,7 @@ WARMUP=${WARMUP:-10}
 RESULTS=$ROOT/bench/results/stream-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 
-trap 'stop_apphost' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-CHILD_PID=""
+stop_apphost_on_exit
 
 dotnet_build "$RESULTS/build.log" -c Release AppHost/AppHost/AppHost.csproj
 dotnet_build "$RESULTS/build.log" -c Release bench/PlatformBench/PlatformBench.csproj

@@ -129,6 +129,7 @@ public sealed class LeaderboardStack : Stack
         {
             sites.Add(site.Name, AddSite(site));
         }
+        Aspects.Of(this).Add(new BundledHandlerRuntimes());
     }
 
     /// <summary>The DynamoDB tables, by their name in the definition.</summary>

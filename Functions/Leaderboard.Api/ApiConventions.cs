@@ -18,7 +18,7 @@ public static class ApiConventions
         });
         // Binding failures surface as exceptions so ApiExceptionHandler can name the offending field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = NameTheMediaType);
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         return builder;
     }
@@ -29,6 +29,21 @@ public static class ApiConventions
         app.UseStatusCodePages();
         app.Use(LimitRequestBody);
         return app;
+    }
+
+    /// <summary>
+    /// A 415 says what to send. It comes two ways, both worded here: a write with a non-JSON
+    /// <c>Content-Type</c> (answered by the endpoint) and one with none (thrown, see <see cref="ApiExceptionHandler"/>).
+    /// </summary>
+    private static void NameTheMediaType(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Status != StatusCodes.Status415UnsupportedMediaType)
+        {
+            return;
+        }
+        var sent = context.HttpContext.Request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type";
+        context.ProblemDetails.Title = "The request body must be JSON";
+        context.ProblemDetails.Detail = $"Send it with 'Content-Type: application/json'; it came with {sent}.";
     }
 
     private static Task LimitRequestBody(HttpContext context, RequestDelegate next)

@@ -6,7 +6,8 @@ namespace Leaderboard.Api;
 
 /// <summary>
 /// Turns the errors a client or the data store can cause into problem details: unreadable or
-/// ill-typed JSON (400, naming the field), a body over the limit (413), DynamoDB unreachable (503).
+/// ill-typed JSON (400, naming the field), a body not sent as JSON (415), a body over the limit (413),
+/// DynamoDB unreachable (503).
 /// Anything else is left to the default handler (500, logged).
 /// </summary>
 internal sealed partial class ApiExceptionHandler(IProblemDetailsService problemDetails, ILogger<ApiExceptionHandler> logger)
@@ -21,6 +22,11 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
                 Status = StatusCodes.Status413PayloadTooLarge,
                 Title = "Request body too large",
                 Detail = $"The limit is {ApiConventions.MaxRequestBodyBytes} bytes.",
+            },
+            // Worded with every other 415 by ApiConventions.
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => new ProblemDetails
+            {
+                Status = StatusCodes.Status415UnsupportedMediaType,
             },
             BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
             BadHttpRequestException badRequest => new ProblemDetails

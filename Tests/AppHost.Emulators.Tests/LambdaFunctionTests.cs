@@ -37,7 +37,9 @@ public class LambdaFunctionTests
 
         await function.ProvisionAsync();
         var environments = function.EnvironmentCount;
-        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => function.InvokeAsync(Payload("""{"action":"context"}"""))));
+        // Two invocations hold the provisioned environments while a third arrives.
+        var holding = Enumerable.Range(0, 2).Select(_ => function.InvokeAsync(Payload("""{"action":"context","ms":1500}"""))).ToList();
+        var results = await Task.WhenAll([.. holding, function.InvokeAsync(Payload("""{"action":"context"}"""))]);
 
         Assert.Equal(2, environments);
         var provisioned = results.Where(result => Json(result).GetProperty("initializationType").GetString() == "provisioned-concurrency").ToList();

@@ -25,6 +25,8 @@ internal static class Behaviours
         switch (request["action"]?.GetValue<string>())
         {
             case "context":
+                // With "ms", it holds its environment that long first.
+                await Task.Delay(request["ms"]?.GetValue<int>() ?? 0, CancellationToken.None);
                 return Json(new JsonObject
                 {
                     ["requestId"] = context.AwsRequestId,

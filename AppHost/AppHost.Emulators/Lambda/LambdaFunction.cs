@@ -5,11 +5,12 @@ using AppHost.Emulators.Processes;
 namespace AppHost.Emulators.Lambda;
 
 /// <summary>
-/// A function's execution environments. An invocation takes an idle environment, or starts a new
-/// one (a cold start) while fewer than <see cref="LambdaFunctionSettings.EnvironmentLimit"/> exist.
-/// Beyond the app's reserved concurrency it is throttled, as in Lambda; beyond the machine's cap
-/// (<see cref="LambdaFunctionSettings.MaxEnvironments"/>) it waits for a free environment, at most
-/// the function's timeout. Environments that timed out or crashed are discarded.
+/// A function's execution environments. An invocation takes an idle environment; without one it asks
+/// for a new one (a cold start) while fewer than <see cref="LambdaFunctionSettings.EnvironmentLimit"/>
+/// exist, and takes whichever environment is free first: the new one when its init ends, or one that
+/// another invocation freed. Beyond the app's reserved concurrency it is throttled, as in Lambda; beyond
+/// the machine's cap (<see cref="LambdaFunctionSettings.MaxEnvironments"/>) it waits for a free
+/// environment. Environments that timed out or crashed are discarded.
 /// </summary>
 /// <remarks>
 /// One environment may be launched from outside (<see cref="AttachExternalEnvironment"/>): the
@@ -18,6 +19,13 @@ namespace AppHost.Emulators.Lambda;
 /// </remarks>
 public sealed class LambdaFunction : IAsyncDisposable
 {
+    /// <summary>
+    /// How many environments of all functions may be in their init phase at once: one per core. An init
+    /// is mostly JIT and start-up work that uses a core fully; more at once only slow each other and the
+    /// warm environments serving traffic.
+    /// </summary>
+    private static readonly SemaphoreSlim InitSlots = new(Math.Max(1, Environment.ProcessorCount));
+
     private readonly ConcurrentBag<ExecutionEnvironment> _idle = [];
     private readonly ConcurrentDictionary<ExecutionEnvironment, bool> _all = new();
     private readonly TaskCompletionSource<string> _externalRuntimeApi = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,6 +41,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private int _disposed;
     private int _active;
     private int _waiting;
+    private int _starting;
     private readonly System.Diagnostics.TagList _metricTags;
     private long _invocations;
     private long _coldStarts;
@@ -73,55 +82,21 @@ public sealed class LambdaFunction : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Interlocked.Increment(ref _active);
-        var environment = TakeIdle();
-        if (environment is null && !TryReserve())
+        ExecutionEnvironment environment;
+        try
         {
-            // Beyond the app's reserved concurrency Lambda throttles; beyond this machine's cap on
-            // environments Lambda would have scaled, so the invocation waits for a free one.
-            var (idle, reserved) = AtReservedConcurrency ? (null, false) : await WaitForEnvironmentAsync(cancellationToken);
-            if (idle is null && !reserved)
+            var (acquired, refusal) = TakeIdle() is { } idle ? (idle, null) : await WaitForEnvironmentAsync(cancellationToken);
+            if (refusal is not null)
             {
                 Interlocked.Decrement(ref _active);
-                Count(ref _throttles, LambdaMetrics.Throttles);
-                return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
+                return refusal;
             }
-            environment = idle;
+            environment = acquired!;
         }
-        if (environment is null)
+        catch
         {
-            try
-            {
-                environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken);
-                _all[environment] = false;
-                Count(ref _coldStarts, LambdaMetrics.ColdStarts);
-            }
-            catch (FunctionInitException failure)
-            {
-                Interlocked.Decrement(ref _active);
-                Interlocked.Decrement(ref _reserved);
-                Count(ref _invocations, LambdaMetrics.Invocations);
-                Count(ref _errors, LambdaMetrics.Errors);
-                _log($"INIT_REPORT Status: error\tError Type: {failure.ErrorType}");
-                return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
-                    InvocationResult.ErrorBody(failure.ErrorType, failure.Message), failure.LastOutput, true, TimeSpan.Zero);
-            }
-            catch (Exception failure) when (failure is not OperationCanceledException)
-            {
-                // The emulator could not start an environment (its command, the machine): as Lambda
-                // reports a service-side failure, an error result the caller can retry.
-                Interlocked.Decrement(ref _active);
-                Interlocked.Decrement(ref _reserved);
-                Count(ref _errors, LambdaMetrics.Errors);
-                _log($"an execution environment could not start: {failure.GetType().Name}: {failure.Message}");
-                return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
-                    InvocationResult.ErrorBody("ServiceException", $"An execution environment could not start: {failure.Message}"), "", true, TimeSpan.Zero);
-            }
-            catch
-            {
-                Interlocked.Decrement(ref _active);
-                Interlocked.Decrement(ref _reserved);
-                throw;
-            }
+            Interlocked.Decrement(ref _active);
+            throw;
         }
 
         Count(ref _invocations, LambdaMetrics.Invocations);
@@ -140,6 +115,11 @@ public sealed class LambdaFunction : IAsyncDisposable
             Interlocked.Decrement(ref _active);
         }
         LambdaMetrics.Duration.Record(result.Duration.TotalMilliseconds, _metricTags);
+        if (result.ColdStart)
+        {
+            // Counted with the invocation that ran the init, as Lambda reports a cold start.
+            Count(ref _coldStarts, LambdaMetrics.ColdStarts);
+        }
         if (result.InitDuration is { } init)
         {
             LambdaMetrics.InitDuration.Record(init.TotalMilliseconds, _metricTags);
@@ -172,21 +152,54 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     private async Task StartProvisionedAsync(CancellationToken cancellationToken)
     {
-        if (!TryReserve())
+        if (TryReserve())
         {
-            return;
+            await StartEnvironmentAsync(provisioned: true, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Starts one environment in a slot already reserved, and adds it to the idle ones when its init
+    /// ends, for whichever invocation is free to take it first. Inits wait for one of the machine's
+    /// <see cref="InitSlots"/>. Throws <see cref="FunctionInitException"/> when the init fails.
+    /// </summary>
+    private async Task StartEnvironmentAsync(bool provisioned, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _starting);
         try
         {
-            var environment = await ExecutionEnvironment.StartAsync(Settings, await CommandAsync(cancellationToken), _log, cancellationToken, provisioned: true);
+            var command = await CommandAsync(cancellationToken);
+            ExecutionEnvironment environment;
+            await InitSlots.WaitAsync(cancellationToken);
+            try
+            {
+                environment = await ExecutionEnvironment.StartAsync(Settings, command, _log, cancellationToken, provisioned);
+            }
+            finally
+            {
+                InitSlots.Release();
+            }
             _all[environment] = false;
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                await DiscardAsync(environment);
+                return;
+            }
             _idle.Add(environment);
-            SignalFreed();
         }
-        catch
+        catch (Exception failure)
         {
             Interlocked.Decrement(ref _reserved);
+            if (failure is FunctionInitException init)
+            {
+                _log($"INIT_REPORT Status: error\tError Type: {init.ErrorType}");
+            }
             throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _starting);
+            SignalFreed();
         }
     }
 
@@ -227,7 +240,6 @@ public sealed class LambdaFunction : IAsyncDisposable
                 _externalRuntimeApi.TrySetResult(address);
             }, _log, _stopping.Token);
             _all[environment] = true;
-            Count(ref _coldStarts, LambdaMetrics.ColdStarts);
             _idle.Add(environment);
             SignalFreed();
             _externalReady.TrySetResult();
@@ -298,16 +310,48 @@ public sealed class LambdaFunction : IAsyncDisposable
     private bool AtReservedConcurrency => Settings.ReservedConcurrency is { } reserved && Volatile.Read(ref _reserved) >= reserved;
 
     /// <summary>
-    /// Waits, at most the function's timeout, until an environment is idle (returned) or one may be
-    /// started (a slot is reserved); neither when the wait ran out.
+    /// Waits until an environment is idle and takes it: one that another invocation freed, or one that
+    /// finished its init, whichever comes first — never queued behind one environment's init. While the
+    /// limits allow, it asks for one more environment. The wait does not count against the function's
+    /// timeout, which runs from the start of the invocation in an environment, as in Lambda; it ends
+    /// early only with the caller's token or a refusal: a throttle beyond the app's reserved concurrency,
+    /// or the failed init of the environment it asked for.
     /// </summary>
-    private async Task<(ExecutionEnvironment? Idle, bool Reserved)> WaitForEnvironmentAsync(CancellationToken cancellationToken)
+    private async Task<(ExecutionEnvironment? Environment, InvocationResult? Refusal)> WaitForEnvironmentAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTimeOffset.UtcNow + Settings.Timeout;
         Interlocked.Increment(ref _waiting);
         try
         {
-            return await WaitUntilAsync(deadline, cancellationToken);
+            Task? requested = null;
+            while (true)
+            {
+                var freed = Volatile.Read(ref _freed).Task;
+                if (TakeIdle() is { } idle)
+                {
+                    return (idle, null);
+                }
+                if (Volatile.Read(ref _disposed) != 0)
+                {
+                    return (null, Throttled());
+                }
+                if (requested is { IsFaulted: true })
+                {
+                    return (null, StartFailure(requested.Exception!.InnerException!));
+                }
+                if (requested is null && TryReserve())
+                {
+                    requested = StartEnvironmentAsync(provisioned: false, _stopping.Token);
+                    // Observed here when this invocation is served by another environment before its init fails.
+                    _ = requested.ContinueWith(static start => start.Exception, CancellationToken.None,
+                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+                else if (requested is null && AtReservedConcurrency && Volatile.Read(ref _waiting) > Volatile.Read(ref _starting))
+                {
+                    // Every environment the app's reserved concurrency allows is busy, none is on its way for this invocation.
+                    return (null, Throttled());
+                }
+                await (requested is { IsCompleted: false } ? Task.WhenAny(freed, requested) : freed).WaitAsync(cancellationToken);
+            }
         }
         finally
         {
@@ -315,27 +359,27 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
     }
 
-    private async Task<(ExecutionEnvironment? Idle, bool Reserved)> WaitUntilAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
+    private InvocationResult Throttled()
     {
-        while (true)
+        Count(ref _throttles, LambdaMetrics.Throttles);
+        return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.Throttled, [], "", false, TimeSpan.Zero);
+    }
+
+    /// <summary>The result of an invocation whose environment could not start: its init failed, or the emulator could not start the process.</summary>
+    private InvocationResult StartFailure(Exception failure)
+    {
+        Count(ref _errors, LambdaMetrics.Errors);
+        if (failure is FunctionInitException init)
         {
-            var freed = Volatile.Read(ref _freed).Task;
-            if (TakeIdle() is { } idle)
-            {
-                return (idle, false);
-            }
-            if (TryReserve())
-            {
-                return (null, true);
-            }
-            var remaining = deadline - DateTimeOffset.UtcNow;
-            if (remaining <= TimeSpan.Zero || Volatile.Read(ref _disposed) != 0)
-            {
-                return (null, false);
-            }
-            await Task.WhenAny(freed, Task.Delay(remaining, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            Count(ref _invocations, LambdaMetrics.Invocations);
+            return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
+                InvocationResult.ErrorBody(init.ErrorType, init.Message), init.LastOutput, true, TimeSpan.Zero);
         }
+        // The emulator could not start an environment (its command, the machine): as Lambda reports a
+        // service-side failure, an error result the caller can retry.
+        _log($"an execution environment could not start: {failure.GetType().Name}: {failure.Message}");
+        return new InvocationResult(Guid.NewGuid().ToString(), InvocationStatus.FunctionError,
+            InvocationResult.ErrorBody("ServiceException", $"An execution environment could not start: {failure.Message}"), "", true, TimeSpan.Zero);
     }
 
     /// <summary>Counts an event twice: in <see cref="Counters"/> (tests, the test tool) and in Lambda's metrics (the dashboard).</summary>

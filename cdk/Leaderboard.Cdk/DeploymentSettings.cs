@@ -151,4 +151,9 @@ public static class ContextKeys
     public const string XRayTracing = "xrayTracing";
     public const string ProvisionedConcurrency = "provisionedConcurrency";
     public const string Stage = "stage";
+    public const string GitHubRepository = "githubRepository";
+    public const string GitHubOidcProviderArn = "githubOidcProviderArn";
+
+    /// <summary>CDK's own key for a custom bootstrap qualifier (<c>cdk bootstrap --qualifier</c>), which also names the bootstrap roles.</summary>
+    public const string BootstrapQualifier = "@aws-cdk/core:bootstrapQualifier";
 }

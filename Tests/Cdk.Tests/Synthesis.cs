@@ -17,6 +17,7 @@ namespace Cdk.Tests;
 /// </summary>
 public sealed class Synthesis : IDisposable
 {
+    /// <summary>The stack's name without a <c>stage</c>, which deployments before stages have.</summary>
     public const string StackId = "Leaderboard";
 
     private Synthesis(string directory, LeaderboardStack stack, string assemblyDirectory)
@@ -65,10 +66,12 @@ public sealed class Synthesis : IDisposable
         try
         {
             var app = new App(new AppProps { Outdir = Path.Combine(directory, "cdk.out"), Context = fullContext });
-            var stack = new LeaderboardStack(app, StackId, new LeaderboardStackProps
+            var settings = DeploymentSettings.FromContext(app.Node);
+            // Named as Program.cs names it: by the stage, or StackId without one.
+            var stack = new LeaderboardStack(app, settings.StackName, new LeaderboardStackProps
             {
                 Definition = definition,
-                Settings = DeploymentSettings.FromContext(app.Node),
+                Settings = settings,
             });
             return new Synthesis(directory, stack, app.Synth().Directory);
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Amazon.CDK;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
@@ -10,10 +11,25 @@ namespace Leaderboard.Cdk;
 /// <c>cdk destroy</c>, telemetry export, alarm notifications and where the function binaries come from.
 /// Read from CDK context (<c>-c key=value</c> or <c>cdk.json</c>); every value has a default.
 /// </summary>
-public sealed record DeploymentSettings
+public sealed partial record DeploymentSettings
 {
     /// <summary>The environment variable that names already-published function outputs (see <see cref="FunctionAssetsDirectory"/>).</summary>
     public const string FunctionAssetsVariable = "LEADERBOARD_CDK_FUNCTION_ASSETS";
+
+    /// <summary>The stack's name when no stage is given (the name every deploy before stages used).</summary>
+    public const string DefaultStackName = "Leaderboard";
+
+    /// <summary>The stages the pipeline deploys; a developer's own stage is <c>dev-</c> and a name.</summary>
+    public static readonly IReadOnlyList<string> PipelineStages = ["dev", "prod"];
+
+    /// <summary>
+    /// The stage this deployment is (<c>dev</c>, <c>prod</c>, or a developer's own <c>dev-NAME</c>), which names
+    /// the stack apart from the other stages' (<see cref="StackName"/>); none keeps the stack named <c>Leaderboard</c>.
+    /// </summary>
+    public string? Stage { get; init; }
+
+    /// <summary>The CloudFormation stack's name: <c>leaderboard-{stage}</c>, or <c>Leaderboard</c> without a stage.</summary>
+    public string StackName => Stage is null ? DefaultStackName : "leaderboard-" + Stage;
 
     /// <summary>The JWT issuer URL; without it the stack has a <c>JwtIssuer</c> parameter to set at deploy time.</summary>
     public string? JwtIssuer { get; init; }
@@ -67,6 +83,7 @@ public sealed record DeploymentSettings
         var defaults = new DeploymentSettings();
         return new DeploymentSettings
         {
+            Stage = Read(node, ContextKeys.Stage) is { } stage ? ParseStage(stage) : null,
             JwtIssuer = Read(node, ContextKeys.JwtIssuer),
             JwtAudience = Read(node, ContextKeys.JwtAudience)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
             RemovalPolicy = Read(node, ContextKeys.RemovalPolicy) is { } policy ? ParseRemovalPolicy(policy) : defaults.RemovalPolicy,
@@ -86,6 +103,17 @@ public sealed record DeploymentSettings
         NonEmpty(Convert.ToString(node.TryGetContext(key), CultureInfo.InvariantCulture));
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string ParseStage(string value) =>
+        PipelineStages.Contains(value, StringComparer.Ordinal) || DeveloperStage().IsMatch(value)
+            ? value
+            : throw new ArgumentException(
+                $"Context '{ContextKeys.Stage}' is '{value}'; use 'dev' or 'prod' (the pipeline's stages), or 'dev-NAME' for a stage of your own " +
+                "(NAME: 1 to 20 lower-case letters, digits or dashes, such as dev-alex).");
+
+    /// <summary>A developer's own stage: <c>dev-</c> and a lower-case name that starts with a letter or digit.</summary>
+    [GeneratedRegex("^dev-[a-z0-9][a-z0-9-]{0,19}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DeveloperStage();
 
     private static RemovalPolicy ParseRemovalPolicy(string value) => value.ToUpperInvariant() switch
     {
@@ -122,4 +150,10 @@ public static class ContextKeys
     public const string ReadyToRun = "readyToRun";
     public const string XRayTracing = "xrayTracing";
     public const string ProvisionedConcurrency = "provisionedConcurrency";
+    public const string Stage = "stage";
+    public const string GitHubRepository = "githubRepository";
+    public const string GitHubOidcProviderArn = "githubOidcProviderArn";
+
+    /// <summary>CDK's own key for a custom bootstrap qualifier (<c>cdk bootstrap --qualifier</c>), which also names the bootstrap roles.</summary>
+    public const string BootstrapQualifier = "@aws-cdk/core:bootstrapQualifier";
 }

@@ -59,6 +59,16 @@ public static class LocalCloudBuilderExtensions
 
         var healthCheck = $"{name}-list-tables";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new DynamoDbHealthCheck(resource), failureStatus: null, tags: null));
+        var inMemory = options.DataDirectory is null;
+        builder.Services.AddHostedService(services => new DynamoDbLocalSupervisor(
+            resource,
+            inMemory,
+            services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<DynamoDbTableResource>().Where(table => table.Parent == resource).ToList(),
+            services.GetRequiredService<ResourceNotificationService>(),
+            services.GetRequiredService<ResourceCommandService>(),
+            services.GetRequiredService<ResourceLoggerService>(),
+            services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            new RestartBackoff()));
         return builder.AddResource(resource)
             .WithHttpEndpoint(port: options.Port, targetPort: options.Port, name: DynamoDbLocalResource.EndpointName, isProxied: false)
             .WithEndpoint(DynamoDbLocalResource.EndpointName, endpoint => endpoint.TargetHost = "127.0.0.1")

@@ -90,6 +90,9 @@ public sealed class DynamoDbStreamsClient(HttpClient http, Uri endpoint)
 public sealed class DynamoDbStreamsException(string operation, int statusCode, string body)
     : Exception($"DynamoDB Streams {operation} failed with {statusCode}: {body}")
 {
+    /// <summary>True when the service itself failed (5xx), as opposed to refusing the request.</summary>
+    public bool IsServiceFailure => statusCode >= 500;
+
     public bool IsExpiredIterator => body.Contains("ExpiredIteratorException", StringComparison.Ordinal)
         || body.Contains("TrimmedDataAccessException", StringComparison.Ordinal);
 }

@@ -37,6 +37,9 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     private readonly Action<string> _log;
     private readonly EventFilter _filter;
     private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>The sequence number of each shard's last record delivered (or filtered out), kept across failures.</summary>
+    private readonly Dictionary<string, string> _checkpoints = [];
     private Task? _loop;
     private long _recordsDelivered;
     private long _batchesInvoked;
@@ -90,6 +93,8 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     private async Task RunAsync(CancellationToken stopping)
     {
         var finished = new HashSet<string>();
+        // Where each shard is read next. After any failure they are dropped and reading resumes after
+        // each shard's checkpoint: an iterator of a restarted DynamoDB Local may no longer be valid.
         var iterators = new Dictionary<string, string>();
         while (!stopping.IsCancellationRequested)
         {
@@ -102,8 +107,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
                 {
                     if (!iterators.TryGetValue(shard.ShardId, out var iterator))
                     {
-                        var type = _definition.StartingPosition == StartingPosition.Latest && shard.ParentShardId is null ? "LATEST" : "TRIM_HORIZON";
-                        iterator = await _streams.GetShardIteratorAsync(_streamArn, shard.ShardId, type, null, stopping);
+                        iterator = await FirstIteratorAsync(shard, stopping);
                     }
                     var (next, delivered) = await DrainShardAsync(shard, iterator, stopping);
                     anyRecords |= delivered;
@@ -120,24 +124,49 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             }
             catch (DynamoDbStreamsException failure) when (failure.IsExpiredIterator)
             {
-                _log($"{_function.Settings.Name} stream: {failure.Message}; reading again from the shard's start");
+                _log($"{_function.Settings.Name} stream: {failure.Message}; resuming after the last delivered record");
                 iterators.Clear();
             }
             catch (Exception failure) when (failure is HttpRequestException or DynamoDbStreamsException)
             {
-                _log($"{_function.Settings.Name} stream: polling failed ({failure.Message}); retrying");
+                _log($"{_function.Settings.Name} stream: polling failed ({failure.Message}); resuming after the last delivered record");
+                iterators.Clear();
                 await Task.Delay(_options.MaxRetryDelay, stopping);
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
-                // Never stop silently: the batch stays unread and is delivered on the next attempt.
+                // Never stop silently: what was not delivered is read again on the next attempt.
                 _log($"{_function.Settings.Name} stream: delivery failed ({failure.GetType().Name}: {failure.Message}); retrying");
+                iterators.Clear();
                 await Task.Delay(_options.MaxRetryDelay, stopping);
             }
             if (!anyRecords)
             {
                 await Task.Delay(_options.PollInterval, stopping);
             }
+        }
+    }
+
+    /// <summary>
+    /// Where reading a shard begins: just after its checkpoint (<c>AFTER_SEQUENCE_NUMBER</c>), so a
+    /// delivered record is never delivered again; without one, at the mapping's starting position.
+    /// </summary>
+    private Task<string> FirstIteratorAsync(StreamShard shard, CancellationToken stopping)
+    {
+        if (_checkpoints.TryGetValue(shard.ShardId, out var lastDelivered))
+        {
+            return _streams.GetShardIteratorAsync(_streamArn, shard.ShardId, "AFTER_SEQUENCE_NUMBER", lastDelivered, stopping);
+        }
+        var type = _definition.StartingPosition == StartingPosition.Latest && shard.ParentShardId is null ? "LATEST" : "TRIM_HORIZON";
+        return _streams.GetShardIteratorAsync(_streamArn, shard.ShardId, type, null, stopping);
+    }
+
+    /// <summary>Moves the shard's checkpoint to <paramref name="record"/>: it and everything before it are done.</summary>
+    private void Checkpoint(StreamShard shard, JsonObject record)
+    {
+        if (SequenceNumber(record) is { } sequenceNumber)
+        {
+            _checkpoints[shard.ShardId] = sequenceNumber;
         }
     }
 
@@ -165,6 +194,11 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
                 buffer.RemoveRange(0, _definition.BatchSize);
                 delivered = true;
             }
+            if (buffer.Count == 0 && page.Records.Count > 0)
+            {
+                // Every record of the page is delivered or filtered out.
+                Checkpoint(shard, page.Records[^1]);
+            }
             if (page.Records.Count > 0)
             {
                 continue;
@@ -187,6 +221,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     private async Task DeliverAsync(StreamShard shard, List<JsonObject> records, CancellationToken stopping)
     {
         await ProcessAsync(shard, records, attempt: 0, stopping);
+        Checkpoint(shard, records[^1]);
         Interlocked.Add(ref _recordsDelivered, records.Count);
     }
 
@@ -198,6 +233,12 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             return;
         }
         var remaining = records.GetRange(failedFrom.Value, records.Count - failedFrom.Value);
+        if (await WaitWhileStreamUnavailableAsync(stopping))
+        {
+            // The function most likely failed because DynamoDB was down: that attempt does not count.
+            await ProcessAsync(shard, remaining, attempt, stopping);
+            return;
+        }
         if (attempt >= _definition.MaximumRetryAttempts)
         {
             SendToDestination(shard, remaining, reason);
@@ -214,6 +255,36 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         else
         {
             await ProcessAsync(shard, remaining, attempt + 1, stopping);
+        }
+    }
+
+    /// <summary>
+    /// As Lambda pauses a mapping whose event source is unavailable: while the stream does not answer,
+    /// a failed batch waits for it instead of using up its retries. True when it had to wait.
+    /// </summary>
+    private async Task<bool> WaitWhileStreamUnavailableAsync(CancellationToken stopping)
+    {
+        var waited = false;
+        while (true)
+        {
+            try
+            {
+                await _streams.DescribeShardsAsync(_streamArn, stopping);
+                if (waited)
+                {
+                    _log($"{_function.Settings.Name} stream: the stream answers again; retrying the batch");
+                }
+                return waited;
+            }
+            catch (Exception failure) when (failure is HttpRequestException or DynamoDbStreamsException { IsServiceFailure: true })
+            {
+                if (!waited)
+                {
+                    _log($"{_function.Settings.Name} stream: the stream does not answer ({failure.Message}); the failed batch waits for it without using up its retries");
+                }
+                waited = true;
+                await Task.Delay(_options.PollInterval, stopping);
+            }
         }
     }
 

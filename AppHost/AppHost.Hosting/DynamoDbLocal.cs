@@ -154,6 +154,10 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         }
         var arguments = new List<string>
         {
+            // C1 only, and the serial collector: the jar reaches full speed in seconds with a third of the
+            // CPU that C2 and the parallel collector spend warming it up, CPU the app needs when load
+            // arrives right after start on a small machine (bench/README.md, "Load from the first second").
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
             $"-Djava.library.path={Path.Combine(jarDirectory, "DynamoDBLocal_lib")}",
             "-jar", Path.Combine(jarDirectory, "DynamoDBLocal.jar"),
             "-sharedDb", "-disableTelemetry",

@@ -10,8 +10,9 @@ namespace Leaderboard.Core;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the DynamoDB client (one per process), the repositories and the aggregation service, and
-    /// validates <see cref="LeaderboardOptions"/> at start. The endpoint and region come from the
+    /// Adds the DynamoDB client (one per process), the repositories and the aggregation service,
+    /// validates <see cref="LeaderboardOptions"/> at start, and primes the client in Lambda's init phase
+    /// (<see cref="DataStorePriming"/>). The endpoint and region come from the
     /// standard AWS settings (<c>AWS_ENDPOINT_URL_DYNAMODB</c>, <c>AWS_REGION</c>) when present.
     /// </summary>
     public static IHostApplicationBuilder AddLeaderboardData(this IHostApplicationBuilder builder)
@@ -27,6 +28,7 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton<MatchRepository>();
         builder.Services.AddSingleton<StandingsRepository>();
         builder.Services.AddSingleton<MatchAggregator>();
+        builder.Services.AddHostedService<DataStorePriming>();
         return builder;
     }
 

@@ -22,10 +22,7 @@ internal sealed record StartContext(ILogger Console, IServiceProvider Services, 
 }
 
 /// <summary>What a resource reports once started: its URLs and properties for the dashboard.</summary>
-internal sealed record StartResult(IReadOnlyList<UrlSnapshot> Urls, IReadOnlyList<ResourcePropertySnapshot> Properties)
-{
-    public static StartResult Nothing { get; } = new([], []);
-}
+internal sealed record StartResult(IReadOnlyList<UrlSnapshot> Urls, IReadOnlyList<ResourcePropertySnapshot> Properties);
 
 /// <summary>
 /// The life of a resource the AppHost itself hosts (an emulator, a poller, a table): Aspire

@@ -41,8 +41,6 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     /// <summary>The sequence number of each shard's last record delivered (or filtered out), kept across failures.</summary>
     private readonly Dictionary<string, string> _checkpoints = [];
     private Task? _loop;
-    private long _recordsDelivered;
-    private long _batchesInvoked;
 
     public StreamEventSourceMapping(
         StreamEventSourceDefinition definition,
@@ -62,14 +60,6 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         _log = log ?? (_ => { });
         _filter = new EventFilter(definition.FilterPatterns);
     }
-
-    /// <summary>Records the function has processed (successfully or sent to the destination).</summary>
-    public long RecordsDelivered => Interlocked.Read(ref _recordsDelivered);
-
-    public long BatchesInvoked => Interlocked.Read(ref _batchesInvoked);
-
-    /// <summary>Completes with the poller's fault, if it ever stops on one.</summary>
-    public Task Completion => _loop ?? Task.CompletedTask;
 
     public void Start() => _loop ??= Task.Run(() => RunAsync(_stopping.Token));
 
@@ -222,7 +212,6 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     {
         await ProcessAsync(shard, records, attempt: 0, stopping);
         Checkpoint(shard, records[^1]);
-        Interlocked.Add(ref _recordsDelivered, records.Count);
     }
 
     private async Task ProcessAsync(StreamShard shard, List<JsonObject> records, int attempt, CancellationToken stopping)
@@ -296,7 +285,6 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         activity?.SetTag("messaging.system", "aws_dynamodb_streams");
         activity?.SetTag("messaging.batch.message_count", records.Count);
         activity?.SetTag("faas.invoked_name", _function.Settings.Name);
-        Interlocked.Increment(ref _batchesInvoked);
 
         var payload = BuildEvent(records);
         RecordBatchMetrics(records);

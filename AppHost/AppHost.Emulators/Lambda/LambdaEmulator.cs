@@ -31,6 +31,9 @@ public sealed class LambdaEmulator : IAsyncDisposable
     /// <summary>The loopback URL to pass as <c>--endpoint-url</c>.</summary>
     public Uri Endpoint { get; private set; } = null!;
 
+    /// <summary>The region of the functions it serves (the app's, from configuration).</summary>
+    private string Region => _functions().Select(function => function.Settings.Region).FirstOrDefault() ?? LambdaFunctionSettings.DefaultRegion;
+
     /// <summary>The functions it serves now (the set may grow while functions start).</summary>
     public IReadOnlyCollection<LambdaFunction> Functions => _functions();
 
@@ -87,7 +90,7 @@ public sealed class LambdaEmulator : IAsyncDisposable
         if (function is null)
         {
             await WriteErrorAsync(context, HttpStatusCode.NotFound, "ResourceNotFoundException",
-                $"Function not found: arn:aws:lambda:us-east-1:{LambdaLimits.AccountId}:function:{name}");
+                $"Function not found: arn:aws:lambda:{Region}:{LambdaLimits.AccountId}:function:{name}");
             return;
         }
         var invocationType = context.Request.Headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";

@@ -53,7 +53,10 @@ public sealed record LambdaFunctionSettings
     /// <summary>How many environments may exist at once: the lower of the two limits.</summary>
     public int EnvironmentLimit => Math.Min(ReservedConcurrency ?? int.MaxValue, MaxEnvironments);
 
-    public string Region { get; init; } = "us-east-1";
+    /// <summary>The region a function runs in when configuration names none.</summary>
+    public const string DefaultRegion = "us-east-1";
+
+    public string Region { get; init; } = DefaultRegion;
 
     /// <summary>Environments initialised ahead of traffic, as Lambda's provisioned concurrency (0: none).</summary>
     public int ProvisionedConcurrency { get; init; }

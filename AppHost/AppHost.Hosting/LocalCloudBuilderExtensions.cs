@@ -48,9 +48,11 @@ public static class LocalCloudBuilderExtensions
         {
             options.DataDirectory ??= Path.Combine(settings.StateDirectory, "dynamodb");
         }
-        var runtime = DynamoDbLocal.ResolveRuntimeAsync(options).GetAwaiter().GetResult();
+        // Publishing and deploying start nothing on this machine: only a run needs Java (or Docker) and the port.
+        var runsHere = builder.ExecutionContext.IsRunMode;
+        var runtime = runsHere ? DynamoDbLocal.ResolveRuntimeAsync(options).GetAwaiter().GetResult() : DynamoDbRuntime.Jar;
         // A taken fixed port would leave the orchestrator waiting on it: say so, and how to change it, at once.
-        if (DynamoDbLocal.PortTakenMessage(options) is { } taken)
+        if (runsHere && DynamoDbLocal.PortTakenMessage(options) is { } taken)
         {
             throw new DynamoDbLocalException(taken);
         }

@@ -22,4 +22,6 @@ builder.AddWebSocketApiEmulator(WebSocketApi);
 
 builder.AddStaticSite(LiveBoard);
 
+builder.AddCdkApp("cdk", "../../cdk");
+
 builder.Build().Run();

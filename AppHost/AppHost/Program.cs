@@ -24,4 +24,6 @@ builder.AddStaticSite(LiveBoard);
 
 builder.AddCdkApp("cdk", "../../cdk");
 
+builder.CheckAgainstDefinition(Definition);
+
 builder.Build().Run();

@@ -40,21 +40,17 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
         return started;
     }
 
+    /// <summary>The AppHost's Program as the test app runs it, declared but not built.</summary>
+    public static async Task<IDistributedApplicationTestingBuilder> DeclareAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        return await CreateBuilderAsync(withDashboard: false, [], timeout.Token);
+    }
+
     private static async Task<LocalCloudTestApp> StartWithoutWaitingAsync(bool withDashboard, string[] args)
     {
-        string[] testArgs =
-        [
-            "--DynamoDb:InMemory=true",
-            $"--Ports:{LeaderboardApp.Names.DynamoDb}=0",
-            $"--Ports:{LeaderboardApp.Names.ApiGateway}=0",
-            $"--Ports:{LeaderboardApp.Names.LambdaEmulator}=0",
-            $"--Ports:{LeaderboardApp.Names.WebSocketApi}=0",
-            $"--Ports:{LeaderboardApp.Names.LiveBoard}=0",
-            .. args,
-        ];
         using var timeout = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
-            testArgs, (options, _) => options.DisableDashboard = !withDashboard, timeout.Token);
+        var builder = await CreateBuilderAsync(withDashboard, args, timeout.Token);
         var app = await builder.BuildAsync(timeout.Token);
         var started = new LocalCloudTestApp(app);
         try
@@ -67,6 +63,22 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             await started.DisposeAsync();
             throw;
         }
+    }
+
+    private static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(bool withDashboard, string[] args, CancellationToken cancellationToken)
+    {
+        string[] testArgs =
+        [
+            "--DynamoDb:InMemory=true",
+            $"--Ports:{LeaderboardApp.Names.DynamoDb}=0",
+            $"--Ports:{LeaderboardApp.Names.ApiGateway}=0",
+            $"--Ports:{LeaderboardApp.Names.LambdaEmulator}=0",
+            $"--Ports:{LeaderboardApp.Names.WebSocketApi}=0",
+            $"--Ports:{LeaderboardApp.Names.LiveBoard}=0",
+            .. args,
+        ];
+        return DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            testArgs, (options, _) => options.DisableDashboard = !withDashboard, cancellationToken);
     }
 
     private async Task WaitUntilHealthyAsync()

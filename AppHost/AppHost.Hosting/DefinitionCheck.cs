@@ -1,0 +1,94 @@
+using AppHost.Definition;
+using AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// Keeps the AppHost and the app definition the CDK app deploys from drifting apart: what one declares
+/// and the other lacks is reported by name, before anything starts.
+/// </summary>
+public static class DefinitionCheckBuilderExtensions
+{
+    /// <summary>
+    /// Stops the AppHost before anything starts when its resources and <paramref name="definition"/>
+    /// disagree — a function, table, API, route, stream event source, schedule or site on one side only,
+    /// or a function built from another project than the definition names — with a message that names
+    /// each difference and what to add where.
+    /// </summary>
+    public static IDistributedApplicationBuilder CheckAgainstDefinition(this IDistributedApplicationBuilder builder, AppDefinition definition)
+    {
+        builder.Eventing.Subscribe<BeforeStartEvent>((start, _) =>
+        {
+            var differences = DefinitionDrift.Find(definition, start.Model.Resources);
+            return differences.Count == 0
+                ? Task.CompletedTask
+                : throw new DistributedApplicationException(
+                    "The AppHost and the app definition disagree; CDK deploys the definition, so the local app would differ from the deployed one:"
+                    + string.Concat(differences.Select(difference => Environment.NewLine + "  - " + difference)));
+        });
+        return builder;
+    }
+}
+
+/// <summary>The differences between an app definition and the resources an AppHost declares.</summary>
+public static class DefinitionDrift
+{
+    private const string ToTheDefinition = "the app definition (AppHost.Definition)";
+
+    /// <summary>One sentence per difference; none when they agree.</summary>
+    public static IReadOnlyList<string> Find(AppDefinition definition, IEnumerable<IResource> resources)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var declared = resources.ToList();
+        var differences = new List<string>();
+        var functions = declared.OfType<LambdaFunctionResource>().ToList();
+
+        Compare("Table", definition.Tables.Select(table => table.Name), declared.OfType<DynamoDbTableResource>().Select(table => table.Definition.Name),
+            "dynamoDb.AddTable(...) to the AppHost's Program.cs", differences);
+        Compare("Function", definition.Functions.Select(function => function.Name), functions.Select(function => function.Definition.Name),
+            "builder.AddLambdaFunction<Projects.X>(...) to the AppHost's Program.cs, and a ProjectReference to the function's project to AppHost.csproj", differences);
+        Compare("HTTP API", definition.Apis.Select(api => api.Name), declared.OfType<ApiGatewayEmulatorResource>().Select(api => api.Definition.Name),
+            "builder.AddApiGatewayEmulator(...) to the AppHost's Program.cs", differences);
+        Compare("Route", definition.Apis.SelectMany(RoutesOf), declared.OfType<ApiGatewayEmulatorResource>().SelectMany(api => RoutesOf(api.Definition)),
+            "the route to the API's definition the AppHost passes to AddApiGatewayEmulator", differences);
+        Compare("WebSocket API", definition.WebSocketApis.Select(api => api.Name), declared.OfType<WebSocketApiEmulatorResource>().Select(api => api.Definition.Name),
+            "builder.AddWebSocketApiEmulator(...) to the AppHost's Program.cs", differences);
+        Compare("Stream event source", definition.StreamEventSources.Select(StreamKey), declared.OfType<StreamEventSourceResource>().Select(source => StreamKey(source.Definition)),
+            ".WithStreamEventSource(table, ...) to the function in the AppHost's Program.cs", differences);
+        Compare("Schedule", definition.Schedules.Select(schedule => $"{schedule.Name} → {schedule.Function}"),
+            declared.OfType<ScheduleResource>().Select(schedule => $"{schedule.Definition.Name} → {schedule.Definition.Function}"),
+            ".WithSchedule(...) to the function in the AppHost's Program.cs", differences);
+        Compare("Site", definition.Sites.Select(site => site.Name), declared.OfType<StaticSiteResource>().Select(site => site.Definition.Name),
+            "builder.AddStaticSite(...) to the AppHost's Program.cs", differences);
+
+        foreach (var function in functions)
+        {
+            var expected = definition.Functions.FirstOrDefault(candidate => candidate.Name == function.Definition.Name)?.ProjectPath;
+            var project = function.Annotations.OfType<IProjectMetadata>().FirstOrDefault()?.ProjectPath;
+            if (expected is not null && project is not null && !SamePath(project, expected))
+            {
+                differences.Add($"Function '{function.Definition.Name}' runs {project} locally, but the definition deploys {expected}: give AddLambdaFunction<Projects.X> the definition's project.");
+            }
+        }
+        return differences;
+    }
+
+    private static void Compare(string kind, IEnumerable<string> inDefinition, IEnumerable<string> inAppHost, string whatToAdd, List<string> differences)
+    {
+        var defined = inDefinition.ToHashSet(StringComparer.Ordinal);
+        var hosted = inAppHost.ToHashSet(StringComparer.Ordinal);
+        differences.AddRange(defined.Except(hosted).Order(StringComparer.Ordinal)
+            .Select(name => $"{kind} '{name}' is in the app definition (so CDK deploys it) but not in the AppHost: add {whatToAdd}."));
+        differences.AddRange(hosted.Except(defined).Order(StringComparer.Ordinal)
+            .Select(name => $"{kind} '{name}' runs locally but is not in the app definition (so CDK would not deploy it): add it to {ToTheDefinition}."));
+    }
+
+    private static IEnumerable<string> RoutesOf(HttpApiDefinition api) =>
+        api.Routes.Select(route => $"{api.Name} {route.RouteKey} → {route.Function}");
+
+    private static string StreamKey(StreamEventSourceDefinition source) => $"{source.Table} → {source.Function}";
+
+    private static bool SamePath(string projectPath, string relativePath) =>
+        Path.GetFullPath(projectPath).Replace('\\', '/').EndsWith("/" + relativePath.Replace('\\', '/').TrimStart('/'), StringComparison.Ordinal);
+}

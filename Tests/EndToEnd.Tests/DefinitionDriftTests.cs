@@ -1,0 +1,76 @@
+using AppHost.Definition;
+using static AppHost.Definition.LeaderboardApp;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// The AppHost declares exactly what the app definition declares, which CDK deploys; a difference on
+/// either side is named, and stops the AppHost before anything starts.
+/// </summary>
+public sealed class DefinitionDriftTests
+{
+    private static readonly FunctionDefinition SeasonReset = new("season-reset", "Functions/Leaderboard.SeasonReset/Leaderboard.SeasonReset.csproj");
+
+    [Fact]
+    public async Task TheAppHostDeclaresWhatTheDefinitionDeclares()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
+        var resources = builder.Resources;
+
+        Assert.Empty(DefinitionDrift.Find(Definition, resources));
+    }
+
+    [Fact]
+    public async Task AFunctionAndScheduleTheAppHostForgetsAreNamedWithWhatToAdd()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
+        var resources = builder.Resources;
+        var grown = Definition with
+        {
+            Functions = [.. Definition.Functions, SeasonReset],
+            Schedules = [.. Definition.Schedules, new ScheduleDefinition("weekly-reset", "cron(0 0 ? * MON *)", SeasonReset.Name)],
+        };
+
+        var differences = DefinitionDrift.Find(grown, resources);
+
+        Assert.Equal(2, differences.Count);
+        Assert.Contains(differences, difference => difference.StartsWith("Function 'season-reset' is in the app definition", StringComparison.Ordinal)
+            && difference.Contains("AddLambdaFunction<Projects.X>", StringComparison.Ordinal));
+        Assert.Contains(differences, difference => difference.StartsWith("Schedule 'weekly-reset → season-reset' is in the app definition", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhatRunsLocallyButIsNotDeployedIsNamed()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
+        var resources = builder.Resources;
+        var shrunk = Definition with
+        {
+            Functions = [.. Definition.Functions.Where(function => function != Processor)],
+            StreamEventSources = [.. Definition.StreamEventSources.Where(source => source != MatchStream)],
+            Apis = [HttpApi with { Routes = [.. HttpApi.Routes.Where(route => route.Path != "/health")] }],
+        };
+
+        var differences = DefinitionDrift.Find(shrunk, resources);
+
+        Assert.Equal(
+        [
+            "Function 'leaderboard-processor' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
+            "Route 'api-gateway GET /health → leaderboard-api' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
+            "Stream event source 'leaderboard → leaderboard-processor' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
+        ], differences.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnAppHostThatDisagreesWithItsDefinitionStopsBeforeAnythingStarts()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
+        builder.CheckAgainstDefinition(Definition with { Functions = [.. Definition.Functions, SeasonReset] });
+        await using var app = await builder.BuildAsync();
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+
+        var reason = Assert.IsType<DistributedApplicationException>(refused is AggregateException all ? Assert.Single(all.Flatten().InnerExceptions) : refused);
+        Assert.Contains("Function 'season-reset' is in the app definition", reason.Message, StringComparison.Ordinal);
+    }
+}

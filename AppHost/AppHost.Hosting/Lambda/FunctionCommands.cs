@@ -7,12 +7,11 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace AppHost.Hosting;
 
-/// <summary>What the dashboard's commands on functions and the gateway do: each one thing, with a readable result.</summary>
-internal static class DashboardCommands
+/// <summary>What the dashboard's commands on functions do: each one thing, with a readable result.</summary>
+internal static class FunctionCommands
 {
     private const string SampleArgument = "sample";
     private const string PayloadArgument = "payload";
-    private const string ScopesArgument = "scopes";
     private const string SamplePrefix = "sample:";
     private const string SavedPrefix = "saved:";
 
@@ -73,16 +72,6 @@ internal static class DashboardCommands
         },
     };
 
-    public static InteractionInput ScopesInput => new()
-    {
-        Name = ScopesArgument,
-        Label = "Scopes",
-        InputType = InputType.Text,
-        Required = false,
-        Placeholder = "matches:write",
-        Description = "Space- or comma-separated scopes the token carries.",
-    };
-
     /// <summary>Refuses an event that is not JSON, naming where it breaks.</summary>
     public static Task ValidatePayloadAsync(InputsDialogValidationContext context)
     {
@@ -104,10 +93,10 @@ internal static class DashboardCommands
         {
             return CommandResults.Failure($"{emulator.Name} is not running.");
         }
-        var payload = Argument(context, PayloadArgument);
+        var payload = CommandArguments.Value(context, PayloadArgument);
         if (string.IsNullOrWhiteSpace(payload))
         {
-            var chosen = Argument(context, SampleArgument);
+            var chosen = CommandArguments.Value(context, SampleArgument);
             payload = await ChosenEventAsync(resource, emulator, chosen, context.CancellationToken);
             if (payload is null)
             {
@@ -137,17 +126,6 @@ internal static class DashboardCommands
             : CommandResults.Failure(summary.ToString(), shown, CommandResultFormat.Json);
     }
 
-    /// <summary>A development token from the gateway's local issuer.</summary>
-    public static ExecuteCommandResult DevToken(ApiGatewayEmulatorResource gateway, ExecuteCommandContext context)
-    {
-        if (gateway.Gateway is not { } running)
-        {
-            return CommandResults.Failure($"{gateway.Name} is not running.");
-        }
-        var token = running.MintDevToken([Argument(context, ScopesArgument)]);
-        return CommandResults.Success($"A token valid for {token.ExpiresIn / 3600} h", token.AccessToken, CommandResultFormat.Text, displayImmediately: true);
-    }
-
     /// <summary>The function's samples, then its saved requests, as choices (<c>sample:{id}</c>, <c>saved:{name}</c>).</summary>
     private static List<KeyValuePair<string, string>> Choices(LambdaFunctionResource function, LambdaEmulatorResource emulator) =>
         emulator.TestTool is { } testTool
@@ -173,7 +151,4 @@ internal static class DashboardCommands
         }
         return null;
     }
-
-    private static string? Argument(ExecuteCommandContext context, string name) =>
-        context.Arguments is { } arguments && arguments.TryGetByName(name, out var input) ? input.Value : null;
 }

@@ -1,0 +1,92 @@
+using AppHost.Definition;
+using AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>DynamoDB Local and its tables: the jar (or its container) as an executable the orchestrator starts and supervises, and each table created from its definition when absent.</summary>
+public static class DynamoDbBuilderExtensions
+{
+    /// <summary>
+    /// DynamoDB Local on <c>Ports:{name}</c> (8000; 0 picks a free port), persistent under
+    /// <c>.localcloud/dynamodb</c> unless <c>DynamoDb:InMemory=true</c>; healthy once it answers <c>ListTables</c>.
+    /// Throws <see cref="DynamoDbLocalException"/> saying what to do when neither Java nor Docker can run it
+    /// or its port is taken.
+    /// </summary>
+    public static IResourceBuilder<DynamoDbLocalResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name)
+    {
+        var settings = builder.LocalCloudSettings();
+        var options = builder.Configuration.GetSection(DynamoDbLocalOptions.SectionName).Get<DynamoDbLocalOptions>() ?? new DynamoDbLocalOptions();
+        options.Port = settings.PortFor(name, options.Port);
+        if (options.Port == 0)
+        {
+            options.Port = LocalCloudBuilder.FreePort();
+        }
+        options.RepositoryRoot ??= settings.RepositoryRoot;
+        options.PortSettingHint = $"--Ports:{name}=<port>";
+        if (!builder.Configuration.GetValue<bool>("DynamoDb:InMemory"))
+        {
+            options.DataDirectory ??= Path.Combine(settings.StateDirectory, "dynamodb");
+        }
+        // Publishing and deploying start nothing on this machine: only a run needs Java (or Docker) and the port.
+        var runsHere = builder.ExecutionContext.IsRunMode;
+        var runtime = runsHere ? DynamoDbLocal.ResolveRuntimeAsync(options).GetAwaiter().GetResult() : DynamoDbRuntime.Jar;
+        // A taken fixed port would leave the orchestrator waiting on it: say so, and how to change it, at once.
+        if (runsHere && DynamoDbLocal.PortTakenMessage(options) is { } taken)
+        {
+            throw new DynamoDbLocalException(taken);
+        }
+        var command = runtime == DynamoDbRuntime.Jar ? options.JavaExecutable : options.DockerExecutable;
+        var resource = new DynamoDbLocalResource(name, command, options.RepositoryRoot);
+
+        var healthCheck = $"{name}-list-tables";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new DynamoDbHealthCheck(resource), failureStatus: null, tags: null));
+        var inMemory = options.DataDirectory is null;
+        builder.Services.AddHostedService(services => new DynamoDbLocalSupervisor(
+            resource,
+            inMemory,
+            services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<DynamoDbTableResource>().Where(table => table.Parent == resource).ToList(),
+            services.GetRequiredService<ResourceNotificationService>(),
+            services.GetRequiredService<ResourceCommandService>(),
+            services.GetRequiredService<ResourceLoggerService>(),
+            services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            new RestartBackoff()));
+        return builder.AddResource(resource)
+            .WithHttpEndpoint(port: options.Port, targetPort: options.Port, name: DynamoDbLocalResource.EndpointName, isProxied: false)
+            .WithEndpoint(DynamoDbLocalResource.EndpointName, endpoint => endpoint.TargetHost = "127.0.0.1")
+            .WithArgs(async context =>
+            {
+                var spec = await DynamoDbLocal.CommandAsync(options, runtime, line => context.Logger.LogInformation("{Line}", line), context.CancellationToken);
+                foreach (var argument in spec.Arguments)
+                {
+                    context.Args.Add(argument);
+                }
+            })
+            .WithHealthCheck(healthCheck)
+            .WithIconName("Database")
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>A table of this DynamoDB Local, created from its definition when absent; shown under it.</summary>
+    public static IResourceBuilder<DynamoDbTableResource> AddTable(this IResourceBuilder<DynamoDbLocalResource> database, TableDefinition definition) =>
+        database.ApplicationBuilder.AddResource(new DynamoDbTableResource(definition, database.Resource))
+            .WithIconName("Table")
+            .ExcludeFromManifest()
+            .WithStart("DynamoDBTable", StartTableAsync);
+
+    /// <summary>Creates the table from its definition when absent and reads its stream's ARN.</summary>
+    private static async Task<StartResult> StartTableAsync(DynamoDbTableResource table, StartContext context, CancellationToken cancellationToken)
+    {
+        using var client = table.Parent.CreateDynamoDbClient();
+        await TableProvisioner.EnsureTableAsync(client, table.Definition, cancellationToken);
+        var streamArn = (await client.DescribeTableAsync(table.Definition.Name, cancellationToken)).Table.LatestStreamArn;
+        table.Provisioned(streamArn);
+        context.Console.LogInformation("table {Table} is active{Stream}", table.Definition.Name, streamArn is null ? "" : $"; stream {streamArn}");
+        return new StartResult([], [new("table.streamArn", streamArn ?? "none"), new("table.keys", $"{table.Definition.PartitionKey.Name}, {table.Definition.SortKey?.Name}")]);
+
+    }
+}

@@ -1,0 +1,97 @@
+using AppHost.Definition;
+using AppHost.Emulators;
+using AppHost.Emulators.EventSources;
+using AppHost.Emulators.Lambda;
+using AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>What invokes a function besides an API: a table's stream (Lambda's event source mapping) and EventBridge schedules.</summary>
+public static class EventSourceBuilderExtensions
+{
+    /// <summary>Invokes the function with batches of the table's stream, as Lambda's event source mapping does.</summary>
+    public static IResourceBuilder<LambdaFunctionResource> WithStreamEventSource(
+        this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table, StreamEventSourceDefinition definition)
+    {
+        function.ApplicationBuilder.AddResource(new StreamEventSourceResource(definition, table.Resource, function.Resource))
+            .WithIconName("ArrowSyncCircle")
+            .ExcludeFromManifest()
+            .WaitFor(table)
+            .WithStart("EventSourceMapping", StartStreamMappingAsync);
+        return function;
+    }
+
+    /// <summary>Invokes the function on an EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>); the dashboard can trigger it now.</summary>
+    public static IResourceBuilder<LambdaFunctionResource> WithSchedule(this IResourceBuilder<LambdaFunctionResource> function, ScheduleDefinition definition)
+    {
+        var schedule = new ScheduleResource(definition, function.Resource);
+        function.ApplicationBuilder.AddResource(schedule)
+            .WithIconName("Clock")
+            .ExcludeFromManifest()
+            .WithStart("Schedule", StartScheduleAsync)
+            .WithCommand("trigger-now", "Trigger now", async context =>
+            {
+                var result = await schedule.Invoker!.TriggerNowAsync(context.CancellationToken);
+                return result.Status == InvocationStatus.Succeeded
+                    ? CommandResults.Success()
+                    : CommandResults.Failure($"{result.Status}: {System.Text.Encoding.UTF8.GetString(result.Payload)}");
+            }, new CommandOptions
+            {
+                Description = "Invokes the function with this schedule's event now.",
+                IconName = "Play",
+                UpdateState = _ => schedule.Invoker is null ? ResourceCommandState.Disabled : ResourceCommandState.Enabled,
+            });
+        return function;
+    }
+
+    /// <summary>Something to stop with the AppHost, given as a delegate.</summary>
+    private sealed class Stops(Func<ValueTask> stop) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => stop();
+    }
+
+    /// <summary>Starts polling the table's stream for the function.</summary>
+    private static async Task<StartResult> StartStreamMappingAsync(StreamEventSourceResource mapping, StartContext context, CancellationToken cancellationToken)
+    {
+        var streamArn = await mapping.Table.StreamArn.WaitAsync(cancellationToken)
+            ?? throw new ResourceStartException($"table {mapping.Table.Name} has no stream; declare one in its definition.");
+        var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        mapping.Failures = new FailedBatchStore(Path.Combine(settings.StateDirectory, "failed-batches", $"{mapping.Parent.Name}.jsonl"));
+        var poller = new StreamEventSourceMapping(
+            mapping.Definition,
+            streamArn,
+            new DynamoDbStreamsClient(http, new Uri(mapping.Table.Parent.Endpoint.Url)),
+            await mapping.Parent.Function,
+            mapping.Failures,
+            new EventSourceOptions(),
+            line => context.Console.LogInformation("{Line}", line));
+        mapping.Mapping = poller;
+        context.Lifetime.Own(new Stops(async () =>
+        {
+            await poller.DisposeAsync();
+            http.Dispose();
+        }));
+        context.ExportTelemetry(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
+        poller.Start();
+        context.Console.LogInformation("polling {Stream} for {Function} (batch size {BatchSize})", streamArn, mapping.Parent.Name, mapping.Definition.BatchSize);
+        return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize)]);
+
+    }
+
+    /// <summary>Starts firing the schedule.</summary>
+    private static async Task<StartResult> StartScheduleAsync(ScheduleResource resource, StartContext context, CancellationToken cancellationToken)
+    {
+        var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+        var invoker = new ScheduledInvoker(resource.Definition, await resource.Parent.Function, settings.Region, line => context.Console.LogInformation("{Line}", line));
+        resource.Invoker = invoker;
+        context.Lifetime.Own(invoker);
+        invoker.Start();
+        context.Console.LogInformation("{Expression} → {Function}", resource.Definition.Expression, resource.Parent.Name);
+        return new StartResult([], [new("schedule.expression", resource.Definition.Expression)]);
+
+    }
+}

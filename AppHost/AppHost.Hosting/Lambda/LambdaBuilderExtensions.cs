@@ -1,0 +1,229 @@
+using System.Reflection;
+using AppHost.Definition;
+using AppHost.Emulators;
+using AppHost.Emulators.Lambda;
+using AppHost.Emulators.Processes;
+using AppHost.Emulators.TestTool;
+using AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>Lambda functions as debuggable Aspire projects, and the Lambda emulator (Invoke API and test tool) that starts their further execution environments.</summary>
+public static class LambdaBuilderExtensions
+{
+    /// <summary>The name of the Lambda emulator resource, added with the first function.</summary>
+    public const string LambdaEmulatorName = "lambda-emulator";
+
+    /// <summary>
+    /// A Lambda function of the app definition, built from <typeparamref name="TProject"/>. The
+    /// orchestrator launches its first execution environment as an Aspire project (debuggable on F5);
+    /// the Lambda emulator, added with the first function, starts more as invocations need them.
+    /// </summary>
+    public static IResourceBuilder<LambdaFunctionResource> AddLambdaFunction<TProject>(this IDistributedApplicationBuilder builder, FunctionDefinition definition)
+        where TProject : IProjectMetadata, new()
+    {
+        var settings = builder.LocalCloudSettings();
+        var emulator = builder.Resources.OfType<LambdaEmulatorResource>().SingleOrDefault() ?? builder.AddLambdaEmulator().Resource;
+        // The AppHost (where TProject is generated) builds the function in its own configuration.
+        var resource = new LambdaFunctionResource(definition)
+        {
+            BuildConfiguration = typeof(TProject).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug",
+        };
+        emulator.Functions.Add(resource);
+        var logStreamName = LambdaFunctionSettings.NewLogStreamName();
+
+        var healthCheck = $"{definition.Name}-init";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new FunctionInitHealthCheck(resource), failureStatus: null, tags: null));
+        return builder.AddResource(resource)
+            .WithAnnotation(new TProject())
+            .WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true, ExcludeKestrelEndpoints = true })
+            .WithEnvironment(context =>
+            {
+                // What Lambda gives every function, and placeholder credentials (the local services accept any).
+                context.EnvironmentVariables["AWS_ACCESS_KEY_ID"] = "local";
+                context.EnvironmentVariables["AWS_SECRET_ACCESS_KEY"] = "local";
+                context.EnvironmentVariables["AWS_SESSION_TOKEN"] = "local";
+                context.EnvironmentVariables["DOTNET_ENVIRONMENT"] = "Development";
+                context.EnvironmentVariables["ASPNETCORE_ENVIRONMENT"] = "Development";
+                context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
+                // Local environments are never frozen between invocations: telemetry goes out on the
+                // exporter's schedule (spans within a second) instead of holding each environment back.
+                context.EnvironmentVariables["LAMBDA_FLUSH_TELEMETRY"] = "false";
+                context.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+                context.EnvironmentVariables["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
+                if (settings.OtlpEndpoint is { } otlpEndpoint)
+                {
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_HEADERS"] = "";
+                }
+                else if (!settings.DashboardReceivesTelemetry(context.ExecutionContext.Services))
+                {
+                    // Nothing listens: a function must not spend its invocations retrying an absent collector.
+                    context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                }
+                foreach (var (name, value) in definition.Environment ?? new Dictionary<string, string>())
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            })
+            .WithEnvironment(async context =>
+            {
+                if (LambdaFunctionResource.ResolvingEmulatorEnvironment)
+                {
+                    return;
+                }
+                var function = await resource.Function.WaitAsync(context.CancellationToken);
+                var runtimeApi = await function.ExternalRuntimeApi.WaitAsync(context.CancellationToken);
+                foreach (var (name, value) in function.Settings.LambdaVariables(logStreamName, runtimeApi))
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            })
+            .WithHealthCheck(healthCheck)
+            .WithIconName("Code")
+            .ExcludeFromManifest()
+            .WithUrl(emulator.TestToolUrl(definition.Name), "Test tool")
+            .WithCommand("invoke", "Invoke", context => FunctionCommands.InvokeAsync(resource, emulator, context), new CommandOptions
+            {
+                Description = "Invokes the function with one of its samples or saved requests, or any event (RequestResponse), and shows its response, log tail and timing.",
+                IconName = "Play",
+                IsHighlighted = true,
+                Arguments = [FunctionCommands.SampleInput(resource, emulator), FunctionCommands.PayloadInput(resource, emulator)],
+                ValidateArguments = FunctionCommands.ValidatePayloadAsync,
+                UpdateState = _ => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            })
+            .WithCommand("recycle-environments", "Recycle environments", async _ =>
+            {
+                await (await resource.Function).RestartAsync();
+                return CommandResults.Success();
+            }, new CommandOptions
+            {
+                Description = "Stops the idle execution environments: the next invocation starts cold.",
+                IconName = "ArrowSync",
+                UpdateState = context => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            });
+    }
+
+    /// <summary>Gives the function the DynamoDB endpoint of the table's database (<c>AWS_ENDPOINT_URL_DYNAMODB</c>).</summary>
+    public static IResourceBuilder<LambdaFunctionResource> WithReference(this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table) =>
+        function.WithEnvironment("AWS_ENDPOINT_URL_DYNAMODB", table.Resource.Parent.Endpoint);
+
+    private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder)
+    {
+        // Fixed now (a free one when configured 0), so each function can link to its test-tool page.
+        var port = builder.LocalCloudSettings().PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
+        return builder.AddResource(new LambdaEmulatorResource(LambdaEmulatorName, port))
+            .WithIconName("ServerMultiple")
+            .ExcludeFromManifest()
+            .WithStart("LambdaEmulator", StartLambdaEmulatorAsync);
+    }
+
+    /// <summary>Starts a function's provisioned environments once its first environment is up; a failure goes to its console.</summary>
+    private static async Task ProvisionAsync(LambdaFunction function, ILogger console)
+    {
+        try
+        {
+            await function.ExternalEnvironmentReady;
+            await function.ProvisionAsync();
+            console.LogInformation("{Count} provisioned environment(s) initialised", function.Settings.ProvisionedConcurrency);
+        }
+        catch (Exception failure) when (failure is FunctionInitException or OperationCanceledException or ObjectDisposedException or ResourceStartException)
+        {
+            console.LogWarning("provisioned concurrency not initialised: {Reason}", failure.Message);
+        }
+    }
+
+    /// <summary>
+    /// The command of the environments the emulator starts itself: the function's build output with
+    /// the environment the orchestrator gives its project (references, OTLP settings, definition).
+    /// </summary>
+    private static async Task<ChildProcessSpec> EmulatorCommandAsync(
+        LambdaFunctionResource resource, LocalCloudSettings settings, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        // The AppHost's build builds the functions it references, in its own configuration.
+        var projectDirectory = Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!;
+        var assembly = Path.Combine(projectDirectory, "bin", resource.BuildConfiguration, "net10.0", resource.Definition.AssemblyName + ".dll");
+        if (!File.Exists(assembly))
+        {
+            throw new ResourceStartException($"{resource.Name}: {assembly} does not exist; build the AppHost (it builds the functions it references).");
+        }
+        var environment = await resource.EmulatorEnvironmentAsync(services, cancellationToken);
+        // The orchestrator fills these per process; the emulator's environments name themselves.
+        environment["OTEL_SERVICE_NAME"] = resource.Name;
+        environment.Remove("OTEL_RESOURCE_ATTRIBUTES");
+        return new ChildProcessSpec("dotnet", [assembly], Path.GetDirectoryName(assembly), environment);
+    }
+
+    /// <summary>Creates each function's emulated execution environments, attaches the orchestrated first one, and starts the Invoke API and the test tool.</summary>
+    private static async Task<StartResult> StartLambdaEmulatorAsync(LambdaEmulatorResource emulator, StartContext context, CancellationToken cancellationToken)
+    {
+        var settings = context.Services.GetRequiredService<LocalCloudSettings>();
+        var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
+        var commands = context.Services.GetRequiredService<ResourceCommandService>();
+        var consoles = context.Services.GetRequiredService<ResourceLoggerService>();
+        var maxEnvironments = settings.Configuration.GetValue("Lambda:MaxEnvironments", LambdaFunctionSettings.DefaultMaxEnvironments);
+        // Provisioned concurrency is on as declared; off only to compare cold starts without it.
+        var provisioned = settings.Configuration.GetValue("Lambda:ProvisionedConcurrency", true);
+        foreach (var resource in emulator.Functions)
+        {
+            var console = consoles.GetLogger(resource);
+            var function = context.Lifetime.Own(new LambdaFunction(
+                new LambdaFunctionSettings
+                {
+                    Name = resource.Name,
+                    Handler = resource.Definition.AssemblyName,
+                    MemoryMb = resource.Definition.MemoryMb,
+                    Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
+                    ReservedConcurrency = resource.Definition.ReservedConcurrency,
+                    ProvisionedConcurrency = provisioned ? resource.Definition.ProvisionedConcurrency ?? 0 : 0,
+                    MaxEnvironments = maxEnvironments,
+                    Region = settings.Region,
+                },
+                line => console.LogInformation("{Line}", line),
+                ct => EmulatorCommandAsync(resource, settings, context.Services, ct)));
+            function.AttachExternalEnvironment(async (relaunch, ct) =>
+            {
+                var process = new OrchestratedProcess(notifications, resource);
+                if (relaunch)
+                {
+                    var started = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, ct);
+                    if (!started.Success)
+                    {
+                        await commands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, ct);
+                    }
+                }
+                return process;
+            });
+            resource.Started(function);
+            if (function.Settings.ProvisionedConcurrency > 0)
+            {
+                // After the orchestrated environment's init, so the two do not compete for the CPU.
+                _ = ProvisionAsync(function, console);
+            }
+        }
+        context.ExportTelemetry(emulator.Name, EmulatorTelemetry.LambdaSourceName, LambdaMetrics.MeterName);
+        var model = context.Services.GetRequiredService<DistributedApplicationModel>();
+        var testTool = new LambdaTestTool(
+            function => TestToolSamples.For(function, model, settings.Region),
+            new SavedRequestStore(Path.Combine(settings.StateDirectory, "test-tool")),
+            settings.DashboardUrl(context.Services));
+        var functions = emulator.Functions.Select(function => function.Function.Result).ToList();
+        var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(() => functions, emulator.Port, testTool, cancellationToken));
+        emulator.Emulator = running;
+        emulator.TestTool = testTool;
+        context.Console.LogInformation("Invoke API and test tool on {Url} for {Functions}", running.Endpoint, string.Join(", ", emulator.Functions.Select(function => function.Name)));
+        return new StartResult(
+            [
+                new UrlSnapshot("test-tool", running.Endpoint.ToString(), IsInternal: false) { DisplayProperties = new("Test tool", SortOrder: 1) },
+                new UrlSnapshot("invoke-api", new Uri(running.Endpoint, LambdaEmulator.InvokePath).ToString(), IsInternal: false),
+            ],
+            [new("lambda.functions", emulator.Functions.Count)]);
+
+    }
+}

@@ -71,6 +71,18 @@ public static class LambdaServiceCollectionExtensions
         services.AddLambdaEventHandler<DynamoDbStreamEvent, PartialBatchResponse, THandler>(
             LambdaJsonContext.Default.DynamoDbStreamEvent, LambdaJsonContext.Default.PartialBatchResponse);
 
+    /// <summary>
+    /// Serves the firings of the function's EventBridge schedules with <typeparamref name="THandler"/>
+    /// (resolved from a new scope per invocation).
+    /// </summary>
+    public static IServiceCollection AddScheduledEventHandler<THandler>(this IServiceCollection services)
+        where THandler : class, IScheduledEventHandler
+    {
+        services.TryAddScoped<THandler>();
+        return services.AddLambdaEventHandler<ScheduledEvent, ScheduledEventResult, ScheduledEventDispatch<THandler>>(
+            LambdaJsonContext.Default.ScheduledEvent, LambdaJsonContext.Default.ScheduledEventResult);
+    }
+
     private static void AddLambdaRuntime(this IServiceCollection services)
     {
         if (services.Any(service => service.ServiceType == typeof(LambdaHostedRuntime)))

@@ -34,13 +34,13 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
     [Fact]
     public void NoFunctionOfTheDefinitionHasAWildcardAction()
     {
-        foreach (var function in LeaderboardApp.Definition.Functions)
-        {
-            var actions = Statements(function.Name).SelectMany(statement => Intrinsics.Strings(statement["Action"])).ToList();
+        var actions = LeaderboardApp.Definition.Functions
+            .SelectMany(function => Statements(function.Name))
+            .SelectMany(statement => Intrinsics.Strings(statement["Action"]))
+            .ToList();
 
-            Assert.NotEmpty(actions);
-            Assert.DoesNotContain(actions, action => action.Contains('*', StringComparison.Ordinal));
-        }
+        Assert.NotEmpty(actions);
+        Assert.DoesNotContain(actions, action => action.Contains('*', StringComparison.Ordinal));
     }
 
     [Fact]
@@ -115,7 +115,16 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
                 .Where(statement => Resources(statement).Any(resource => Intrinsics.GetAtt(resource, "Arn") == table))
                 .SelectMany(statement => Intrinsics.Strings(statement["Action"]))
                 .ToList();
-            Assert.All(TableDataActions, action => Assert.Contains(action, onTable));
+            // The CDK app grants a table's data to the functions whose environment names the table.
+            var usesTable = (function.Environment ?? new Dictionary<string, string>()).Values.Contains(LeaderboardApp.Table.Name);
+            if (usesTable)
+            {
+                Assert.All(TableDataActions, action => Assert.Contains(action, onTable));
+            }
+            else
+            {
+                Assert.Empty(onTable);
+            }
 
             var onStream = statements
                 .Where(statement => Resources(statement).Any(resource => Intrinsics.GetAtt(resource, "StreamArn") == table))

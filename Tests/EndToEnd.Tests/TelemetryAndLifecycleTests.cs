@@ -106,7 +106,8 @@ public class TelemetryAndLifecycleTests
             return processIds.Count == expected;
         }, TimeSpan.FromSeconds(60)), $"{processIds.Count} environments, not {expected}");
         var databasePort = new Uri(app.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb).Endpoint.Url).Port;
-        Assert.Equal(4, expected); // api (1 + 1 provisioned), processor, live
+        // Every function of the definition, with its provisioned environments.
+        Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => 1 + (function.ProvisionedConcurrency ?? 0)), expected);
 
         await app.DisposeAsync();
 

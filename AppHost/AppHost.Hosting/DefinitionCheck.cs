@@ -13,7 +13,8 @@ public static class DefinitionCheckBuilderExtensions
     /// <summary>
     /// Stops the AppHost before anything starts when its resources and <paramref name="definition"/>
     /// disagree — a function, table, API, route, stream event source, schedule or site on one side only,
-    /// or a function built from another project than the definition names — with a message that names
+    /// a function built from another project than the definition names, or a function not given a table
+    /// its environment names — with a message that names
     /// each difference and what to add where.
     /// </summary>
     public static IDistributedApplicationBuilder CheckAgainstDefinition(this IDistributedApplicationBuilder builder, AppDefinition definition)
@@ -64,6 +65,14 @@ public static class DefinitionDrift
 
         foreach (var function in functions)
         {
+            // A table named in the function's environment but not given to it: without the endpoint the
+            // SDK would call AWS itself with the placeholder credentials and fail on authentication.
+            var given = function.Annotations.OfType<TableReferenceAnnotation>().Select(reference => reference.Table.Definition.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var table in (function.Definition.Environment ?? new Dictionary<string, string>()).Values
+                .Where(value => definition.Tables.Any(table => table.Name == value) && !given.Contains(value)).Distinct(StringComparer.Ordinal))
+            {
+                differences.Add($"Function '{function.Definition.Name}' uses table '{table}' (its environment names it) but the AppHost does not give it: add .WithReference(table) to the function in the AppHost's Program.cs.");
+            }
             var expected = definition.Functions.FirstOrDefault(candidate => candidate.Name == function.Definition.Name)?.ProjectPath;
             var project = function.Annotations.OfType<IProjectMetadata>().FirstOrDefault()?.ProjectPath;
             if (expected is not null && project is not null && !SamePath(project, expected))

@@ -1,4 +1,5 @@
 using AppHost.Definition;
+using AppHost.Hosting;
 using static AppHost.Definition.LeaderboardApp;
 
 namespace EndToEnd.Tests;
@@ -59,6 +60,21 @@ public sealed class DefinitionDriftTests
             "Route 'api-gateway GET /health → leaderboard-api' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
             "Stream event source 'leaderboard → leaderboard-processor' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
         ], differences.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFunctionNotGivenTheTableItUsesIsNamedWithTheMissingReference()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
+        var api = builder.Resources.OfType<LambdaFunctionResource>().Single(function => function.Name == Api.Name);
+        foreach (var reference in api.Annotations.OfType<TableReferenceAnnotation>().ToList())
+        {
+            api.Annotations.Remove(reference);
+        }
+
+        var difference = Assert.Single(DefinitionDrift.Find(Definition, builder.Resources));
+
+        Assert.Equal("Function 'leaderboard-api' uses table 'leaderboard' (its environment names it) but the AppHost does not give it: add .WithReference(table) to the function in the AppHost's Program.cs.", difference);
     }
 
     [Fact]

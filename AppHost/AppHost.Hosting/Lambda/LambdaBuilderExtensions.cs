@@ -112,7 +112,8 @@ public static class LambdaBuilderExtensions
 
     /// <summary>Gives the function the DynamoDB endpoint of the table's database (<c>AWS_ENDPOINT_URL_DYNAMODB</c>).</summary>
     public static IResourceBuilder<LambdaFunctionResource> WithReference(this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table) =>
-        function.WithEnvironment("AWS_ENDPOINT_URL_DYNAMODB", table.Resource.Parent.Endpoint);
+        function.WithAnnotation(new TableReferenceAnnotation(table.Resource))
+            .WithEnvironment("AWS_ENDPOINT_URL_DYNAMODB", table.Resource.Parent.Endpoint);
 
     private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder)
     {

@@ -1,15 +1,12 @@
 using Amazon;
-using Functions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -55,15 +52,10 @@ public static class Extensions
     /// The Aspire template's telemetry — logs with formatted messages and scopes; ASP.NET Core,
     /// HttpClient and runtime metrics; ASP.NET Core (without /health and /alive), HttpClient and AWS
     /// SDK spans — exported with <c>UseOtlpExporter()</c> and the standard <c>OTEL_*</c> settings,
-    /// plus what Lambda needs: the Runtime API's own calls are not traced, the resource says which
-    /// function and environment it is, and each invocation's telemetry is flushed once its result
-    /// is posted — unless <c>LAMBDA_FLUSH_TELEMETRY=false</c> says the environment is never frozen
-    /// between invocations (the local emulator's), where the exporter's own schedule is enough and a
-    /// flush would only hold the environment back from its next invocation.
+    /// plus what Lambda needs: the Runtime API's own calls are not traced and the resource says which
+    /// function and environment it is. The function host (Functions.Hosting) adds its invocation spans
+    /// and flushes each invocation's telemetry; these defaults know no runtime host.
     /// </summary>
-    /// <summary>Whether each invocation's telemetry is flushed before the next (true unless set to false).</summary>
-    public const string FlushTelemetrySetting = "LAMBDA_FLUSH_TELEMETRY";
-
     private static void AddOpenTelemetryExport(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -83,17 +75,12 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(builder.Environment.ApplicationName))
             .WithTracing(tracing => tracing
-                .AddSource(AwsSdkTracing.SourceName, LambdaTracing.SourceName, builder.Environment.ApplicationName)
+                .AddSource(AwsSdkTracing.SourceName, builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
                     !context.Request.Path.StartsWithSegments(HealthEndpointPath) && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request =>
                     string.IsNullOrEmpty(runtimeApi) || request.RequestUri?.Authority != runtimeApi))
             .UseOtlpExporter();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        if (configuration.GetValue(FlushTelemetrySetting, defaultValue: true))
-        {
-            builder.Services.AddSingleton<ILambdaInvocationListener, TelemetryFlush>();
-        }
         AWSConfigs.TelemetryProvider.RegisterTracerProvider(new AwsSdkTracing());
     }
 
@@ -118,30 +105,5 @@ public static class Extensions
             attributes["cloud.region"] = region;
         }
         return attributes;
-    }
-
-    /// <summary>
-    /// Exports what the invocation produced before Lambda may freeze the environment (after the
-    /// result is posted, so the caller does not wait for it): its spans and
-    /// log records every time; metrics (cumulative, and costly to collect) at most every 15 s.
-    /// </summary>
-    private sealed class TelemetryFlush(TracerProvider tracing, MeterProvider metrics, IServiceProvider services, TimeProvider clock) : ILambdaInvocationListener
-    {
-        private const int FlushTimeoutMilliseconds = 2000;
-        private static readonly TimeSpan MetricsInterval = TimeSpan.FromSeconds(15);
-        private long _lastMetricsFlush;
-
-        public ValueTask OnInvocationCompletedAsync(LambdaContext context, CancellationToken cancellationToken)
-        {
-            tracing.ForceFlush(FlushTimeoutMilliseconds);
-            services.GetService<LoggerProvider>()?.ForceFlush(FlushTimeoutMilliseconds);
-            var now = clock.GetTimestamp();
-            if (clock.GetElapsedTime(Interlocked.Read(ref _lastMetricsFlush), now) >= MetricsInterval)
-            {
-                Interlocked.Exchange(ref _lastMetricsFlush, now);
-                metrics.ForceFlush(FlushTimeoutMilliseconds);
-            }
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -94,6 +94,7 @@ public static class LambdaServiceCollectionExtensions
         services.AddSingleton(provider =>
             new LambdaRuntimeClient(provider.GetRequiredService<IOptions<LambdaRuntimeOptions>>().Value.RuntimeApi!));
         services.AddSingleton<LambdaHostedRuntime>();
+        services.AddLambdaTelemetry();
     }
 
     private static IServer CreateServer(IServiceProvider provider, ServiceDescriptor? server) => server switch

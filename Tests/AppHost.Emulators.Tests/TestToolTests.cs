@@ -35,7 +35,7 @@ public sealed class TestToolFixture : IAsyncLifetime
     {
         Gateway = await ApiGatewayEmulator.StartAsync(Api, name => name == Function.Settings.Name ? Function : null, new ApiGatewayOptions { Port = 0 });
         var testTool = new LambdaTestTool(Gateway.SampleEvents, new SavedRequestStore(SavedDirectory), Dashboard);
-        Emulator = await LambdaEmulator.StartAsync(() => [Function], port: 0, testTool);
+        Emulator = await LambdaEmulator.StartAsync(() => [Function], port: 0, testTool.Map);
         Http = new HttpClient { BaseAddress = new Uri(Emulator.Endpoint, LambdaTestTool.ApiPath + "/") };
     }
 

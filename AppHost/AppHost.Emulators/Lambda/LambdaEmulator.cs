@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using AppHost.Emulators.TestTool;
 using Microsoft.AspNetCore.Http;
 
 namespace AppHost.Emulators.Lambda;
@@ -39,20 +38,21 @@ public sealed class LambdaEmulator : IAsyncDisposable
 
     /// <summary>Starts the Invoke API on <c>127.0.0.1:{port}</c> (0 picks a free port) for a fixed set of functions.</summary>
     public static Task<LambdaEmulator> StartAsync(IReadOnlyCollection<LambdaFunction> functions, int port, CancellationToken cancellationToken = default) =>
-        StartAsync(() => functions, port, testTool: null, cancellationToken);
+        StartAsync(() => functions, port, pages: null, cancellationToken);
 
     /// <summary>
     /// Starts the Invoke API on <c>127.0.0.1:{port}</c>; <paramref name="functions"/> is asked on every call.
-    /// With a <paramref name="testTool"/>, its page and JSON contract are served beside the Invoke API.
+    /// <paramref name="pages"/> maps what is served beside the Invoke API (the test tool's page and its JSON
+    /// contract), given the app and the emulator.
     /// </summary>
     public static async Task<LambdaEmulator> StartAsync(
-        Func<IReadOnlyCollection<LambdaFunction>> functions, int port, LambdaTestTool? testTool = null, CancellationToken cancellationToken = default)
+        Func<IReadOnlyCollection<LambdaFunction>> functions, int port, Action<WebApplication, LambdaEmulator>? pages = null, CancellationToken cancellationToken = default)
     {
         var app = LoopbackHost.CreateBuilder(port, maxRequestBodySize: null).Build();
         var emulator = new LambdaEmulator(functions, app);
         app.MapPost(InvokePath + "/{name}/invocations", emulator.InvokeAsync);
         app.MapGet(InvokePath, emulator.ListFunctions);
-        testTool?.Map(app, emulator);
+        pages?.Invoke(app, emulator);
         await app.StartAsync(cancellationToken);
         emulator.Endpoint = new Uri(app.Urls.Single());
         return emulator;

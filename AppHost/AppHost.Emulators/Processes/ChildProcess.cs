@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using AppHost.Emulators.Lambda;
 
 namespace AppHost.Emulators.Processes;
 

@@ -67,7 +67,8 @@ public sealed class LambdaTestTool(Func<string, IReadOnlyList<SampleEvent>> samp
     public IReadOnlyList<JsonObject> HistoryOf(string function) =>
         _history.TryGetValue(function, out var entries) ? entries.Reverse().ToList() : [];
 
-    internal void Map(WebApplication app, LambdaEmulator emulator)
+    /// <summary>Serves the test tool's page and its JSON contract on the emulator's app.</summary>
+    public void Map(WebApplication app, LambdaEmulator emulator)
     {
         app.MapGet("/", () => Results.Stream(typeof(LambdaTestTool).Assembly.GetManifestResourceStream("TestTool.test-tool.html")!, "text/html; charset=utf-8"));
         var api = app.MapGroup(ApiPath);

@@ -215,7 +215,7 @@ public static class LambdaBuilderExtensions
             new SavedRequestStore(Path.Combine(settings.StateDirectory, "test-tool")),
             settings.DashboardUrl(context.Services));
         var functions = emulator.Functions.Select(function => function.Function.Result).ToList();
-        var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(() => functions, emulator.Port, testTool, cancellationToken));
+        var running = context.Lifetime.Own(await LambdaEmulator.StartAsync(() => functions, emulator.Port, testTool.Map, cancellationToken));
         emulator.Emulator = running;
         emulator.TestTool = testTool;
         context.Console.LogInformation("Invoke API and test tool on {Url} for {Functions}", running.Endpoint, string.Join(", ", emulator.Functions.Select(function => function.Name)));

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using AppHost.Emulators.Lambda;
+using AppHost.Emulators.Processes;
 using Aspire.Hosting.ApplicationModel;
 
 namespace AppHost.Hosting;

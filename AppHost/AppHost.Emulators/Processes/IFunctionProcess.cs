@@ -1,4 +1,4 @@
-namespace AppHost.Emulators.Lambda;
+namespace AppHost.Emulators.Processes;
 
 /// <summary>
 /// The process of one execution environment, whoever launched it: the emulator itself, or the

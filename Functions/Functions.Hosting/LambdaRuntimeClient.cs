@@ -48,6 +48,9 @@ public sealed class LambdaRuntimeClient : IDisposable
             UseProxy = false,
             UseCookies = false,
             AllowAutoRedirect = false,
+            // No trace context on the Runtime API's calls: without a propagator the handler creates no
+            // activity for them, which the telemetry would have to filter out again on every invocation.
+            ActivityHeadersPropagator = null,
         })
         {
             // GET /next long-polls until an invocation arrives.

@@ -115,22 +115,9 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
             await WriteMessageAsync(context, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large");
             return;
         }
-        ValidatedToken? token = null;
-        if (match.Route.RequiresJwt && _api.JwtAuthorizer is { } authorizer)
+        var (authorized, token, apiKey) = await AuthorizeAsync(context, match);
+        if (!authorized)
         {
-            var (verdict, validated) = Issuer.Validate(context.Request.Headers.Authorization.ToString(), authorizer.Audience, match.Route.Scopes ?? []);
-            if (verdict != TokenVerdict.Valid)
-            {
-                var forbidden = verdict == TokenVerdict.Forbidden;
-                await WriteMessageAsync(context, forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized, forbidden ? "Forbidden" : "Unauthorized");
-                return;
-            }
-            token = validated;
-        }
-        var apiKey = context.Request.Headers["x-api-key"].ToString();
-        if (match.Route.RequiresApiKey && !_options.ApiKeys.Contains(apiKey))
-        {
-            await WriteMessageAsync(context, StatusCodes.Status403Forbidden, "Forbidden");
             return;
         }
         var body = await BoundedBody.ReadAsync(context.Request, _options.MaxRequestBodyBytes);
@@ -171,6 +158,45 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
 
         // As in AWS, a client that hangs up does not stop the invocation it started.
         var invocation = EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.ApiGateway, function, activity => new LambdaInvocationRequest(BuildEvent(activity)), CancellationToken.None);
+        await AnswerAsync(context, activity, invocation);
+    }
+
+    /// <summary>
+    /// The route's authorizers, as API Gateway applies them: the JWT authorizer (401 without a valid
+    /// token, 403 without the route's scopes), then the API key (403). Writes the refusal; returns the
+    /// token's claims and the key for the event.
+    /// </summary>
+    private async Task<(bool Authorized, ValidatedToken? Token, string ApiKey)> AuthorizeAsync(HttpContext context, RouteMatch match)
+    {
+        ValidatedToken? token = null;
+        if (match.Route.RequiresJwt && _api.JwtAuthorizer is { } authorizer)
+        {
+            var (verdict, validated) = Issuer.Validate(context.Request.Headers.Authorization.ToString(), authorizer.Audience, match.Route.Scopes ?? []);
+            if (verdict != TokenVerdict.Valid)
+            {
+                var forbidden = verdict == TokenVerdict.Forbidden;
+                await WriteMessageAsync(context, forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized, forbidden ? "Forbidden" : "Unauthorized");
+                return (false, null, "");
+            }
+            token = validated;
+        }
+        var apiKey = context.Request.Headers["x-api-key"].ToString();
+        if (match.Route.RequiresApiKey && !_options.ApiKeys.Contains(apiKey))
+        {
+            await WriteMessageAsync(context, StatusCodes.Status403Forbidden, "Forbidden");
+            return (false, token, apiKey);
+        }
+        return (true, token, apiKey);
+    }
+
+    /// <summary>
+    /// Waits for the invocation, at most the integration timeout, and answers as API Gateway does: the
+    /// function's proxy response, or 503/504 on timeout, 429 when throttled, 500 for a function error or
+    /// a response it cannot read.
+    /// </summary>
+    private async Task AnswerAsync(HttpContext context, Activity? activity, Task<InvocationResult> invocation)
+    {
+        var response = context.Response;
         using var integrationTimer = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var timedOut = await Task.WhenAny(invocation, Task.Delay(_options.IntegrationTimeout, integrationTimer.Token)) != invocation;
         await integrationTimer.CancelAsync();

@@ -2,12 +2,16 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Leaderboard.Api.Tests;
 
 /// <summary>Calls of the API the tests repeat, over real HTTP messages.</summary>
-public static class ApiClient
+public static partial class ApiClient
 {
+    /// <summary>A route's path with every <c>{parameter}</c> filled with <paramref name="value"/>.</summary>
+    public static string FillParameters(string routePath, string value) => PathParameter().Replace(routePath, value);
+
     public static async Task<string> CreatePlayerAsync(this HttpClient http, string displayName)
     {
         using var response = await http.PostAsJsonAsync("/players", new { displayName });
@@ -45,4 +49,7 @@ public static class ApiClient
         var body = await response.ReadJsonAsync();
         return body.GetProperty("errors").EnumerateObject().Select(property => property.Name).ToList();
     }
+
+    [GeneratedRegex(@"\{[^}]+\}")]
+    private static partial Regex PathParameter();
 }

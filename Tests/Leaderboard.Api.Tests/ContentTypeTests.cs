@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 using AppHost.Definition;
 
 namespace Leaderboard.Api.Tests;
@@ -11,7 +10,7 @@ namespace Leaderboard.Api.Tests;
 /// request without a body is served whatever its header says; a write whose body is not declared JSON
 /// gets 415 naming <c>application/json</c>.
 /// </summary>
-public sealed partial class ContentTypeTests(LeaderboardApiFactory factory) : IClassFixture<LeaderboardApiFactory>
+public sealed class ContentTypeTests(LeaderboardApiFactory factory) : IClassFixture<LeaderboardApiFactory>
 {
     private const string NoHeader = "none";
 
@@ -72,7 +71,7 @@ public sealed partial class ContentTypeTests(LeaderboardApiFactory factory) : IC
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string contentType, string? body)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), PathParameter().Replace(path, "sweep-1"));
+        using var request = new HttpRequestMessage(new HttpMethod(method), ApiClient.FillParameters(path, "sweep-1"));
         if (body is not null || contentType != NoHeader)
         {
             request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body ?? ""));
@@ -83,7 +82,4 @@ public sealed partial class ContentTypeTests(LeaderboardApiFactory factory) : IC
         }
         return await _http.SendAsync(request);
     }
-
-    [GeneratedRegex(@"\{[^}]+\}")]
-    private static partial Regex PathParameter();
 }

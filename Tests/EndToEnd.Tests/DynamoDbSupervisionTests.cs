@@ -23,7 +23,7 @@ public sealed class DynamoDbSupervisionTests(ITestOutputHelper output)
     private const string Board = "supervised";
     private static readonly TimeSpan LoadInterval = TimeSpan.FromMilliseconds(200);
 
-    [Fact(Skip = "Known bug, open in issue 21: in about 1 run in 4 under load, one player's side of one accepted match is never applied after the kill, and is not on the failure list either. The restart, the 503s and the dashboard lines hold; the exactly-once apply across a kill does not yet.")]
+    [Fact]
     public async Task AKilledDynamoDbLocalComesBackWithItsDataAndEveryAcceptedMatchIsAppliedOnce()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("dynamodb-supervised-");

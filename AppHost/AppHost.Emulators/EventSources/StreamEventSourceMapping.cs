@@ -17,6 +17,14 @@ public sealed class EventSourceOptions
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After the stream stops answering, records delivered this long before are delivered again:
+    /// DynamoDB Local can lose a transaction it acknowledged a few milliseconds before it was killed,
+    /// so a function's writes for a record just delivered may be gone. Lambda delivers stream records
+    /// at least once; an idempotent function counts them once.
+    /// </summary>
+    public TimeSpan RedeliveryWindow { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -24,7 +32,10 @@ public sealed class EventSourceOptions
 /// records into batches (batch size, batching window), invokes the function synchronously, and on
 /// failure retries with backoff, bisecting the batch and honouring <c>batchItemFailures</c>; records
 /// that match none of the mapping's filter patterns are dropped before batching, as Lambda does; a
-/// batch that exhausts its retries goes to the on-failure destination and the shard moves on.
+/// batch that exhausts its retries goes to the on-failure destination and the shard moves on. When
+/// the stream stops answering (DynamoDB Local died), reading resumes where it was
+/// <see cref="EventSourceOptions.RedeliveryWindow"/> before, so no record whose effects the store
+/// lost is skipped.
 /// </summary>
 public sealed class StreamEventSourceMapping : IAsyncDisposable
 {
@@ -38,8 +49,8 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     private readonly EventFilter _filter;
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>The sequence number of each shard's last record delivered (or filtered out), kept across failures.</summary>
-    private readonly Dictionary<string, string> _checkpoints = [];
+    /// <summary>Each shard's recent checkpoints: where reading resumes after a failure, kept across failures.</summary>
+    private readonly Dictionary<string, ShardCheckpoints> _checkpoints = [];
     private Task? _loop;
 
     public StreamEventSourceMapping(
@@ -117,7 +128,20 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
                 _log($"{_function.Settings.Name} stream: {failure.Message}; resuming after the last delivered record");
                 iterators.Clear();
             }
-            catch (Exception failure) when (failure is HttpRequestException or DynamoDbStreamsException)
+            catch (StreamUnavailableException)
+            {
+                // A batch found the stream gone and waited for it: redeliver what the store may have lost.
+                iterators.Clear();
+                RewindCheckpoints();
+            }
+            catch (Exception failure) when (failure is HttpRequestException or DynamoDbStreamsException { IsServiceFailure: true })
+            {
+                _log($"{_function.Settings.Name} stream: polling failed ({failure.Message})");
+                iterators.Clear();
+                RewindCheckpoints();
+                await WaitWhileStreamUnavailableAsync(stopping);
+            }
+            catch (Exception failure) when (failure is DynamoDbStreamsException)
             {
                 _log($"{_function.Settings.Name} stream: polling failed ({failure.Message}); resuming after the last delivered record");
                 iterators.Clear();
@@ -143,7 +167,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     /// </summary>
     private Task<string> FirstIteratorAsync(StreamShard shard, CancellationToken stopping)
     {
-        if (_checkpoints.TryGetValue(shard.ShardId, out var lastDelivered))
+        if (_checkpoints.TryGetValue(shard.ShardId, out var checkpoints) && checkpoints.Latest is { } lastDelivered)
         {
             return _streams.GetShardIteratorAsync(_streamArn, shard.ShardId, "AFTER_SEQUENCE_NUMBER", lastDelivered, stopping);
         }
@@ -156,7 +180,27 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     {
         if (SequenceNumber(record) is { } sequenceNumber)
         {
-            _checkpoints[shard.ShardId] = sequenceNumber;
+            if (!_checkpoints.TryGetValue(shard.ShardId, out var checkpoints))
+            {
+                _checkpoints[shard.ShardId] = checkpoints = new ShardCheckpoints();
+            }
+            checkpoints.Add(sequenceNumber, Environment.TickCount64, _options.RedeliveryWindow);
+        }
+    }
+
+    /// <summary>
+    /// Moves every shard's checkpoint back to where it was <see cref="EventSourceOptions.RedeliveryWindow"/>
+    /// ago; a shard read from its trim horizon that has no checkpoint that old is read from there again.
+    /// </summary>
+    private void RewindCheckpoints()
+    {
+        var cutoff = Environment.TickCount64 - (long)_options.RedeliveryWindow.TotalMilliseconds;
+        foreach (var (shardId, checkpoints) in _checkpoints.ToList())
+        {
+            if (!checkpoints.RewindTo(cutoff, keepOldest: _definition.StartingPosition == StartingPosition.Latest))
+            {
+                _checkpoints.Remove(shardId);
+            }
         }
     }
 
@@ -224,9 +268,9 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         var remaining = records.GetRange(failedFrom.Value, records.Count - failedFrom.Value);
         if (await WaitWhileStreamUnavailableAsync(stopping))
         {
-            // The function most likely failed because DynamoDB was down: that attempt does not count.
-            await ProcessAsync(shard, remaining, attempt, stopping);
-            return;
+            // The function most likely failed because DynamoDB was down: that attempt does not count, and
+            // the shard is read again from before the outage, this batch included.
+            throw new StreamUnavailableException();
         }
         if (attempt >= _definition.MaximumRetryAttempts)
         {
@@ -261,7 +305,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
                 await _streams.DescribeShardsAsync(_streamArn, stopping);
                 if (waited)
                 {
-                    _log($"{_function.Settings.Name} stream: the stream answers again; retrying the batch");
+                    _log($"{_function.Settings.Name} stream: the stream answers again; reading resumes {_options.RedeliveryWindow.TotalSeconds:0} s before the outage, records delivered since are delivered again");
                 }
                 return waited;
             }
@@ -269,7 +313,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             {
                 if (!waited)
                 {
-                    _log($"{_function.Settings.Name} stream: the stream does not answer ({failure.Message}); the failed batch waits for it without using up its retries");
+                    _log($"{_function.Settings.Name} stream: the stream does not answer ({failure.Message}); waiting for it (a failed batch does not use up its retries meanwhile)");
                 }
                 waited = true;
                 await Task.Delay(_options.PollInterval, stopping);
@@ -381,6 +425,50 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             "RetryAttemptsExhausted",
             reason,
             new JsonArray(records.Select(record => (JsonNode)record.DeepClone()).ToArray())));
+    }
+
+    /// <summary>A batch failed while the stream was not answering; the shards are read again from before the outage.</summary>
+    private sealed class StreamUnavailableException : Exception;
+
+    /// <summary>
+    /// A shard's checkpoints of the last <see cref="EventSourceOptions.RedeliveryWindow"/>, and the newest
+    /// one before it: enough to resume reading where it was a window ago.
+    /// </summary>
+    private sealed class ShardCheckpoints
+    {
+        private readonly Queue<(string SequenceNumber, long At)> _entries = new();
+        private (string SequenceNumber, long At)? _latest;
+
+        public string? Latest => _latest?.SequenceNumber;
+
+        public void Add(string sequenceNumber, long at, TimeSpan window)
+        {
+            _entries.Enqueue((sequenceNumber, at));
+            _latest = (sequenceNumber, at);
+            var cutoff = at - (long)window.TotalMilliseconds;
+            // Keep one entry at or before the cutoff: the one to rewind to.
+            while (_entries.Count > 1 && _entries.ElementAt(1).At <= cutoff)
+            {
+                _entries.Dequeue();
+            }
+        }
+
+        /// <summary>Drops the checkpoints after <paramref name="cutoff"/>; false when none is left.</summary>
+        public bool RewindTo(long cutoff, bool keepOldest)
+        {
+            var kept = _entries.Where(entry => entry.At <= cutoff).ToList();
+            if (kept.Count == 0 && keepOldest && _entries.Count > 0)
+            {
+                kept.Add(_entries.Peek());
+            }
+            _entries.Clear();
+            foreach (var entry in kept)
+            {
+                _entries.Enqueue(entry);
+            }
+            _latest = kept.Count > 0 ? kept[^1] : null;
+            return _latest is not null;
+        }
     }
 
     private static string? SequenceNumber(JsonObject record) => record["dynamodb"]?["SequenceNumber"]?.GetValue<string>();

@@ -43,18 +43,19 @@ internal static class ResourceStarts
         return builder.OnInitializeResource(async (resource, initialize, cancellationToken) =>
         {
             var notifications = initialize.Notifications;
-            // Publishing this runs the WaitFor annotations: it returns once the dependencies are ready.
-            await initialize.Eventing.PublishAsync(new BeforeResourceStartedEvent(resource, initialize.Services), cancellationToken);
-            if (resource is IResourceWithParent { Parent: var parent })
-            {
-                // Aspire does not let a child WaitFor its parent; a child starts once its parent is healthy.
-                await notifications.PublishUpdateAsync(resource, state => state with { State = KnownResourceStates.Waiting });
-                await notifications.WaitForResourceHealthyAsync(parent.Name, cancellationToken);
-            }
-            await notifications.PublishUpdateAsync(resource, state => state with { State = KnownResourceStates.Starting, StartTimeStamp = DateTime.UtcNow });
             var lifetime = (LocalCloudLifetime)initialize.Services.GetService(typeof(LocalCloudLifetime))!;
             try
             {
+                // Publishing this runs the WaitFor annotations: it returns once the dependencies are ready,
+                // and throws when one of them failed to start.
+                await initialize.Eventing.PublishAsync(new BeforeResourceStartedEvent(resource, initialize.Services), cancellationToken);
+                if (resource is IResourceWithParent { Parent: var parent })
+                {
+                    // Aspire does not let a child WaitFor its parent; a child starts once its parent is healthy.
+                    await notifications.PublishUpdateAsync(resource, state => state with { State = KnownResourceStates.Waiting });
+                    await notifications.WaitForResourceHealthyAsync(parent.Name, WaitBehavior.StopOnResourceUnavailable, cancellationToken);
+                }
+                await notifications.PublishUpdateAsync(resource, state => state with { State = KnownResourceStates.Starting, StartTimeStamp = DateTime.UtcNow });
                 var started = await start(resource, new StartContext(initialize.Logger, initialize.Services, lifetime), lifetime.Stopping);
                 await notifications.PublishUpdateAsync(resource, state => state with
                 {
@@ -67,7 +68,7 @@ internal static class ResourceStarts
             {
                 await notifications.PublishUpdateAsync(resource, state => state with { State = KnownResourceStates.Finished, StopTimeStamp = DateTime.UtcNow });
             }
-            catch (Exception failure) when (failure is ResourceStartException or DynamoDbLocalException or Emulators.Lambda.FunctionInitException)
+            catch (Exception failure) when (failure is ResourceStartException or DynamoDbLocalException or Emulators.Lambda.FunctionInitException or DistributedApplicationException)
             {
                 initialize.Logger.LogError("{Resource} failed to start: {Reason}", resource.Name, failure.Message);
                 await notifications.PublishUpdateAsync(resource, state => state with { State = KnownResourceStates.FailedToStart });

@@ -58,7 +58,7 @@ public class DynamoDbLocalTests
         var result = await new DynamoDbHealthCheck(Resource(port), TimeSpan.FromMilliseconds(300)).CheckHealthAsync(new HealthCheckContext());
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
-        Assert.StartsWith("ListTables on dynamodb failed", result.Description, StringComparison.Ordinal);
+        Assert.StartsWith("dynamodb did not answer ListTables", result.Description, StringComparison.Ordinal);
     }
 
     private static DynamoDbLocalResource Resource(int port)
@@ -106,6 +106,25 @@ public class DynamoDbLocalTests
         {
             Directory.Delete(dataDirectory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void DeclaringItProbesNothingSoAMachineWithoutJavaOrAFreePortCanBuildTheModel()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var takenPort = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var builder = DistributedApplication.CreateBuilder(
+        [
+            "--DynamoDb:JavaExecutable=/nonexistent/bin/java", "--DynamoDb:DockerExecutable=/nonexistent/bin/docker",
+            $"--Ports:dynamodb={takenPort}",
+        ]);
+
+        var database = builder.AddDynamoDbLocal("dynamodb");
+        using var app = builder.Build();
+
+        Assert.True(builder.ExecutionContext.IsRunMode);
+        Assert.Equal("/nonexistent/bin/java", database.Resource.Command);
     }
 
     [Fact]

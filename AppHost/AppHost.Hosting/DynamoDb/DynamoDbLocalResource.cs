@@ -14,10 +14,16 @@ public sealed class DynamoDbLocalResource(string name, string command, string wo
 {
     internal const string EndpointName = "http";
 
+    /// <summary>The resource property that says why it could not start (no Java, a taken port).</summary>
+    internal const string ProblemProperty = "dynamodb.problem";
+
     private EndpointReference? _endpoint;
 
     /// <summary>The endpoint clients use (loopback; the jar itself listens on every interface).</summary>
     public EndpointReference Endpoint => _endpoint ??= new(this, EndpointName);
+
+    /// <summary>The command line's arguments, set before each start once the runtime is known.</summary>
+    internal IReadOnlyList<string> LaunchArguments { get; set; } = [];
 
     /// <summary>A client of this instance with placeholder credentials (DynamoDB Local accepts any).</summary>
     public AmazonDynamoDBClient CreateDynamoDbClient() => new(

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -101,7 +101,7 @@ internal sealed class DynamoDbLocalSupervisor(
             await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
             {
                 State = new ResourceStateSnapshot(KnownResourceStates.FailedToStart, KnownResourceStateStyles.Error),
-                Properties = WithProperty(snapshot.Properties, SupervisionProperty, reason),
+                Properties = ResourceProperties.With(snapshot.Properties, SupervisionProperty, reason),
             });
             return false;
         }
@@ -114,8 +114,8 @@ internal sealed class DynamoDbLocalSupervisor(
             inMemory ? "; it runs in memory: its tables and data are gone, the tables are created again empty" : "; its data on disk is kept");
         await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
         {
-            Properties = WithProperty(
-                WithProperty(snapshot.Properties, RestartsProperty, restarts),
+            Properties = ResourceProperties.With(
+                ResourceProperties.With(snapshot.Properties, RestartsProperty, restarts),
                 SupervisionProperty, $"restarted after exit code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} at {DateTime.UtcNow:HH:mm:ss} UTC"),
         });
         await Task.Delay(decision.Delay, cancellationToken);
@@ -129,41 +129,27 @@ internal sealed class DynamoDbLocalSupervisor(
         return true;
     }
 
-    private static ImmutableArray<ResourcePropertySnapshot> WithProperty(ImmutableArray<ResourcePropertySnapshot> properties, string name, object value) =>
-        [.. properties.Where(property => property.Name != name), new ResourcePropertySnapshot(name, value)];
-
     /// <summary>Tells in the console when the restarted process answers again (and, in memory, creates its tables again).</summary>
     private async Task ReportAnsweringAsync(Stopwatch exitedAt, ILogger console, CancellationToken cancellationToken)
     {
-        using var client = resource.CreateDynamoDbClient();
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        waiting.CancelAfter(AnswerTimeout);
         try
         {
-            while (true)
+            var health = await new DynamoDbHealthCheck(resource, AnswerTimeout).CheckHealthAsync(new HealthCheckContext(), cancellationToken);
+            if (health.Status != HealthStatus.Healthy && !cancellationToken.IsCancellationRequested)
             {
-                try
-                {
-                    await client.ListTablesAsync(new ListTablesRequest { Limit = 1 }, waiting.Token);
-                    break;
-                }
-                catch (Exception exception) when (exception is HttpRequestException or Amazon.Runtime.AmazonServiceException)
-                {
-                    await Task.Delay(100, waiting.Token);
-                }
+                console.LogWarning("DynamoDB Local did not answer within {Seconds:0} s of its restart: {Reason}", AnswerTimeout.TotalSeconds, health.Description);
+                return;
             }
+            cancellationToken.ThrowIfCancellationRequested();
+            using var client = resource.CreateDynamoDbClient();
             if (inMemory)
             {
                 foreach (var table in tables)
                 {
-                    await TableProvisioner.EnsureTableAsync(client, table.Definition, waiting.Token);
+                    await TableProvisioner.EnsureTableAsync(client, table.Definition, cancellationToken);
                 }
             }
             console.LogInformation("DynamoDB Local answers again, {Seconds:0.0} s after it exited", exitedAt.Elapsed.TotalSeconds);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            console.LogWarning("DynamoDB Local did not answer within {Seconds:0} s of its restart", AnswerTimeout.TotalSeconds);
         }
         catch (OperationCanceledException)
         {

@@ -16,6 +16,8 @@ namespace AppHost.Emulators.Lambda;
 /// One environment may be launched from outside (<see cref="AttachExternalEnvironment"/>): the
 /// AppHost's orchestrator starts that process, so an IDE can debug it. It serves invocations like
 /// any other; when it is discarded, its launcher is asked for a fresh process on the same Runtime API.
+/// New code replaces the old with <see cref="SwapCodeAsync"/>: environments of the new code start,
+/// then the old ones leave as soon as they are idle; invocations in flight finish on the old code.
 /// </remarks>
 public sealed class LambdaFunction : IAsyncDisposable
 {
@@ -27,14 +29,14 @@ public sealed class LambdaFunction : IAsyncDisposable
     private static readonly SemaphoreSlim InitSlots = new(Math.Max(1, Environment.ProcessorCount));
 
     private readonly ConcurrentBag<ExecutionEnvironment> _idle = [];
-    private readonly ConcurrentDictionary<ExecutionEnvironment, bool> _all = new();
+    /// <summary>Every environment alive, whether the orchestrator launched it, and the version of the code it runs.</summary>
+    private readonly ConcurrentDictionary<ExecutionEnvironment, (bool External, int Code)> _all = new();
     private readonly TaskCompletionSource<string> _externalRuntimeApi = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _externalReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string> _log;
-    private readonly Func<CancellationToken, Task<ChildProcessSpec>> _command;
-    private Task<ChildProcessSpec>? _resolvedCommand;
+    private FunctionCode _code;
     private Func<bool, CancellationToken, Task<IFunctionProcess>>? _launchExternal;
     private int _externalPort;
     private int _reserved;
@@ -56,8 +58,8 @@ public sealed class LambdaFunction : IAsyncDisposable
     {
         Settings = settings;
         _log = log ?? (_ => { });
-        _command = command ?? (_ => Task.FromResult(settings.Command
-            ?? throw new InvalidOperationException($"{settings.Name} has neither a command nor a command resolver.")));
+        _code = new FunctionCode(0, command ?? (_ => Task.FromResult(settings.Command
+            ?? throw new InvalidOperationException($"{settings.Name} has neither a command nor a command resolver."))));
         _metricTags = LambdaMetrics.For(this);
         LambdaMetrics.Track(this);
     }
@@ -128,7 +130,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             Count(ref _errors, LambdaMetrics.Errors);
         }
-        if (environment.IsDead || Volatile.Read(ref _disposed) != 0)
+        if (environment.IsDead || Volatile.Read(ref _disposed) != 0 || IsRetired(environment))
         {
             await DiscardAsync(environment);
         }
@@ -168,19 +170,9 @@ public sealed class LambdaFunction : IAsyncDisposable
         Interlocked.Increment(ref _starting);
         try
         {
-            var command = await CommandAsync(cancellationToken);
-            ExecutionEnvironment environment;
-            await InitSlots.WaitAsync(cancellationToken);
-            try
-            {
-                environment = await ExecutionEnvironment.StartAsync(Settings, command, _log, cancellationToken, provisioned);
-            }
-            finally
-            {
-                InitSlots.Release();
-            }
-            _all[environment] = false;
-            if (Volatile.Read(ref _disposed) != 0)
+            var code = Volatile.Read(ref _code);
+            var environment = await StartWithCodeAsync(code, provisioned, cancellationToken);
+            if (Volatile.Read(ref _disposed) != 0 || IsRetired(environment))
             {
                 await DiscardAsync(environment);
                 return;
@@ -232,6 +224,8 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             return;
         }
+        // The launcher runs the code current now (after a swap it updates the process's files first).
+        var code = Volatile.Read(ref _code);
         try
         {
             var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, token => _launchExternal!(relaunch, token), address =>
@@ -239,12 +233,12 @@ public sealed class LambdaFunction : IAsyncDisposable
                 _externalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                 _externalRuntimeApi.TrySetResult(address);
             }, _log, _stopping.Token);
-            _all[environment] = true;
+            _all[environment] = (true, code.Version);
             _idle.Add(environment);
             SignalFreed();
             _externalReady.TrySetResult();
             // Resolve the command of further environments now, off the first cold start's path.
-            _ = CommandAsync(_stopping.Token);
+            _ = code.CommandAsync(_stopping.Token);
         }
         catch (FunctionInitException failure)
         {
@@ -260,6 +254,66 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     /// <summary>The process ids of the environments alive now, where the platform tells them.</summary>
     public IReadOnlyList<int> ProcessIds => _all.Keys.Select(environment => environment.ProcessId).OfType<int>().ToList();
+
+    /// <summary>The version of the code new environments run: 0 at start, one more per <see cref="SwapCodeAsync"/>.</summary>
+    public int CodeVersion => Volatile.Read(ref _code).Version;
+
+    /// <summary>
+    /// Serves new code: starts <paramref name="warmEnvironments"/> environments of it (where the limits
+    /// allow), and only once their init succeeded makes it the code of every new environment and retires
+    /// the old ones — the idle ones now, the busy ones when their invocation ends. Throws
+    /// <see cref="FunctionInitException"/> when the new code's init fails: the old code keeps serving.
+    /// </summary>
+    public async Task<int> SwapCodeAsync(Func<CancellationToken, Task<ChildProcessSpec>> command, int warmEnvironments)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var next = new FunctionCode(Volatile.Read(ref _code).Version + 1, command);
+        var warm = new List<ExecutionEnvironment>();
+        try
+        {
+            for (var index = 0; index < warmEnvironments && TryReserve(); index++)
+            {
+                Interlocked.Increment(ref _starting);
+                try
+                {
+                    warm.Add(await StartWithCodeAsync(next, provisioned: Settings.ProvisionedConcurrency > index, _stopping.Token));
+                }
+                catch
+                {
+                    Interlocked.Decrement(ref _reserved);
+                    throw;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _starting);
+                }
+            }
+        }
+        catch
+        {
+            await Task.WhenAll(warm.Select(DiscardAsync));
+            throw;
+        }
+        Volatile.Write(ref _code, next);
+        var started = warm.Count;
+        foreach (var environment in warm)
+        {
+            _idle.Add(environment);
+        }
+        SignalFreed();
+        var retired = new List<ExecutionEnvironment>();
+        while (_idle.TryTake(out var environment))
+        {
+            (IsRetired(environment) ? retired : warm).Add(environment);
+        }
+        foreach (var environment in warm.Where(environment => !retired.Contains(environment)))
+        {
+            _idle.Add(environment);
+        }
+        await Task.WhenAll(retired.Select(DiscardAsync));
+        _log($"code version {next.Version} serves: {started} environment(s) of it started, {retired.Count} idle one(s) of the old code stopped; busy ones stop when their invocation ends");
+        return next.Version;
+    }
 
     /// <summary>Stops every idle environment; the next invocation starts cold.</summary>
     public async Task RestartAsync()
@@ -283,22 +337,33 @@ public sealed class LambdaFunction : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private Task<ChildProcessSpec> CommandAsync(CancellationToken cancellationToken)
+    /// <summary>Starts an environment of <paramref name="code"/> in a slot already reserved, holding one of the machine's <see cref="InitSlots"/> for its init.</summary>
+    private async Task<ExecutionEnvironment> StartWithCodeAsync(FunctionCode code, bool provisioned, CancellationToken cancellationToken)
     {
-        var resolved = Volatile.Read(ref _resolvedCommand);
-        if (resolved is null || resolved.IsFaulted || resolved.IsCanceled)
+        var command = await code.CommandAsync(cancellationToken);
+        ExecutionEnvironment environment;
+        await InitSlots.WaitAsync(cancellationToken);
+        try
         {
-            resolved = _command(cancellationToken);
-            Volatile.Write(ref _resolvedCommand, resolved);
+            environment = await ExecutionEnvironment.StartAsync(Settings, command, _log, cancellationToken, provisioned);
         }
-        return resolved;
+        finally
+        {
+            InitSlots.Release();
+        }
+        _all[environment] = (false, code.Version);
+        return environment;
     }
+
+    /// <summary>True when the environment runs code older than the current version.</summary>
+    private bool IsRetired(ExecutionEnvironment environment) =>
+        _all.TryGetValue(environment, out var entry) && entry.Code < Volatile.Read(ref _code).Version;
 
     private ExecutionEnvironment? TakeIdle()
     {
         while (_idle.TryTake(out var environment))
         {
-            if (!environment.IsDead && !environment.Exited.IsCompleted)
+            if (!environment.IsDead && !environment.Exited.IsCompleted && !IsRetired(environment))
             {
                 return environment;
             }
@@ -410,15 +475,34 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     private async Task DiscardAsync(ExecutionEnvironment environment)
     {
-        if (_all.TryRemove(environment, out var external))
+        if (_all.TryRemove(environment, out var entry))
         {
             Interlocked.Decrement(ref _reserved);
             SignalFreed();
             await environment.DisposeAsync();
-            if (external)
+            if (entry.External)
             {
                 _ = RunExternalEnvironmentAsync(relaunch: true);
             }
+        }
+    }
+
+    /// <summary>One version of the function's code: the command of its environments, resolved once when first needed.</summary>
+    private sealed class FunctionCode(int version, Func<CancellationToken, Task<ChildProcessSpec>> command)
+    {
+        private Task<ChildProcessSpec>? _resolved;
+
+        public int Version { get; } = version;
+
+        public Task<ChildProcessSpec> CommandAsync(CancellationToken cancellationToken)
+        {
+            var resolved = Volatile.Read(ref _resolved);
+            if (resolved is null || resolved.IsFaulted || resolved.IsCanceled)
+            {
+                resolved = command(cancellationToken);
+                Volatile.Write(ref _resolved, resolved);
+            }
+            return resolved;
         }
     }
 }

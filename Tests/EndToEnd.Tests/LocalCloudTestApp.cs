@@ -70,6 +70,8 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
         string[] testArgs =
         [
             "--DynamoDb:InMemory=true",
+            // Tests that edit a function's source turn it on again.
+            "--Lambda:Watch=false",
             $"--Ports:{LeaderboardApp.Names.DynamoDb}=0",
             $"--Ports:{LeaderboardApp.Names.ApiGateway}=0",
             $"--Ports:{LeaderboardApp.Names.LambdaEmulator}=0",

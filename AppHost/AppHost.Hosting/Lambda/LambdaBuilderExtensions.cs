@@ -98,6 +98,16 @@ public static class LambdaBuilderExtensions
                 ValidateArguments = FunctionCommands.ValidatePayloadAsync,
                 UpdateState = _ => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             })
+            .WithCommand("rebuild", "Rebuild", async context =>
+            {
+                var update = await context.Services.GetRequiredService<FunctionCodeUpdates>().UpdateAsync(resource, "Rebuild asked for", context.CancellationToken);
+                return update.Served ? CommandResults.Success() : CommandResults.Failure(update.Message);
+            }, new CommandOptions
+            {
+                Description = "Builds the function's project and swaps its code: new invocations run the new build, those in flight finish on the old one. A failed build changes nothing.",
+                IconName = "ArrowClockwise",
+                UpdateState = context => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            })
             .WithCommand("recycle-environments", "Recycle environments", async _ =>
             {
                 await (await resource.Function).RestartAsync();
@@ -118,8 +128,21 @@ public static class LambdaBuilderExtensions
     private static IResourceBuilder<LambdaEmulatorResource> AddLambdaEmulator(this IDistributedApplicationBuilder builder)
     {
         // Fixed now (a free one when configured 0), so each function can link to its test-tool page.
-        var port = builder.LocalCloudSettings().PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
-        return builder.AddResource(new LambdaEmulatorResource(LambdaEmulatorName, port))
+        var settings = builder.LocalCloudSettings();
+        var port = settings.PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
+        var emulator = new LambdaEmulatorResource(LambdaEmulatorName, port);
+        builder.Services.AddSingleton<FunctionCodeUpdates>();
+        if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue("Lambda:Watch", true))
+        {
+            builder.Services.AddHostedService(services => new FunctionSourceWatcher(
+                emulator.Functions,
+                emulator,
+                services.GetRequiredService<FunctionCodeUpdates>(),
+                settings,
+                services.GetRequiredService<ResourceNotificationService>(),
+                services.GetRequiredService<ResourceLoggerService>()));
+        }
+        return builder.AddResource(emulator)
             .WithIconName("ServerMultiple")
             .ExcludeFromManifest()
             .WithStart("LambdaEmulator", StartLambdaEmulatorAsync);
@@ -144,12 +167,10 @@ public static class LambdaBuilderExtensions
     /// The command of the environments the emulator starts itself: the function's build output with
     /// the environment the orchestrator gives its project (references, OTLP settings, definition).
     /// </summary>
-    private static async Task<ChildProcessSpec> EmulatorCommandAsync(
-        LambdaFunctionResource resource, LocalCloudSettings settings, IServiceProvider services, CancellationToken cancellationToken)
+    internal static async Task<ChildProcessSpec> EmulatorCommandAsync(
+        LambdaFunctionResource resource, string buildDirectory, IServiceProvider services, CancellationToken cancellationToken)
     {
-        // The AppHost's build builds the functions it references, in its own configuration.
-        var projectDirectory = Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!;
-        var assembly = Path.Combine(projectDirectory, "bin", resource.BuildConfiguration, "net10.0", resource.Definition.AssemblyName + ".dll");
+        var assembly = Path.Combine(buildDirectory, resource.Definition.AssemblyName + ".dll");
         if (!File.Exists(assembly))
         {
             throw new ResourceStartException($"{resource.Name}: {assembly} does not exist; build the AppHost (it builds the functions it references).");
@@ -158,8 +179,12 @@ public static class LambdaBuilderExtensions
         // The orchestrator fills these per process; the emulator's environments name themselves.
         environment["OTEL_SERVICE_NAME"] = resource.Name;
         environment.Remove("OTEL_RESOURCE_ATTRIBUTES");
-        return new ChildProcessSpec("dotnet", [assembly], Path.GetDirectoryName(assembly), environment);
+        return new ChildProcessSpec("dotnet", [assembly], buildDirectory, environment);
     }
+
+    /// <summary>The project's own build output, which the orchestrated environment runs.</summary>
+    private static string ProjectBuildDirectory(LambdaFunctionResource resource, LocalCloudSettings settings) =>
+        Path.Combine(Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!, "bin", resource.BuildConfiguration, "net10.0");
 
     /// <summary>Creates each function's emulated execution environments, attaches the orchestrated first one, and starts the Invoke API and the test tool.</summary>
     private static async Task<StartResult> StartLambdaEmulatorAsync(LambdaEmulatorResource emulator, StartContext context, CancellationToken cancellationToken)
@@ -187,12 +212,17 @@ public static class LambdaBuilderExtensions
                     Region = settings.Region,
                 },
                 line => console.LogInformation("{Line}", line),
-                ct => EmulatorCommandAsync(resource, settings, context.Services, ct)));
+                ct => EmulatorCommandAsync(resource, ProjectBuildDirectory(resource, settings), context.Services, ct)));
             function.AttachExternalEnvironment(async (relaunch, ct) =>
             {
                 var process = new OrchestratedProcess(notifications, resource);
                 if (relaunch)
                 {
+                    if (resource.CurrentBuildDirectory is { } swapped)
+                    {
+                        // Since a code swap the orchestrated environment runs the newest build, which replaces its files.
+                        FunctionBuild.ReplaceFiles(swapped, ProjectBuildDirectory(resource, settings));
+                    }
                     var started = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, ct);
                     if (!started.Success)
                     {

@@ -22,6 +22,9 @@ public sealed class LambdaFunctionResource(FunctionDefinition definition) : Proj
     /// <summary>The configuration its project is built in (the AppHost's own).</summary>
     public string BuildConfiguration { get; init; } = "Debug";
 
+    /// <summary>Where the build serving now is: the project's own output until the first code swap, then a folder of that swap's build.</summary>
+    internal string? CurrentBuildDirectory { get; set; }
+
     /// <summary>The emulator's view of the function (environments, invocations), once the emulator runs.</summary>
     public Task<LambdaFunction> Function => _function.Task;
 

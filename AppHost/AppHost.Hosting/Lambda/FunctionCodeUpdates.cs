@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using AppHost.Emulators.Lambda;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Logging;
+
+namespace AppHost.Hosting;
+
+/// <summary>
+/// Puts a function's new code into service while the app runs: builds its project into a fresh
+/// directory, starts environments of the new build and retires the old ones
+/// (<see cref="LambdaFunction.SwapCodeAsync"/>). A failed build or init changes nothing that serves: the
+/// compiler's messages (or the init error) go to the function's console. Saves that arrive during a
+/// build are gathered into one more build. The function's resource shows its build and its processes.
+/// </summary>
+internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceNotificationService notifications, ResourceLoggerService consoles, IServiceProvider services)
+{
+    internal const string BuildProperty = "lambda.build";
+    internal const string CodeChangedProperty = "lambda.code.changed";
+    internal const string ProcessIdsProperty = "lambda.processIds";
+
+    /// <summary>Build folders kept per function; older ones are deleted (their processes have long been retired).</summary>
+    private const int BuildsKept = 3;
+
+    private readonly ConcurrentDictionary<LambdaFunctionResource, UpdateState> _states = new();
+
+    /// <summary>Builds and swaps the function's code; completes when the newest save is served, or did not build or start.</summary>
+    public Task<CodeUpdate> UpdateAsync(LambdaFunctionResource resource, string reason, CancellationToken cancellationToken)
+    {
+        var state = _states.GetOrAdd(resource, _ => new UpdateState());
+        lock (state)
+        {
+            state.Reason = reason;
+            if (state.Running is { IsCompleted: false } running)
+            {
+                // A build is under way: one more follows it, for every save that arrived meanwhile.
+                state.Again = true;
+                return running;
+            }
+            return state.Running = RunAsync(resource, state, cancellationToken);
+        }
+    }
+
+    private async Task<CodeUpdate> RunAsync(LambdaFunctionResource resource, UpdateState state, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            string reason;
+            lock (state)
+            {
+                reason = state.Reason!;
+                state.Again = false;
+            }
+            var update = await BuildAndSwapAsync(resource, reason, cancellationToken);
+            lock (state)
+            {
+                if (!state.Again)
+                {
+                    return update;
+                }
+            }
+        }
+    }
+
+    private async Task<CodeUpdate> BuildAndSwapAsync(LambdaFunctionResource resource, string reason, CancellationToken cancellationToken)
+    {
+        var console = consoles.GetLogger(resource);
+        var function = await resource.Function.WaitAsync(cancellationToken);
+        var buildsDirectory = Path.Combine(settings.StateDirectory, "builds", resource.Name);
+        var output = Path.Combine(buildsDirectory, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture));
+        var projectPath = Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath);
+        console.LogInformation("{Reason}: building {Project}", reason, Path.GetFileName(projectPath));
+        await SetPropertyAsync(resource, BuildProperty, $"building ({reason})");
+
+        var build = await FunctionBuild.RunAsync(projectPath, resource.BuildConfiguration, output, line => console.LogError("{Line}", line), cancellationToken);
+        if (!build.Succeeded)
+        {
+            console.LogError("The build failed with {Count} error(s); the previous code keeps serving. Save again to retry.", build.Errors.Count);
+            await SetPropertyAsync(resource, BuildProperty, $"failed at {DateTime.Now:HH:mm:ss} with {build.Errors.Count} error(s); version {function.CodeVersion} serves");
+            TryDelete(output);
+            return new CodeUpdate(false, $"The build failed with {build.Errors.Count} error(s) (in the function's console); version {function.CodeVersion} keeps serving.");
+        }
+        try
+        {
+            var warm = Math.Max(1, function.Settings.ProvisionedConcurrency);
+            var version = await function.SwapCodeAsync(token => Aspire.Hosting.LambdaBuilderExtensions.EmulatorCommandAsync(resource, output, services, token), warm);
+            resource.CurrentBuildDirectory = output;
+            console.LogInformation("Version {Version} serves, built in {Seconds:0.0} s from {Output}", version, build.Duration.TotalSeconds, output);
+            await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+            {
+                Properties = ResourceProperties.With(
+                    ResourceProperties.With(
+                        ResourceProperties.With(snapshot.Properties, BuildProperty, $"version {version}, built {DateTime.Now:HH:mm:ss} ({reason})"),
+                        CodeChangedProperty, DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)),
+                    ProcessIdsProperty, string.Join(", ", function.ProcessIds)),
+            });
+            DeleteOldBuilds(buildsDirectory);
+            return new CodeUpdate(true, $"Version {version} serves (built in {build.Duration.TotalSeconds:0.0} s).");
+        }
+        catch (FunctionInitException failure)
+        {
+            console.LogError("The new build's init failed ({Error}: {Message}); the previous code keeps serving.{LastOutput}",
+                failure.ErrorType, failure.Message, failure.LastOutput.Length > 0 ? Environment.NewLine + failure.LastOutput : "");
+            await SetPropertyAsync(resource, BuildProperty, $"init failed at {DateTime.Now:HH:mm:ss}; version {function.CodeVersion} serves");
+            TryDelete(output);
+            return new CodeUpdate(false, $"The new build's init failed ({failure.ErrorType}); version {function.CodeVersion} keeps serving.");
+        }
+    }
+
+    private Task SetPropertyAsync(IResource resource, string name, string value) =>
+        notifications.PublishUpdateAsync(resource, snapshot => snapshot with { Properties = ResourceProperties.With(snapshot.Properties, name, value) });
+
+    private static void DeleteOldBuilds(string buildsDirectory)
+    {
+        foreach (var old in Directory.GetDirectories(buildsDirectory).Order(StringComparer.Ordinal).SkipLast(BuildsKept))
+        {
+            TryDelete(old);
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A process still holds a file (Windows): the folder goes with a later build.
+        }
+    }
+
+    private sealed class UpdateState
+    {
+        public Task<CodeUpdate>? Running { get; set; }
+
+        public bool Again { get; set; }
+
+        public string? Reason { get; set; }
+    }
+}
+
+/// <summary>How a code update ended: whether the new code serves, and what to tell the user.</summary>
+internal sealed record CodeUpdate(bool Served, string Message);

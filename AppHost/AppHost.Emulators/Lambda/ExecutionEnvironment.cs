@@ -22,6 +22,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     private const string RuntimeApiPrefix = "/2018-06-01/runtime";
     private static readonly TimeSpan MemoryReadInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The longest an invocation whose caller asked for the log tail waits for late output (see <see cref="IFunctionProcess.OutputDelay"/>).</summary>
+    private static readonly TimeSpan LateOutputWaitLimit = TimeSpan.FromSeconds(2);
+
     private readonly LambdaFunctionSettings _settings;
     private readonly Action<string> _log;
     private readonly Channel<PendingInvocation> _queue = Channel.CreateBounded<PendingInvocation>(1);
@@ -32,6 +35,8 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     private IFunctionProcess? _process;
     private PendingInvocation? _current;
     private StringBuilder? _invocationLog;
+    private DateTimeOffset _invocationStartedAt;
+    private long _lastOutputAt;
     private TimeSpan? _pendingInitDuration;
     private long _memoryReadAt;
     private long _maxMemoryUsedMb;
@@ -89,12 +94,14 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// <paramref name="onListening"/> receives the Runtime API's <c>host:port</c> (port 0 picks one)
-    /// once it listens; only then is <paramref name="launch"/> asked for the process.
+    /// once it listens; only then is <paramref name="launch"/> asked for the process. The launcher
+    /// shows the process's output itself and passes each line on, with the time it was written, to
+    /// the callback it is given: the line joins the log tail of the invocation it was written in.
     /// </remarks>
     public static async Task<ExecutionEnvironment> AttachAsync(
         LambdaFunctionSettings settings,
         int port,
-        Func<CancellationToken, Task<IFunctionProcess>> launch,
+        Func<Action<DateTimeOffset, string>, CancellationToken, Task<IFunctionProcess>> launch,
         Action<string> onListening,
         Action<string> log,
         CancellationToken cancellationToken)
@@ -103,7 +110,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         try
         {
             onListening(await environment.StartRuntimeApiAsync(port, cancellationToken));
-            environment._process = await launch(cancellationToken);
+            environment._process = await launch(environment.OnOutputShownByLauncher, cancellationToken);
             await environment.WaitForInitAsync(settings.AttachedInitTimeout, cancellationToken);
             return environment;
         }
@@ -155,6 +162,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         lock (_logGate)
         {
             _invocationLog = new StringBuilder();
+            _invocationStartedAt = DateTimeOffset.UtcNow;
             _current = pending;
         }
         WriteLog($"START RequestId: {requestId} Version: $LATEST");
@@ -187,6 +195,10 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Sandbox.Timedout", message));
         }
 
+        if (request.LogTailRequested)
+        {
+            await WaitForLateOutputAsync();
+        }
         WriteLog($"END RequestId: {requestId}");
         var report = new StringBuilder().Append(CultureInfo.InvariantCulture, $"REPORT RequestId: {requestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\t")
             .Append(CultureInfo.InvariantCulture, $"Billed Duration: {Math.Ceiling(duration.TotalMilliseconds + (initDuration?.TotalMilliseconds ?? 0)):0} ms\t")
@@ -242,6 +254,52 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
 
     /// <summary>A line the function process wrote: part of the invocation's log tail and the function's console.</summary>
     internal void OnOutput(string line) => WriteLog(line);
+
+    /// <summary>
+    /// A line the function process wrote at <paramref name="writtenAt"/>, which its launcher already
+    /// shows on the function's console: part of the log tail of the invocation it was written in.
+    /// A line written before the invocation started is an earlier invocation's, arriving late.
+    /// </summary>
+    private void OnOutputShownByLauncher(DateTimeOffset writtenAt, string line)
+    {
+        lock (_logGate)
+        {
+            if (_invocationLog is not null && writtenAt >= _invocationStartedAt)
+            {
+                _invocationLog.Append(line).Append('\n');
+                _lastOutputAt = Stopwatch.GetTimestamp();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lines the process wrote during the invocation may reach the environment up to
+    /// <see cref="IFunctionProcess.OutputDelay"/> after it ended: waits until none has arrived for
+    /// that long (or <see cref="LateOutputWaitLimit"/> has passed), so the log tail holds them.
+    /// </summary>
+    private async Task WaitForLateOutputAsync()
+    {
+        var delay = _process!.OutputDelay;
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var ended = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(ended) < LateOutputWaitLimit)
+        {
+            long lastOutputAt;
+            lock (_logGate)
+            {
+                lastOutputAt = _lastOutputAt;
+            }
+            var quietFor = Stopwatch.GetElapsedTime(Math.Max(ended, lastOutputAt));
+            if (quietFor >= delay)
+            {
+                return;
+            }
+            await Task.Delay(delay - quietFor);
+        }
+    }
 
     private void WriteLog(string line)
     {
@@ -420,7 +478,12 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
 }
 
 /// <summary>What a caller passes to an invocation.</summary>
-public sealed record LambdaInvocationRequest(byte[] Payload, string? ClientContext = null, string? TraceId = null);
+/// <param name="LogTailRequested">
+/// The caller asked for the log tail (<c>LogType: Tail</c>): the invocation ends once the function's
+/// output has reached the environment, which for an environment whose launcher relays it can take a
+/// moment longer.
+/// </param>
+public sealed record LambdaInvocationRequest(byte[] Payload, string? ClientContext = null, string? TraceId = null, bool LogTailRequested = false);
 
 /// <summary>A function failed its init phase; the error type is Lambda's (<c>Runtime.InitError</c>, <c>Runtime.ExitError</c>).</summary>
 public sealed class FunctionInitException(string errorType, string message, string lastOutput) : Exception(message)

@@ -11,7 +11,8 @@ public sealed class DashboardBrowserTests
     {
         await using var app = await LocalCloudTestApp.StartWithDashboardAsync();
         var names = app.Resources.Select(resource => resource.Name).ToList();
-        var loginUrl = await app.App.GetDashboardUrlAsync() ?? throw new InvalidOperationException("the dashboard did not start");
+        using var dashboardWait = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var loginUrl = await app.App.GetDashboardUrlAsync(dashboardWait.Token) ?? throw new InvalidOperationException("the dashboard did not start");
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 900 } });

@@ -13,31 +13,45 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// One app of this test process starts at a time. A start is the heavy part of an app's life: its
+    /// orchestrator (DCP) starts, Aspire creates the orchestrator's objects through DCP's API (each
+    /// within Aspire's two-minute budget, <c>DcpPublisher:KubernetesCreateRecoveryTimeout</c>), and
+    /// DynamoDB Local, the functions and the dashboard start. Test classes run in parallel; several
+    /// starts at once on a two-core machine can starve those API calls past the budget, and
+    /// <c>StartAsync</c> then fails with a <c>TimeoutRejectedException</c> after 00:02:00. Running apps
+    /// are light, so only the starts queue; each start's own timeout runs once it has its turn.
+    /// </summary>
+    private static readonly SemaphoreSlim OneStartAtATime = new(1, 1);
+
     private LocalCloudTestApp(DistributedApplication app) => App = app;
 
     public DistributedApplication App { get; }
 
-    public static async Task<LocalCloudTestApp> StartAsync(params string[] args)
-    {
-        var started = await StartWithoutWaitingAsync(args);
-        await started.WaitUntilHealthyAsync();
-        return started;
-    }
+    public static Task<LocalCloudTestApp> StartAsync(params string[] args) => StartAsync(withDashboard: false, args, untilHealthy: true);
 
     /// <summary>Starts the app and returns at once, without waiting for its resources.</summary>
-    public static Task<LocalCloudTestApp> StartWithoutWaitingAsync(params string[] args) => StartWithoutWaitingAsync(withDashboard: false, args);
+    public static Task<LocalCloudTestApp> StartWithoutWaitingAsync(params string[] args) => StartAsync(withDashboard: false, args, untilHealthy: false);
 
     /// <summary>Starts the app with the Aspire dashboard on free ports and waits until every resource is healthy.</summary>
-    public static async Task<LocalCloudTestApp> StartWithDashboardAsync()
+    public static Task<LocalCloudTestApp> StartWithDashboardAsync() => StartAsync(withDashboard: true, [], untilHealthy: true);
+
+    private static async Task<LocalCloudTestApp> StartAsync(bool withDashboard, string[] args, bool untilHealthy)
     {
-        var started = await StartWithoutWaitingAsync(withDashboard: true,
-        [
-            $"--ASPNETCORE_URLS=http://127.0.0.1:{FreePort()}",
-            $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
-            $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
-        ]);
-        await started.WaitUntilHealthyAsync();
-        return started;
+        await OneStartAtATime.WaitAsync();
+        try
+        {
+            var started = await StartWithoutWaitingAsync(withDashboard, args);
+            if (untilHealthy)
+            {
+                await started.WaitUntilHealthyAsync();
+            }
+            return started;
+        }
+        finally
+        {
+            OneStartAtATime.Release();
+        }
     }
 
     /// <summary>The AppHost's Program as the test app runs it, declared but not built.</summary>
@@ -50,6 +64,17 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
     private static async Task<LocalCloudTestApp> StartWithoutWaitingAsync(bool withDashboard, string[] args)
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
+        if (withDashboard)
+        {
+            // Picked when the app starts, so no other start takes them in between.
+            args =
+            [
+                $"--ASPNETCORE_URLS=http://127.0.0.1:{FreePort()}",
+                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+                $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+                .. args,
+            ];
+        }
         var builder = await CreateBuilderAsync(withDashboard, args, timeout.Token);
         var app = await builder.BuildAsync(timeout.Token);
         var started = new LocalCloudTestApp(app);

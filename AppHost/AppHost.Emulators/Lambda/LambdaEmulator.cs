@@ -105,7 +105,8 @@ public sealed class LambdaEmulator : IAsyncDisposable
         var request = new LambdaInvocationRequest(
             payload.Length == 0 ? "{}"u8.ToArray() : payload,
             DecodeClientContext(context.Request.Headers["X-Amz-Client-Context"].ToString()),
-            context.Request.Headers["X-Amzn-Trace-Id"].ToString() is { Length: > 0 } trace ? trace : null);
+            context.Request.Headers["X-Amzn-Trace-Id"].ToString() is { Length: > 0 } trace ? trace : null,
+            LogTailRequested: context.Request.Headers["X-Amz-Log-Type"] == "Tail");
 
         switch (invocationType)
         {

@@ -37,7 +37,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string> _log;
     private FunctionCode _code;
-    private Func<bool, CancellationToken, Task<IFunctionProcess>>? _launchExternal;
+    private Func<ExternalLaunch, CancellationToken, Task<IFunctionProcess>>? _launchExternal;
     private int _externalPort;
     private int _reserved;
     private int _disposed;
@@ -206,10 +206,9 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     /// <summary>
     /// Opens a Runtime API for one environment whose process <paramref name="launch"/> provides
-    /// (its argument is true when a discarded environment's process must be started again), and
-    /// adds the environment to the pool once its init ends.
+    /// (see <see cref="ExternalLaunch"/>), and adds the environment to the pool once its init ends.
     /// </summary>
-    public void AttachExternalEnvironment(Func<bool, CancellationToken, Task<IFunctionProcess>> launch)
+    public void AttachExternalEnvironment(Func<ExternalLaunch, CancellationToken, Task<IFunctionProcess>> launch)
     {
         if (Interlocked.CompareExchange(ref _launchExternal, launch, null) is not null)
         {
@@ -228,7 +227,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         var code = Volatile.Read(ref _code);
         try
         {
-            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, token => _launchExternal!(relaunch, token), address =>
+            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), address =>
             {
                 _externalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                 _externalRuntimeApi.TrySetResult(address);
@@ -506,3 +505,11 @@ public sealed class LambdaFunction : IAsyncDisposable
         }
     }
 }
+
+/// <summary>What the launcher of an external environment's process is told.</summary>
+/// <param name="Relaunch">True when a discarded environment's process must be started again.</param>
+/// <param name="OnOutput">
+/// Takes each line the process writes, with the time it was written, once the launcher has it: the
+/// launcher shows the process's output itself, and the line joins the log tail of its invocation.
+/// </param>
+public sealed record ExternalLaunch(bool Relaunch, Action<DateTimeOffset, string> OnOutput);

@@ -38,6 +38,8 @@ public sealed partial class ChildProcess : IFunctionProcess
 
     int? IFunctionProcess.ProcessId => _process.Id;
 
+    TimeSpan IFunctionProcess.OutputDelay => TimeSpan.Zero;
+
     IReadOnlyList<string> IFunctionProcess.LastOutput(int lines) => Output.Tail(lines);
 
     /// <summary>Starts the process; <paramref name="onOutput"/> receives every output line.</summary>

@@ -12,6 +12,12 @@ public interface IFunctionProcess : IAsyncDisposable
     /// <summary>The process id, once known.</summary>
     int? ProcessId { get; }
 
+    /// <summary>
+    /// How late a line the process writes may reach its environment: zero when the emulator reads the
+    /// process's output itself, longer when a launcher captures it and passes it on.
+    /// </summary>
+    TimeSpan OutputDelay { get; }
+
     /// <summary>Up to <paramref name="lines"/> of the last output lines the launcher captured.</summary>
     IReadOnlyList<string> LastOutput(int lines);
 }

@@ -40,7 +40,7 @@ public sealed class LambdaTestTool(Func<string, IReadOnlyList<SampleEvent>> samp
     public async Task<JsonObject> InvokeAsync(LambdaFunction function, byte[] payload, CancellationToken cancellationToken)
     {
         var at = DateTimeOffset.UtcNow;
-        var result = await EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.Lambda, function, _ => new LambdaInvocationRequest(payload), cancellationToken);
+        var result = await EmulatorTelemetry.InvokeAsync(EmulatorTelemetry.Lambda, function, _ => new LambdaInvocationRequest(payload, LogTailRequested: true), cancellationToken);
         var view = Describe(function, result, at);
         Remember(function.Settings.Name, view, payload);
         return view;

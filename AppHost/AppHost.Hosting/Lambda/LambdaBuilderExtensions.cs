@@ -149,17 +149,17 @@ public static class LambdaBuilderExtensions
     }
 
     /// <summary>Starts a function's provisioned environments once its first environment is up; a failure goes to its console.</summary>
-    private static async Task ProvisionAsync(LambdaFunction function, ILogger console)
+    private static async Task ProvisionAsync(LambdaFunction function, FunctionConsole console)
     {
         try
         {
             await function.ExternalEnvironmentReady;
             await function.ProvisionAsync();
-            console.LogInformation("{Count} provisioned environment(s) initialised", function.Settings.ProvisionedConcurrency);
+            console.Write($"{function.Settings.ProvisionedConcurrency} provisioned environment(s) initialised");
         }
         catch (Exception failure) when (failure is FunctionInitException or OperationCanceledException or ObjectDisposedException or ResourceStartException)
         {
-            console.LogWarning("provisioned concurrency not initialised: {Reason}", failure.Message);
+            console.Write($"provisioned concurrency not initialised: {failure.Message}");
         }
     }
 
@@ -198,7 +198,7 @@ public static class LambdaBuilderExtensions
         var provisioned = settings.Configuration.GetValue("Lambda:ProvisionedConcurrency", true);
         foreach (var resource in emulator.Functions)
         {
-            var console = consoles.GetLogger(resource);
+            var console = new FunctionConsole(consoles, resource);
             var function = context.Lifetime.Own(new LambdaFunction(
                 new LambdaFunctionSettings
                 {
@@ -211,12 +211,12 @@ public static class LambdaBuilderExtensions
                     MaxEnvironments = maxEnvironments,
                     Region = settings.Region,
                 },
-                line => console.LogInformation("{Line}", line),
+                console.Write,
                 ct => EmulatorCommandAsync(resource, ProjectBuildDirectory(resource, settings), context.Services, ct)));
-            function.AttachExternalEnvironment(async (relaunch, ct) =>
+            function.AttachExternalEnvironment(async (launch, ct) =>
             {
-                var process = new OrchestratedProcess(notifications, resource);
-                if (relaunch)
+                var process = new OrchestratedProcess(notifications, resource, console, launch.OnOutput);
+                if (launch.Relaunch)
                 {
                     if (resource.CurrentBuildDirectory is { } swapped)
                     {

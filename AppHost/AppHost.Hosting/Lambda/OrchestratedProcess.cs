@@ -7,12 +7,22 @@ namespace AppHost.Hosting;
 
 /// <summary>
 /// The process of a function's orchestrated execution environment, as the orchestrator reports it:
-/// its id once it runs, its exit once it has run. Its console is the orchestrator's to capture.
+/// its id once it runs, its exit once it has run, and its output, which the orchestrator captures
+/// to the function's console and which is read back from there for the invocations' log tails.
 /// Disposing it kills the process (an environment that timed out is discarded, as in Lambda).
 /// </summary>
 internal sealed class OrchestratedProcess : IFunctionProcess
 {
     private const string ProcessIdProperty = "executable.pid";
+
+    /// <summary>
+    /// How late the orchestrator delivers a line the process wrote. Measured from the moment an
+    /// invocation's response reached the caller to the arrival of a line the function logged just
+    /// before responding, over 40 invocations on a busy 2-core machine: median 96 ms, 90th
+    /// percentile 145 ms, the slowest 691 ms. The orchestrator passes on captured output in batches
+    /// about every 100 ms; this covers all but the rare stall.
+    /// </summary>
+    private static readonly TimeSpan CapturedOutputDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _watching = new();
@@ -24,10 +34,15 @@ internal sealed class OrchestratedProcess : IFunctionProcess
     private int _functionProcessId;
     private int _disposed;
 
-    public OrchestratedProcess(ResourceNotificationService notifications, IResource resource) =>
-        _watch = WatchAsync(notifications, resource, _watching.Token);
+    /// <param name="onOutput">Receives each line the process writes, with the time it was written.</param>
+    public OrchestratedProcess(ResourceNotificationService notifications, IResource resource, FunctionConsole console, Action<DateTimeOffset, string> onOutput) =>
+        _watch = Task.WhenAll(
+            WatchAsync(notifications, resource, _watching.Token),
+            console.WatchOrchestratedOutputAsync(onOutput, _watching.Token));
 
     public Task<int> Exited => _exited.Task;
+
+    public TimeSpan OutputDelay => CapturedOutputDelay;
 
     /// <remarks>Asked on every invocation (for its memory report): the function's id is looked up once, then kept.</remarks>
     public int? ProcessId

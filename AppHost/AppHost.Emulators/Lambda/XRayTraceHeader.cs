@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace AppHost.Emulators.Lambda;
+
+/// <summary>The X-Ray trace header a function receives (<c>Root=1-…;Parent=…;Sampled=…</c>).</summary>
+internal static class XRayTraceHeader
+{
+    /// <summary>The invoker's span as an X-Ray trace header (the W3C trace id split as X-Ray writes it), or null.</summary>
+    public static string? Of(Activity? activity)
+    {
+        if (activity is null)
+        {
+            return null;
+        }
+        var traceId = activity.TraceId.ToHexString();
+        var sampled = activity.Recorded ? 1 : 0;
+        return $"Root=1-{traceId[..8]}-{traceId[8..]};Parent={activity.SpanId.ToHexString()};Sampled={sampled}";
+    }
+
+    /// <summary>A header for an invocation no traced caller made: a fresh trace, not sampled.</summary>
+    public static string New()
+    {
+        var epoch = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x8", CultureInfo.InvariantCulture);
+        return $"Root=1-{epoch}-{Guid.NewGuid():N}"[..40] + $";Parent={Guid.NewGuid().ToString("N")[..16]};Sampled=0";
+    }
+}

@@ -16,19 +16,29 @@ internal static partial class FunctionBuild
 {
     private static readonly SemaphoreSlim OneAtATime = new(1);
 
+    /// <param name="restore">
+    /// Restore packages first: needed when a project file changed; otherwise skipped, which saves
+    /// seconds (the AppHost's own build restored everything).
+    /// </param>
     public static async Task<FunctionBuildResult> RunAsync(
-        string projectPath, string configuration, string outputDirectory, Action<string> log, CancellationToken cancellationToken)
+        string projectPath, string configuration, string outputDirectory, bool restore, Action<string> log, CancellationToken cancellationToken)
     {
         await OneAtATime.WaitAsync(cancellationToken);
         try
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
             Directory.CreateDirectory(outputDirectory);
-            await using var build = ChildProcess.Start(new ChildProcessSpec("dotnet",
+            List<string> arguments =
             [
                 "build", projectPath, "--configuration", configuration, "--output", outputDirectory,
                 "--nologo", "--verbosity", "quiet", "-clp:NoSummary", "-p:WarningLevel=0",
-            ], Path.GetDirectoryName(projectPath), new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" }));
+            ];
+            if (!restore)
+            {
+                arguments.Add("--no-restore");
+            }
+            await using var build = ChildProcess.Start(new ChildProcessSpec("dotnet", arguments,
+                Path.GetDirectoryName(projectPath), new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" }));
             var exitCode = await build.Exited.WaitAsync(cancellationToken);
             var errors = build.Output.Tail(200).Where(line => ErrorLine().IsMatch(line)).Distinct().ToList();
             if (exitCode != 0 && errors.Count == 0)

@@ -25,12 +25,14 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
     private readonly ConcurrentDictionary<LambdaFunctionResource, UpdateState> _states = new();
 
     /// <summary>Builds and swaps the function's code; completes when the newest save is served, or did not build or start.</summary>
-    public Task<CodeUpdate> UpdateAsync(LambdaFunctionResource resource, string reason, CancellationToken cancellationToken)
+    /// <param name="projectFileChanged">True when a project file (<c>.csproj</c>, <c>.props</c>, <c>.targets</c>) changed: the build restores packages first.</param>
+    public Task<CodeUpdate> UpdateAsync(LambdaFunctionResource resource, string reason, bool projectFileChanged, CancellationToken cancellationToken)
     {
         var state = _states.GetOrAdd(resource, _ => new UpdateState());
         lock (state)
         {
             state.Reason = reason;
+            state.Restore |= projectFileChanged;
             if (state.Running is { IsCompleted: false } running)
             {
                 // A build is under way: one more follows it, for every save that arrived meanwhile.
@@ -46,12 +48,14 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         while (true)
         {
             string reason;
+            bool restore;
             lock (state)
             {
-                reason = state.Reason!;
+                (reason, restore) = (state.Reason!, state.Restore);
                 state.Again = false;
+                state.Restore = false;
             }
-            var update = await BuildAndSwapAsync(resource, reason, cancellationToken);
+            var update = await BuildAndSwapAsync(resource, reason, restore, cancellationToken);
             lock (state)
             {
                 if (!state.Again)
@@ -62,7 +66,7 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         }
     }
 
-    private async Task<CodeUpdate> BuildAndSwapAsync(LambdaFunctionResource resource, string reason, CancellationToken cancellationToken)
+    private async Task<CodeUpdate> BuildAndSwapAsync(LambdaFunctionResource resource, string reason, bool restore, CancellationToken cancellationToken)
     {
         var console = consoles.GetLogger(resource);
         var function = await resource.Function.WaitAsync(cancellationToken);
@@ -72,7 +76,7 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         console.LogInformation("{Reason}: building {Project}", reason, Path.GetFileName(projectPath));
         await SetPropertyAsync(resource, BuildProperty, $"building ({reason})");
 
-        var build = await FunctionBuild.RunAsync(projectPath, resource.BuildConfiguration, output, line => console.LogError("{Line}", line), cancellationToken);
+        var build = await FunctionBuild.RunAsync(projectPath, resource.BuildConfiguration, output, restore, line => console.LogError("{Line}", line), cancellationToken);
         if (!build.Succeeded)
         {
             console.LogError("The build failed with {Count} error(s); the previous code keeps serving. Save again to retry.", build.Errors.Count);
@@ -137,6 +141,8 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         public bool Again { get; set; }
 
         public string? Reason { get; set; }
+
+        public bool Restore { get; set; }
     }
 }
 

@@ -31,6 +31,9 @@ internal sealed class FunctionSourceWatcher(
     private readonly ConcurrentDictionary<string, Debounce> _pending = new();
     private readonly List<FileSystemWatcher> _watchers = [];
 
+    /// <summary>Functions with a project file saved since their last build: it restores packages first.</summary>
+    private readonly ConcurrentDictionary<string, bool> _projectFileChanged = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Nothing to swap before the emulator runs the functions.
@@ -129,7 +132,12 @@ internal sealed class FunctionSourceWatcher(
     {
         foreach (var function in owners)
         {
-            After(function.Name, () => updates.UpdateAsync(function, $"{Path.GetRelativePath(settings.RepositoryRoot, path)} changed", stopping), stopping);
+            if (Path.GetExtension(path) is ".csproj" or ".props" or ".targets")
+            {
+                _projectFileChanged[function.Name] = true;
+            }
+            After(function.Name, () => updates.UpdateAsync(
+                function, $"{Path.GetRelativePath(settings.RepositoryRoot, path)} changed", _projectFileChanged.TryRemove(function.Name, out _), stopping), stopping);
         }
     }
 

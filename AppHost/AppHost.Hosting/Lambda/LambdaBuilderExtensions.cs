@@ -100,7 +100,7 @@ public static class LambdaBuilderExtensions
             })
             .WithCommand("rebuild", "Rebuild", async context =>
             {
-                var update = await context.Services.GetRequiredService<FunctionCodeUpdates>().UpdateAsync(resource, "Rebuild asked for", context.CancellationToken);
+                var update = await context.Services.GetRequiredService<FunctionCodeUpdates>().UpdateAsync(resource, "Rebuild asked for", projectFileChanged: true, context.CancellationToken);
                 return update.Served ? CommandResults.Success() : CommandResults.Failure(update.Message);
             }, new CommandOptions
             {

@@ -44,7 +44,7 @@ now() { date +%s.%N; }
 # Waits until ten requests in a row answer with x-bench: $1; prints the seconds since $2.
 wait_for_marker() {
   local expected=$1 since=$2 in_a_row=0
-  for _ in $(seq 1 1200); do
+  for _ in $(seq 1 4000); do
     if [[ $(curl -s -D - -o /dev/null "$URL" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-bench"{print $2}') == "$expected" ]]; then
       in_a_row=$((in_a_row + 1))
       if [[ $in_a_row == 1 ]]; then first=$(now); fi

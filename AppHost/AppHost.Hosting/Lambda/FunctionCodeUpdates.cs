@@ -13,7 +13,7 @@ namespace AppHost.Hosting;
 /// compiler's messages (or the init error) go to the function's console. Saves that arrive during a
 /// build are gathered into one more build. The function's resource shows its build and its processes.
 /// </summary>
-internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceNotificationService notifications, ResourceLoggerService consoles, IServiceProvider services)
+internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceNotificationService notifications, IServiceProvider services)
 {
     internal const string BuildProperty = "lambda.build";
     internal const string CodeChangedProperty = "lambda.code.changed";
@@ -68,18 +68,19 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
 
     private async Task<CodeUpdate> BuildAndSwapAsync(LambdaFunctionResource resource, string reason, bool restore, CancellationToken cancellationToken)
     {
-        var console = consoles.GetLogger(resource);
         var function = await resource.Function.WaitAsync(cancellationToken);
+        // Written through the function's console, so the first environment's log tail does not take these lines for the function's.
+        var console = resource.Console!;
         var buildsDirectory = Path.Combine(settings.StateDirectory, "builds", resource.Name);
         var output = Path.Combine(buildsDirectory, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture));
         var projectPath = Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath);
-        console.LogInformation("{Reason}: building {Project}", reason, Path.GetFileName(projectPath));
+        console.Write($"{reason}: building {Path.GetFileName(projectPath)}");
         await SetPropertyAsync(resource, BuildProperty, $"building ({reason})");
 
-        var build = await FunctionBuild.RunAsync(projectPath, resource.BuildConfiguration, output, restore, line => console.LogError("{Line}", line), cancellationToken);
+        var build = await FunctionBuild.RunAsync(projectPath, resource.BuildConfiguration, output, restore, line => console.Write(line, LogLevel.Error), cancellationToken);
         if (!build.Succeeded)
         {
-            console.LogError("The build failed with {Count} error(s); the previous code keeps serving. Save again to retry.", build.Errors.Count);
+            console.Write($"The build failed with {build.Errors.Count} error(s); the previous code keeps serving. Save again to retry.", LogLevel.Error);
             await SetPropertyAsync(resource, BuildProperty, $"failed at {DateTime.Now:HH:mm:ss} with {build.Errors.Count} error(s); version {function.CodeVersion} serves");
             TryDelete(output);
             return new CodeUpdate(false, $"The build failed with {build.Errors.Count} error(s) (in the function's console); version {function.CodeVersion} keeps serving.");
@@ -89,7 +90,7 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
             var warm = Math.Max(1, function.Settings.ProvisionedConcurrency);
             var version = await function.SwapCodeAsync(token => Aspire.Hosting.LambdaBuilderExtensions.EmulatorCommandAsync(resource, output, services, token), warm);
             resource.CurrentBuildDirectory = output;
-            console.LogInformation("Version {Version} serves, built in {Seconds:0.0} s from {Output}", version, build.Duration.TotalSeconds, output);
+            console.Write($"Version {version} serves, built in {build.Duration.TotalSeconds:0.0} s from {output}");
             await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
             {
                 Properties = ResourceProperties.With(
@@ -103,8 +104,8 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         }
         catch (FunctionInitException failure)
         {
-            console.LogError("The new build's init failed ({Error}: {Message}); the previous code keeps serving.{LastOutput}",
-                failure.ErrorType, failure.Message, failure.LastOutput.Length > 0 ? Environment.NewLine + failure.LastOutput : "");
+            console.Write($"The new build's init failed ({failure.ErrorType}: {failure.Message}); the previous code keeps serving."
+                + (failure.LastOutput.Length > 0 ? Environment.NewLine + failure.LastOutput : ""), LogLevel.Error);
             await SetPropertyAsync(resource, BuildProperty, $"init failed at {DateTime.Now:HH:mm:ss}; version {function.CodeVersion} serves");
             TryDelete(output);
             return new CodeUpdate(false, $"The new build's init failed ({failure.ErrorType}); version {function.CodeVersion} keeps serving.");

@@ -7,7 +7,7 @@ namespace AppHost.Hosting;
 /// <summary>
 /// A function resource's console, which two writers share: the orchestrator, with the output of the
 /// process it launched (the first execution environment), and the Lambda emulator, with its own lines
-/// (START, END, REPORT, the output of the environments it starts), written through <see cref="Write"/>.
+/// (START, END, REPORT, the output of the environments it starts), written through <see cref="Write(string)"/>.
 /// <see cref="WatchOrchestratedOutputAsync"/> reads the first kind back: lines the emulator wrote
 /// while someone watches are remembered until their echo arrives, and skipped.
 /// </summary>
@@ -19,7 +19,10 @@ internal sealed class FunctionConsole(ResourceLoggerService consoles, IResource 
     private int _watchers;
 
     /// <summary>Shows one of the emulator's lines.</summary>
-    public void Write(string line)
+    public void Write(string line) => Write(line, LogLevel.Information);
+
+    /// <summary>Shows one of the AppHost's lines about the function (a build, a swap) at <paramref name="level"/>.</summary>
+    public void Write(string line, LogLevel level)
     {
         lock (_gate)
         {
@@ -28,7 +31,7 @@ internal sealed class FunctionConsole(ResourceLoggerService consoles, IResource 
                 _writtenHere[line] = _writtenHere.GetValueOrDefault(line) + 1;
             }
         }
-        _logger.LogInformation("{Line}", line);
+        _logger.Log(level, "{Line}", line);
     }
 
     /// <summary>

@@ -198,7 +198,7 @@ public static class LambdaBuilderExtensions
         var provisioned = settings.Configuration.GetValue("Lambda:ProvisionedConcurrency", true);
         foreach (var resource in emulator.Functions)
         {
-            var console = new FunctionConsole(consoles, resource);
+            var console = resource.Console = new FunctionConsole(consoles, resource);
             var function = context.Lifetime.Own(new LambdaFunction(
                 new LambdaFunctionSettings
                 {

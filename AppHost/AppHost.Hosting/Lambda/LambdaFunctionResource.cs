@@ -25,6 +25,9 @@ public sealed class LambdaFunctionResource(FunctionDefinition definition) : Proj
     /// <summary>Where the build serving now is: the project's own output until the first code swap, then a folder of that swap's build.</summary>
     internal string? CurrentBuildDirectory { get; set; }
 
+    /// <summary>The function's console as the emulator and the AppHost write to it, once the emulator runs.</summary>
+    internal FunctionConsole? Console { get; set; }
+
     /// <summary>The emulator's view of the function (environments, invocations), once the emulator runs.</summary>
     public Task<LambdaFunction> Function => _function.Task;
 

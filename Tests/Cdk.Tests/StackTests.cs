@@ -141,10 +141,12 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
             .Select(alarm => ((string)alarm["Properties"]!["Namespace"]!, (string)alarm["Properties"]!["MetricName"]!))
             .ToList();
 
-        Assert.Equal(3, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
-        Assert.Equal(3, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
-        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/Lambda", "IteratorAge")));
-        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
+        var app = LeaderboardApp.Definition;
+        var streams = app.Functions.Sum(function => function.Streams.Count);
+        Assert.Equal(app.Functions.Count, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
+        Assert.Equal(app.Functions.Count, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
+        Assert.Equal(streams, alarms.Count(alarm => alarm == ("AWS/Lambda", "IteratorAge")));
+        Assert.Equal(streams, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
         Assert.Contains(("AWS/ApiGateway", "5xx"), alarms);
         Assert.All(synthesized.Resources("AWS::CloudWatch::Alarm").Values, alarm => Assert.Null(alarm["Properties"]!["AlarmActions"]));
     }
@@ -158,9 +160,7 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         Assert.Contains($"The URL of the WebSocket API '{LeaderboardApp.WebSocketApi.Name}'.", outputs);
         Assert.Contains($"The URL of the site '{LeaderboardApp.LiveBoard.Name}'.", outputs);
         Assert.Contains($"The DynamoDB table '{LeaderboardApp.Table.Name}'.", outputs);
-        Assert.Contains($"The Lambda function '{LeaderboardApp.Api.Name}'.", outputs);
-        Assert.Contains($"The Lambda function '{LeaderboardApp.Processor.Name}'.", outputs);
-        Assert.Contains($"The Lambda function '{LeaderboardApp.Live.Name}'.", outputs);
+        Assert.All(LeaderboardApp.Definition.Functions, function => Assert.Contains($"The Lambda function '{function.Name}'.", outputs));
     }
 
     [Fact]

@@ -10,8 +10,9 @@ namespace EndToEnd.Tests;
 /// </summary>
 public sealed class DefinitionDriftTests
 {
-    private static readonly FunctionDefinition SeasonReset = new(
-        "season-reset", "Functions/Leaderboard.SeasonReset/Leaderboard.SeasonReset.csproj", Schedules: [new ScheduleDefinition("weekly-reset", "cron(0 0 ? * MON *)")]);
+    /// <summary>A function no AppHost declares, named so that no fork's function takes its name.</summary>
+    private static readonly FunctionDefinition Forgotten = new(
+        "forgotten-function", "Functions/Forgotten/Forgotten.csproj", Schedules: [new ScheduleDefinition("weekly-reset", "cron(0 0 ? * MON *)")]);
 
     [Fact]
     public async Task TheAppHostDeclaresWhatTheDefinitionDeclares()
@@ -26,12 +27,12 @@ public sealed class DefinitionDriftTests
     public async Task AFunctionTheAppHostForgetsIsNamedOnceWithWhatToAddItsScheduleComingWithIt()
     {
         using var builder = await LocalCloudTestApp.DeclareAsync();
-        var grown = Definition with { Functions = [.. Definition.Functions, SeasonReset] };
+        var grown = Definition with { Functions = [.. Definition.Functions, Forgotten] };
 
         var difference = Assert.Single(DefinitionDrift.Find(grown, builder.Resources));
 
         Assert.Equal(
-            "Function 'season-reset' is in the app definition (so CDK deploys it) but not in the AppHost: add builder.AddLambdaFunction<Projects.X>(...) "
+            "Function 'forgotten-function' is in the app definition (so CDK deploys it) but not in the AppHost: add builder.AddLambdaFunction<Projects.X>(...) "
             + "to the AppHost's Program.cs, and a ProjectReference to the function's project to AppHost.csproj.",
             difference);
     }
@@ -42,7 +43,7 @@ public sealed class DefinitionDriftTests
         using var builder = await LocalCloudTestApp.DeclareAsync();
         var grown = Definition with
         {
-            Functions = [Api with { Schedules = SeasonReset.Schedules }, Processor, Live with { Streams = [.. Live.Streams, new StreamEventSourceDefinition("archive")] }],
+            Functions = Replaced(Api with { Schedules = [.. Api.Schedules, .. Forgotten.Schedules] }, Live with { Streams = [.. Live.Streams, new StreamEventSourceDefinition("archive")] }),
         };
 
         var differences = DefinitionDrift.Find(grown, builder.Resources);
@@ -63,7 +64,7 @@ public sealed class DefinitionDriftTests
         var resources = builder.Resources;
         var shrunk = Definition with
         {
-            Functions = [Api, Live with { Streams = [] }],
+            Functions = [.. Replaced(Live with { Streams = [] }).Where(function => function != Processor)],
             HttpApis = [HttpApi with { Routes = [.. HttpApi.Routes.Where(route => route.Path != "/health")] }],
         };
 
@@ -97,12 +98,16 @@ public sealed class DefinitionDriftTests
     public async Task AnAppHostThatDisagreesWithItsDefinitionStopsBeforeAnythingStarts()
     {
         using var builder = await LocalCloudTestApp.DeclareAsync();
-        builder.CheckAgainstDefinition(Definition with { Functions = [.. Definition.Functions, SeasonReset] });
+        builder.CheckAgainstDefinition(Definition with { Functions = [.. Definition.Functions, Forgotten] });
         await using var app = await builder.BuildAsync();
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
 
         var reason = Assert.IsType<DistributedApplicationException>(refused is AggregateException all ? Assert.Single(all.Flatten().InnerExceptions) : refused);
-        Assert.Contains("Function 'season-reset' is in the app definition", reason.Message, StringComparison.Ordinal);
+        Assert.Contains("Function 'forgotten-function' is in the app definition", reason.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The definition's functions, each of <paramref name="replacements"/> in place of the function of its name.</summary>
+    private static List<FunctionDefinition> Replaced(params FunctionDefinition[] replacements) =>
+        [.. Definition.Functions.Select(function => replacements.FirstOrDefault(replacement => replacement.Name == function.Name) ?? function)];
 }

@@ -7,14 +7,17 @@ public enum StartingPosition
     Latest,
 }
 
-/// <summary>A DynamoDB stream → function event source mapping, with Lambda's settings.</summary>
+/// <summary>
+/// A DynamoDB stream → function event source mapping, with Lambda's settings; declared in the
+/// <see cref="FunctionDefinition.Streams"/> of the function it invokes.
+/// </summary>
+/// <param name="Table">The table whose stream is read.</param>
 /// <param name="FilterPatterns">
 /// Lambda's event filtering: JSON patterns a record must match (any one of them) to reach the function,
 /// e.g. <c>{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}</c>; none: every record.
 /// </param>
 public sealed record StreamEventSourceDefinition(
     string Table,
-    string Function,
     int BatchSize = 100,
     int MaximumBatchingWindowSeconds = 0,
     StartingPosition StartingPosition = StartingPosition.TrimHorizon,
@@ -23,20 +26,9 @@ public sealed record StreamEventSourceDefinition(
     bool ReportBatchItemFailures = true,
     IReadOnlyList<string>? FilterPatterns = null);
 
-/// <summary>An EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>) that invokes a function.</summary>
-public sealed record ScheduleDefinition(string Name, string Expression, string Function);
-
-/// <summary>The whole app: what the local cloud runs and the CDK app deploys.</summary>
-public sealed record AppDefinition(
-    IReadOnlyList<TableDefinition> Tables,
-    IReadOnlyList<FunctionDefinition> Functions,
-    IReadOnlyList<HttpApiDefinition> Apis,
-    IReadOnlyList<StreamEventSourceDefinition> StreamEventSources,
-    IReadOnlyList<ScheduleDefinition> Schedules,
-    IReadOnlyList<WebSocketApiDefinition> WebSocketApis,
-    IReadOnlyList<StaticSiteDefinition> Sites)
-{
-    public FunctionDefinition Function(string name) => Functions.Single(function => function.Name == name);
-
-    public TableDefinition Table(string name) => Tables.Single(table => table.Name == name);
-}
+/// <summary>
+/// An EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>, in UTC); declared in the
+/// <see cref="FunctionDefinition.Schedules"/> of the function it invokes.
+/// </summary>
+/// <param name="Name">The schedule's name: the local resource and the EventBridge rule.</param>
+public sealed record ScheduleDefinition(string Name, string Expression);

@@ -15,6 +15,8 @@ namespace AppHost.Definition;
 /// Environments initialised ahead of traffic. Locally they start with the AppHost; in AWS an alias
 /// carries them when the deployment asks for it (it costs money).
 /// </param>
+/// <param name="Streams">The tables' streams that invoke the function (Lambda's event source mappings).</param>
+/// <param name="Schedules">The EventBridge schedules that invoke the function.</param>
 public sealed record FunctionDefinition(
     string Name,
     string ProjectPath,
@@ -22,8 +24,14 @@ public sealed record FunctionDefinition(
     int TimeoutSeconds = 30,
     int? ReservedConcurrency = null,
     IReadOnlyDictionary<string, string>? Environment = null,
-    int? ProvisionedConcurrency = null)
+    int? ProvisionedConcurrency = null,
+    IReadOnlyList<StreamEventSourceDefinition>? Streams = null,
+    IReadOnlyList<ScheduleDefinition>? Schedules = null)
 {
+    public IReadOnlyList<StreamEventSourceDefinition> Streams { get; init; } = Streams ?? [];
+
+    public IReadOnlyList<ScheduleDefinition> Schedules { get; init; } = Schedules ?? [];
+
     /// <summary>The assembly the project builds, named after its project file.</summary>
     public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);
 }

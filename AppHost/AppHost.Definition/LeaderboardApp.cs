@@ -43,24 +43,27 @@ public static class LeaderboardApp
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
         ProvisionedConcurrency: 1);
 
-    /// <summary>The stream function: adds accepted matches to the board totals.</summary>
+    /// <summary>The stream function: adds accepted matches to the board totals, reading every change of the table 100 records at a time.</summary>
     public static FunctionDefinition Processor { get; } = new(
         Names.Processor,
         "Functions/Leaderboard.Processor/Leaderboard.Processor.csproj",
         MemoryMb: 512,
         TimeoutSeconds: 60,
-        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
+        Streams: [new(Names.Table, BatchSize: 100)]);
 
     /// <summary>
     /// The live-board function: keeps WebSocket subscriptions to boards and pushes a board's top 10 to
-    /// its subscribers when its standings change.
+    /// its subscribers when its standings change. It reads the stream's standings changes only (Lambda's
+    /// event filtering).
     /// </summary>
     public static FunctionDefinition Live { get; } = new(
         Names.Live,
         "Functions/Leaderboard.Live/Leaderboard.Live.csproj",
         MemoryMb: 512,
         TimeoutSeconds: 30,
-        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table });
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
+        Streams: [new(Names.Table, BatchSize: 100, FilterPatterns: ["""{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}"""])]);
 
     /// <summary>The HTTP API in front of the API function. Writing a match needs a token with <c>matches:write</c>.</summary>
     public static HttpApiDefinition HttpApi { get; } = new(
@@ -79,9 +82,6 @@ public static class LeaderboardApp
         JwtAuthorizer: new JwtAuthorizerDefinition("leaderboard-jwt", ["leaderboard-api"]),
         Cors: new CorsDefinition(["*"], ["GET", "POST", "OPTIONS"], ["authorization", "content-type"]));
 
-    /// <summary>The processor reads every change of the table, 100 records at a time.</summary>
-    public static StreamEventSourceDefinition MatchStream { get; } = new(Names.Table, Names.Processor, BatchSize: 100);
-
     /// <summary>
     /// The WebSocket API of live boards: a client sends <c>{"action":"subscribe","boardId":"X"}</c> and
     /// receives the board's standings whenever they change. <c>subscribe</c> and <c>$default</c> answer
@@ -96,23 +96,14 @@ public static class LeaderboardApp
             new(WebSocketRouteDefinition.Default, Names.Live, ReturnsResponse: true),
         ]);
 
-    /// <summary>The live-board function reads the stream's standings changes only (Lambda's event filtering).</summary>
-    public static StreamEventSourceDefinition StandingsStream { get; } = new(
-        Names.Table,
-        Names.Live,
-        BatchSize: 100,
-        FilterPatterns: ["""{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}"""]);
-
     /// <summary>The live board page, talking to <see cref="WebSocketApi"/>.</summary>
     public static StaticSiteDefinition LiveBoard { get; } = new(Names.LiveBoard, "Functions/Leaderboard.Live/wwwroot", Names.WebSocketApi);
 
     /// <summary>Everything, for the AppHost and the CDK app.</summary>
     public static AppDefinition Definition { get; } = new(
-        [Table],
-        [Api, Processor, Live],
-        [HttpApi],
-        [MatchStream, StandingsStream],
-        [],
-        [WebSocketApi],
-        [LiveBoard]);
+        Tables: [Table],
+        Functions: [Api, Processor, Live],
+        HttpApis: [HttpApi],
+        WebSocketApis: [WebSocketApi],
+        Sites: [LiveBoard]);
 }

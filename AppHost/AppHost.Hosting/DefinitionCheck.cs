@@ -49,17 +49,28 @@ public static class DefinitionDrift
             "dynamoDb.AddTable(...) to the AppHost's Program.cs", differences);
         Compare("Function", definition.Functions.Select(function => function.Name), functions.Select(function => function.Definition.Name),
             "builder.AddLambdaFunction<Projects.X>(...) to the AppHost's Program.cs, and a ProjectReference to the function's project to AppHost.csproj", differences);
-        Compare("HTTP API", definition.Apis.Select(api => api.Name), declared.OfType<ApiGatewayEmulatorResource>().Select(api => api.Definition.Name),
+        Compare("HTTP API", definition.HttpApis.Select(api => api.Name), declared.OfType<ApiGatewayEmulatorResource>().Select(api => api.Definition.Name),
             "builder.AddApiGatewayEmulator(...) to the AppHost's Program.cs", differences);
-        Compare("Route", definition.Apis.SelectMany(RoutesOf), declared.OfType<ApiGatewayEmulatorResource>().SelectMany(api => RoutesOf(api.Definition)),
+        Compare("Route", definition.HttpApis.SelectMany(RoutesOf), declared.OfType<ApiGatewayEmulatorResource>().SelectMany(api => RoutesOf(api.Definition)),
             "the route to the API's definition the AppHost passes to AddApiGatewayEmulator", differences);
         Compare("WebSocket API", definition.WebSocketApis.Select(api => api.Name), declared.OfType<WebSocketApiEmulatorResource>().Select(api => api.Definition.Name),
             "builder.AddWebSocketApiEmulator(...) to the AppHost's Program.cs", differences);
-        Compare("Stream event source", definition.StreamEventSources.Select(StreamKey), declared.OfType<StreamEventSourceResource>().Select(source => StreamKey(source.Definition)),
-            ".WithStreamEventSource(table, ...) to the function in the AppHost's Program.cs", differences);
-        Compare("Schedule", definition.Schedules.Select(schedule => $"{schedule.Name} → {schedule.Function}"),
-            declared.OfType<ScheduleResource>().Select(schedule => $"{schedule.Definition.Name} → {schedule.Definition.Function}"),
-            ".WithSchedule(...) to the function in the AppHost's Program.cs", differences);
+
+        // A function's streams and schedules come with it from its definition: a function on one side only
+        // is reported above, so these are compared for the functions on both sides.
+        var onBothSides = definition.Functions.Select(function => function.Name).Intersect(functions.Select(function => function.Definition.Name), StringComparer.Ordinal)
+            .ToHashSet(StringComparer.Ordinal);
+        var definedOnBothSides = definition.Functions.Where(function => onBothSides.Contains(function.Name)).ToList();
+        Compare("Stream event source",
+            definedOnBothSides.SelectMany(function => function.Streams.Select(stream => StreamKey(stream.Table, function.Name))),
+            declared.OfType<StreamEventSourceResource>().Where(source => onBothSides.Contains(source.Parent.Name)).Select(source => StreamKey(source.Table.Definition.Name, source.Parent.Name)),
+            "the stream to the Streams of the function's definition the AppHost passes to AddLambdaFunction", differences,
+            "the function's Streams in " + ToTheDefinition);
+        Compare("Schedule",
+            definedOnBothSides.SelectMany(function => function.Schedules.Select(schedule => ScheduleKey(schedule, function.Name))),
+            declared.OfType<ScheduleResource>().Where(schedule => onBothSides.Contains(schedule.Parent.Name)).Select(schedule => ScheduleKey(schedule.Definition, schedule.Parent.Name)),
+            "the schedule to the Schedules of the function's definition the AppHost passes to AddLambdaFunction", differences,
+            "the function's Schedules in " + ToTheDefinition);
         Compare("Site", definition.Sites.Select(site => site.Name), declared.OfType<StaticSiteResource>().Select(site => site.Definition.Name),
             "builder.AddStaticSite(...) to the AppHost's Program.cs", differences);
 
@@ -83,20 +94,23 @@ public static class DefinitionDrift
         return differences;
     }
 
-    private static void Compare(string kind, IEnumerable<string> inDefinition, IEnumerable<string> inAppHost, string whatToAdd, List<string> differences)
+    private static void Compare(
+        string kind, IEnumerable<string> inDefinition, IEnumerable<string> inAppHost, string whatToAdd, List<string> differences, string whereToDefine = ToTheDefinition)
     {
         var defined = inDefinition.ToHashSet(StringComparer.Ordinal);
         var hosted = inAppHost.ToHashSet(StringComparer.Ordinal);
         differences.AddRange(defined.Except(hosted).Order(StringComparer.Ordinal)
             .Select(name => $"{kind} '{name}' is in the app definition (so CDK deploys it) but not in the AppHost: add {whatToAdd}."));
         differences.AddRange(hosted.Except(defined).Order(StringComparer.Ordinal)
-            .Select(name => $"{kind} '{name}' runs locally but is not in the app definition (so CDK would not deploy it): add it to {ToTheDefinition}."));
+            .Select(name => $"{kind} '{name}' runs locally but is not in the app definition (so CDK would not deploy it): add it to {whereToDefine}."));
     }
 
     private static IEnumerable<string> RoutesOf(HttpApiDefinition api) =>
         api.Routes.Select(route => $"{api.Name} {route.RouteKey} → {route.Function}");
 
-    private static string StreamKey(StreamEventSourceDefinition source) => $"{source.Table} → {source.Function}";
+    private static string StreamKey(string table, string function) => $"{table} → {function}";
+
+    private static string ScheduleKey(ScheduleDefinition schedule, string function) => $"{schedule.Name} {schedule.Expression} → {function}";
 
     private static bool SamePath(string projectPath, string relativePath) =>
         Path.GetFullPath(projectPath).Replace('\\', '/').EndsWith("/" + relativePath.Replace('\\', '/').TrimStart('/'), StringComparison.Ordinal);

@@ -9,12 +9,10 @@ builder.AddLambdaFunction<Projects.Leaderboard_Api>(Api)
     .WithReference(table).WaitFor(table);
 
 builder.AddLambdaFunction<Projects.Leaderboard_Processor>(Processor)
-    .WithReference(table).WaitFor(table)
-    .WithStreamEventSource(table, MatchStream);
+    .WithReference(table).WaitFor(table);
 
 builder.AddLambdaFunction<Projects.Leaderboard_Live>(Live)
-    .WithReference(table).WaitFor(table)
-    .WithStreamEventSource(table, StandingsStream);
+    .WithReference(table).WaitFor(table);
 
 builder.AddApiGatewayEmulator(HttpApi);
 

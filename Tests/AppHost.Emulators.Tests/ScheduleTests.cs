@@ -39,7 +39,7 @@ public class ScheduleTests
     public async Task TriggeringNowInvokesTheFunctionWithAScheduledEvent()
     {
         await using var function = new LambdaFunction(TestFunctions.Settings());
-        await using var schedule = new ScheduledInvoker(new ScheduleDefinition("nightly-report", "cron(0 3 * * ? *)", "test-function"), function, "us-east-1");
+        await using var schedule = new ScheduledInvoker(new ScheduleDefinition("nightly-report", "cron(0 3 * * ? *)"), function, "us-east-1");
 
         var result = await schedule.TriggerNowAsync();
 

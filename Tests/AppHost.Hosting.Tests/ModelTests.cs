@@ -99,13 +99,39 @@ public class ModelTests
     }
 
     [Fact]
+    public void AFunctionsStreamsAndSchedulesComeWithItFromItsDefinition()
+    {
+        var builder = DiagramWith(Processor with { Schedules = [new ScheduleDefinition("nightly", "rate(1 day)"), new ScheduleDefinition("weekly", "cron(0 0 ? * MON *)")] });
+        var processor = Single<LambdaFunctionResource>(builder, Names.Processor);
+
+        Assert.Equal(
+            [("nightly", "rate(1 day)"), ("weekly", "cron(0 0 ? * MON *)")],
+            builder.Resources.OfType<ScheduleResource>().Select(schedule => (schedule.Name, schedule.Definition.Expression)));
+        Assert.All(builder.Resources.OfType<ScheduleResource>(), schedule => Assert.Same(processor, schedule.Parent));
+        var stream = Assert.Single(builder.Resources.OfType<StreamEventSourceResource>());
+        Assert.Same(processor, stream.Parent);
+        Assert.Same(Processor.Streams[0], stream.Definition);
+    }
+
+    [Fact]
+    public void AStreamOfATableTheAppHostDoesNotHaveIsRefusedNamingTheFunctionAndTheTable()
+    {
+        var builder = DistributedApplication.CreateBuilder(["--DynamoDb:InMemory=true"]);
+
+        var failure = Assert.Throws<InvalidOperationException>(() => builder.AddLambdaFunction<ProcessorProject>(Processor));
+
+        Assert.Equal(
+            "Function 'leaderboard-processor' reads the stream of table 'leaderboard' (its definition's Streams), but the AppHost has no table 'leaderboard': "
+            + "add dynamoDb.AddTable(...) for it before builder.AddLambdaFunction<...>(...) in the AppHost's Program.cs.",
+            failure.Message);
+    }
+
+    [Fact]
     public void TheDashboardOffersRecyclingOnFunctionsAndTriggeringOnSchedules()
     {
-        var builder = Diagram();
-        var function = builder.CreateResourceBuilder(Single<LambdaFunctionResource>(builder, Names.Processor));
-        function.WithSchedule(new ScheduleDefinition("nightly", "rate(1 day)", Names.Processor));
+        var builder = DiagramWith(Processor with { Schedules = [new ScheduleDefinition("nightly", "rate(1 day)")] });
 
-        Assert.Contains(function.Resource.Annotations.OfType<ResourceCommandAnnotation>(), command => command.Name == "recycle-environments");
+        Assert.Contains(Single<LambdaFunctionResource>(builder, Names.Processor).Annotations.OfType<ResourceCommandAnnotation>(), command => command.Name == "recycle-environments");
         Assert.Contains(Single<ScheduleResource>(builder, "nightly").Annotations.OfType<ResourceCommandAnnotation>(), command => command.Name == "trigger-now");
     }
 
@@ -130,13 +156,16 @@ public class ModelTests
     }
 
     /// <summary>The AppHost's Program.cs, line for line.</summary>
-    private static IDistributedApplicationBuilder Diagram(params string[] args)
+    private static IDistributedApplicationBuilder Diagram(params string[] args) => DiagramWith(Processor, args);
+
+    /// <summary>The AppHost's Program.cs with <paramref name="processor"/> declared in place of the processor's definition.</summary>
+    private static IDistributedApplicationBuilder DiagramWith(FunctionDefinition processor, params string[] args)
     {
         var builder = DistributedApplication.CreateBuilder(["--DynamoDb:InMemory=true", .. args]);
         var dynamoDb = builder.AddDynamoDbLocal(Names.DynamoDb);
         var table = dynamoDb.AddTable(Table);
         builder.AddLambdaFunction<ApiProject>(Api).WithReference(table).WaitFor(table);
-        builder.AddLambdaFunction<ProcessorProject>(Processor).WithReference(table).WaitFor(table).WithStreamEventSource(table, MatchStream);
+        builder.AddLambdaFunction<ProcessorProject>(processor).WithReference(table).WaitFor(table);
         builder.AddApiGatewayEmulator(HttpApi);
         return builder;
     }

@@ -17,13 +17,13 @@ public sealed class ConfiguredStackFixture : IDisposable
     /// <summary>A route to the second function, so a route bound to the wrong function shows.</summary>
     public static RouteDefinition Replay { get; } = new("POST", "/replays", LeaderboardApp.Names.Processor);
 
-    public static ScheduleDefinition Nightly { get; } = new("nightly", "cron(0 3 * * ? *)", LeaderboardApp.Names.Processor);
+    /// <summary>A schedule of the second function, so a rule that targets the wrong function shows.</summary>
+    public static ScheduleDefinition Nightly { get; } = new("nightly", "cron(0 3 * * ? *)");
 
     public static AppDefinition Definition { get; } = LeaderboardApp.Definition with
     {
-        Functions = [LeaderboardApp.Api with { ReservedConcurrency = 20 }, LeaderboardApp.Processor, LeaderboardApp.Live],
-        Apis = [LeaderboardApp.HttpApi with { Stage = "v1", Routes = [.. LeaderboardApp.HttpApi.Routes, Replay, RouteDefinition.Default(LeaderboardApp.Names.Api)] }],
-        Schedules = [Nightly],
+        Functions = [LeaderboardApp.Api with { ReservedConcurrency = 20 }, LeaderboardApp.Processor with { Schedules = [Nightly] }, LeaderboardApp.Live],
+        HttpApis = [LeaderboardApp.HttpApi with { Stage = "v1", Routes = [.. LeaderboardApp.HttpApi.Routes, Replay, RouteDefinition.Default(LeaderboardApp.Names.Api)] }],
     };
 
     public Synthesis Synthesized { get; } = Synthesis.Create(Definition, new Dictionary<string, object>
@@ -144,7 +144,7 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
         Assert.True((bool?)stage["Properties"]!["AutoDeploy"]);
         var routes = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", HttpApi).Values.Select(route => route["Properties"]!).ToList();
         Assert.Contains(routes, route => (string?)route["RouteKey"] == "$default" && (string?)route["AuthorizationType"] == "NONE");
-        Assert.Equal(ConfiguredStackFixture.Definition.Apis[0].Routes.Count, routes.Count);
+        Assert.Equal(ConfiguredStackFixture.Definition.HttpApis[0].Routes.Count, routes.Count);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
     {
         var routes = synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", HttpApi).Values.ToList();
 
-        foreach (var route in ConfiguredStackFixture.Definition.Apis[0].Routes)
+        foreach (var route in ConfiguredStackFixture.Definition.HttpApis[0].Routes)
         {
             var target = Assert.Single(routes, candidate => (string?)candidate["Properties"]!["RouteKey"] == route.RouteKey)["Properties"]!["Target"]!;
             var integration = synthesized.Properties(Intrinsics.Ref(target["Fn::Join"]![1]![1])!);
@@ -170,7 +170,7 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
         Assert.Equal("ENABLED", (string?)rule["State"]);
         var target = Assert.Single(rule["Targets"]!.AsArray())!;
         Assert.Equal(
-            synthesized.LogicalId(synthesized.Stack.Functions[ConfiguredStackFixture.Nightly.Function]),
+            synthesized.LogicalId(synthesized.Stack.Functions[LeaderboardApp.Names.Processor]),
             Intrinsics.GetAtt(target["Arn"], "Arn"));
         synthesized.Template.HasResourceProperties("AWS::Lambda::Permission", new Dictionary<string, object>
         {

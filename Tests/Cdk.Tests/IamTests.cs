@@ -130,7 +130,7 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
                 .Where(statement => Resources(statement).Any(resource => Intrinsics.GetAtt(resource, "StreamArn") == table))
                 .SelectMany(statement => Intrinsics.Strings(statement["Action"]))
                 .ToList();
-            var readsStream = LeaderboardApp.Definition.StreamEventSources.Any(source => source.Function == function.Name);
+            var readsStream = function.Streams.Any(source => source.Table == LeaderboardApp.Table.Name);
             Assert.Equal(readsStream ? StreamReadActions : [], onStream.Order());
         }
     }
@@ -140,12 +140,15 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
     {
         var sqs = Statements().Where(statement => Intrinsics.Strings(statement.Statement["Action"]).Any(action => action.StartsWith("sqs:", StringComparison.Ordinal))).ToList();
 
-        Assert.Equal(LeaderboardApp.Definition.StreamEventSources.Count, sqs.Count);
-        foreach (var source in LeaderboardApp.Definition.StreamEventSources)
+        Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => function.Streams.Count), sqs.Count);
+        foreach (var function in LeaderboardApp.Definition.Functions)
         {
-            var queue = synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[source]);
-            var (role, _) = Assert.Single(sqs, statement => Intrinsics.GetAtt(statement.Statement["Resource"], "Arn") == queue);
-            Assert.Equal(RoleOf(source.Function), role);
+            foreach (var source in function.Streams)
+            {
+                var queue = synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[(function.Name, source.Table)]);
+                var (role, _) = Assert.Single(sqs, statement => Intrinsics.GetAtt(statement.Statement["Resource"], "Arn") == queue);
+                Assert.Equal(RoleOf(function.Name), role);
+            }
         }
     }
 

@@ -100,13 +100,23 @@ public sealed class InvalidDefinitionTests
     }
 
     [Fact]
+    public void AStreamOfAnUndeclaredTableIsRefusedNamingItsFunction()
+    {
+        var definition = WithFunction(LeaderboardApp.Processor with { Streams = [new StreamEventSourceDefinition("ghost-table")] });
+
+        var failure = Refused<InvalidOperationException>(definition);
+
+        Assert.Equal($"The stream event source of '{LeaderboardApp.Names.Processor}' reads table 'ghost-table', which the definition does not declare.", failure.Message);
+    }
+
+    [Fact]
     public void AScheduleThatIsNeitherRateNorCronIsRefused()
     {
-        var definition = LeaderboardApp.Definition with { Schedules = [new ScheduleDefinition("often", "every 5 minutes", LeaderboardApp.Names.Processor)] };
+        var definition = WithFunction(LeaderboardApp.Processor with { Schedules = [new ScheduleDefinition("often", "every 5 minutes")] });
 
         var failure = Refused<ArgumentException>(definition);
 
-        Assert.Contains("Schedule 'often'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"Schedule 'often' of function '{LeaderboardApp.Names.Processor}' has expression 'every 5 minutes'", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -141,7 +151,13 @@ public sealed class InvalidDefinitionTests
         }
     }
 
-    private static AppDefinition WithApi(HttpApiDefinition api) => LeaderboardApp.Definition with { Apis = [api] };
+    private static AppDefinition WithApi(HttpApiDefinition api) => LeaderboardApp.Definition with { HttpApis = [api] };
+
+    /// <summary>The definition with <paramref name="function"/> in place of the function of the same name.</summary>
+    private static AppDefinition WithFunction(FunctionDefinition function) => LeaderboardApp.Definition with
+    {
+        Functions = [.. LeaderboardApp.Definition.Functions.Select(declared => declared.Name == function.Name ? function : declared)],
+    };
 
     private static AppDefinition WithRoutes(params RouteDefinition[] routes) =>
         WithApi(LeaderboardApp.HttpApi with { Routes = [.. LeaderboardApp.HttpApi.Routes, .. routes] });

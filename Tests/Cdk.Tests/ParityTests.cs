@@ -157,10 +157,10 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
     {
         var mappings = synthesized.Resources("AWS::Lambda::EventSourceMapping").Values.ToList();
 
-        Assert.Equal(LeaderboardApp.Definition.StreamEventSources.Count, mappings.Count);
-        foreach (var source in LeaderboardApp.Definition.StreamEventSources)
+        Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => function.Streams.Count), mappings.Count);
+        foreach (var (name, source) in LeaderboardApp.Definition.Functions.SelectMany(function => function.Streams.Select(source => (function.Name, source))))
         {
-            var function = synthesized.LogicalId(synthesized.Stack.Functions[source.Function]);
+            var function = synthesized.LogicalId(synthesized.Stack.Functions[name]);
             var mapping = Assert.Single(mappings, candidate => Intrinsics.Ref(candidate["Properties"]!["FunctionName"]) == function)["Properties"]!;
 
             Assert.Equal(synthesized.LogicalId(synthesized.Stack.Tables[source.Table]), Intrinsics.GetAtt(mapping["EventSourceArn"], "StreamArn"));
@@ -173,7 +173,7 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
                 source.MaximumBatchingWindowSeconds == 0 ? null : source.MaximumBatchingWindowSeconds,
                 (int?)mapping["MaximumBatchingWindowInSeconds"]);
             Assert.Equal(
-                synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[source]),
+                synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[(name, source.Table)]),
                 Intrinsics.GetAtt(mapping["DestinationConfig"]!["OnFailure"]!["Destination"], "Arn"));
             Assert.Equal(source.FilterPatterns ?? [], FilterPatterns(mapping));
         }

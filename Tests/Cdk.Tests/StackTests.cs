@@ -20,9 +20,9 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         var siteHandlers = app.Sites.Count > 0 ? 1 : 0;
         template.ResourceCountIs("AWS::DynamoDB::Table", app.Tables.Count);
         template.ResourceCountIs("AWS::Lambda::Function", app.Functions.Count + siteHandlers);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Api", app.Apis.Count + app.WebSocketApis.Count);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Stage", app.Apis.Count + app.WebSocketApis.Count);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Authorizer", app.Apis.Count(api => api.JwtAuthorizer is not null));
+        template.ResourceCountIs("AWS::ApiGatewayV2::Api", app.HttpApis.Count + app.WebSocketApis.Count);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Stage", app.HttpApis.Count + app.WebSocketApis.Count);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Authorizer", app.HttpApis.Count(api => api.JwtAuthorizer is not null));
         Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Stage", httpApi));
         Assert.Single(synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Integration", httpApi));
         Assert.Equal(LeaderboardApp.HttpApi.Routes.Count, synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", httpApi).Count);
@@ -32,12 +32,13 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         Assert.Equal(LeaderboardApp.WebSocketApi.Routes.Count, synthesized.ResourcesOfApi("AWS::ApiGatewayV2::Route", webSocketApi).Count);
         // One integration per function an HTTP API routes to, one per WebSocket route.
         template.ResourceCountIs("AWS::ApiGatewayV2::Integration",
-            app.Apis.Sum(api => api.Routes.Select(route => route.Function).Distinct().Count()) + app.WebSocketApis.Sum(api => api.Routes.Count));
+            app.HttpApis.Sum(api => api.Routes.Select(route => route.Function).Distinct().Count()) + app.WebSocketApis.Sum(api => api.Routes.Count));
         template.ResourceCountIs("AWS::ApiGatewayV2::Route", LeaderboardApp.HttpApi.Routes.Count + LeaderboardApp.WebSocketApi.Routes.Count);
         template.ResourceCountIs("AWS::ApiGatewayV2::RouteResponse", LeaderboardApp.WebSocketApi.Routes.Count(route => route.ReturnsResponse));
         // Each stream mapping has its failed-batch queue.
-        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", app.StreamEventSources.Count);
-        template.ResourceCountIs("AWS::SQS::Queue", app.StreamEventSources.Count);
+        var streams = app.Functions.Sum(function => function.Streams.Count);
+        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", streams);
+        template.ResourceCountIs("AWS::SQS::Queue", streams);
         // Each function's, and the site deployment handler's.
         template.ResourceCountIs("AWS::Logs::LogGroup", app.Functions.Count + siteHandlers);
         template.ResourceCountIs("AWS::S3::Bucket", app.Sites.Count);
@@ -45,8 +46,8 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         template.ResourceCountIs("AWS::CloudFront::Distribution", app.Sites.Count);
         template.ResourceCountIs("AWS::CloudFront::OriginAccessControl", app.Sites.Count);
         // Errors and throttles of each function, 5xx of each HTTP API, iterator age and failed batches of each mapping.
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 2 * app.Functions.Count + app.Apis.Count + 2 * app.StreamEventSources.Count);
-        template.ResourceCountIs("AWS::Events::Rule", app.Schedules.Count);
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 2 * app.Functions.Count + app.HttpApis.Count + 2 * streams);
+        template.ResourceCountIs("AWS::Events::Rule", app.Functions.Sum(function => function.Schedules.Count));
     }
 
     [Fact]
@@ -116,7 +117,7 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     [Fact]
     public void FailedStreamBatchesGoToAnEncryptedQueueThatOnlyTakesTls()
     {
-        var queue = synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[LeaderboardApp.MatchStream]);
+        var queue = synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[(LeaderboardApp.Names.Processor, LeaderboardApp.Names.Table)]);
 
         Assert.True((bool?)synthesized.Properties(queue)["SqsManagedSseEnabled"]);
         Assert.Equal(14 * 24 * 3600, (int?)synthesized.Properties(queue)["MessageRetentionPeriod"]);
@@ -140,10 +141,12 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
             .Select(alarm => ((string)alarm["Properties"]!["Namespace"]!, (string)alarm["Properties"]!["MetricName"]!))
             .ToList();
 
-        Assert.Equal(3, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
-        Assert.Equal(3, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
-        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/Lambda", "IteratorAge")));
-        Assert.Equal(2, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
+        var app = LeaderboardApp.Definition;
+        var streams = app.Functions.Sum(function => function.Streams.Count);
+        Assert.Equal(app.Functions.Count, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
+        Assert.Equal(app.Functions.Count, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
+        Assert.Equal(streams, alarms.Count(alarm => alarm == ("AWS/Lambda", "IteratorAge")));
+        Assert.Equal(streams, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
         Assert.Contains(("AWS/ApiGateway", "5xx"), alarms);
         Assert.All(synthesized.Resources("AWS::CloudWatch::Alarm").Values, alarm => Assert.Null(alarm["Properties"]!["AlarmActions"]));
     }
@@ -157,9 +160,7 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         Assert.Contains($"The URL of the WebSocket API '{LeaderboardApp.WebSocketApi.Name}'.", outputs);
         Assert.Contains($"The URL of the site '{LeaderboardApp.LiveBoard.Name}'.", outputs);
         Assert.Contains($"The DynamoDB table '{LeaderboardApp.Table.Name}'.", outputs);
-        Assert.Contains($"The Lambda function '{LeaderboardApp.Api.Name}'.", outputs);
-        Assert.Contains($"The Lambda function '{LeaderboardApp.Processor.Name}'.", outputs);
-        Assert.Contains($"The Lambda function '{LeaderboardApp.Live.Name}'.", outputs);
+        Assert.All(LeaderboardApp.Definition.Functions, function => Assert.Contains($"The Lambda function '{function.Name}'.", outputs));
     }
 
     [Fact]

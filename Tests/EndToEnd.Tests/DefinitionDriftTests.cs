@@ -10,7 +10,9 @@ namespace EndToEnd.Tests;
 /// </summary>
 public sealed class DefinitionDriftTests
 {
-    private static readonly FunctionDefinition SeasonReset = new("season-reset", "Functions/Leaderboard.SeasonReset/Leaderboard.SeasonReset.csproj");
+    /// <summary>A function no AppHost declares, named so that no fork's function takes its name.</summary>
+    private static readonly FunctionDefinition Forgotten = new(
+        "forgotten-function", "Functions/Forgotten/Forgotten.csproj", Schedules: [new ScheduleDefinition("weekly-reset", "cron(0 0 ? * MON *)")]);
 
     [Fact]
     public async Task TheAppHostDeclaresWhatTheDefinitionDeclares()
@@ -22,22 +24,37 @@ public sealed class DefinitionDriftTests
     }
 
     [Fact]
-    public async Task AFunctionAndScheduleTheAppHostForgetsAreNamedWithWhatToAdd()
+    public async Task AFunctionTheAppHostForgetsIsNamedOnceWithWhatToAddItsScheduleComingWithIt()
     {
         using var builder = await LocalCloudTestApp.DeclareAsync();
-        var resources = builder.Resources;
+        var grown = Definition with { Functions = [.. Definition.Functions, Forgotten] };
+
+        var difference = Assert.Single(DefinitionDrift.Find(grown, builder.Resources));
+
+        Assert.Equal(
+            "Function 'forgotten-function' is in the app definition (so CDK deploys it) but not in the AppHost: add builder.AddLambdaFunction<Projects.X>(...) "
+            + "to the AppHost's Program.cs, and a ProjectReference to the function's project to AppHost.csproj.",
+            difference);
+    }
+
+    [Fact]
+    public async Task AScheduleOrStreamMissingFromTheDeclarationTheAppHostGivesAFunctionIsNamed()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
         var grown = Definition with
         {
-            Functions = [.. Definition.Functions, SeasonReset],
-            Schedules = [.. Definition.Schedules, new ScheduleDefinition("weekly-reset", "cron(0 0 ? * MON *)", SeasonReset.Name)],
+            Functions = Replaced(Api with { Schedules = [.. Api.Schedules, .. Forgotten.Schedules] }, Live with { Streams = [.. Live.Streams, new StreamEventSourceDefinition("archive")] }),
         };
 
-        var differences = DefinitionDrift.Find(grown, resources);
+        var differences = DefinitionDrift.Find(grown, builder.Resources);
 
-        Assert.Equal(2, differences.Count);
-        Assert.Contains(differences, difference => difference.StartsWith("Function 'season-reset' is in the app definition", StringComparison.Ordinal)
-            && difference.Contains("AddLambdaFunction<Projects.X>", StringComparison.Ordinal));
-        Assert.Contains(differences, difference => difference.StartsWith("Schedule 'weekly-reset → season-reset' is in the app definition", StringComparison.Ordinal));
+        Assert.Equal(
+        [
+            "Schedule 'weekly-reset cron(0 0 ? * MON *) → leaderboard-api' is in the app definition (so CDK deploys it) but not in the AppHost: "
+            + "add the schedule to the Schedules of the function's definition the AppHost passes to AddLambdaFunction.",
+            "Stream event source 'archive → leaderboard-live' is in the app definition (so CDK deploys it) but not in the AppHost: "
+            + "add the stream to the Streams of the function's definition the AppHost passes to AddLambdaFunction.",
+        ], differences.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -47,9 +64,8 @@ public sealed class DefinitionDriftTests
         var resources = builder.Resources;
         var shrunk = Definition with
         {
-            Functions = [.. Definition.Functions.Where(function => function != Processor)],
-            StreamEventSources = [.. Definition.StreamEventSources.Where(source => source != MatchStream)],
-            Apis = [HttpApi with { Routes = [.. HttpApi.Routes.Where(route => route.Path != "/health")] }],
+            Functions = [.. Replaced(Live with { Streams = [] }).Where(function => function != Processor)],
+            HttpApis = [HttpApi with { Routes = [.. HttpApi.Routes.Where(route => route.Path != "/health")] }],
         };
 
         var differences = DefinitionDrift.Find(shrunk, resources);
@@ -58,7 +74,8 @@ public sealed class DefinitionDriftTests
         [
             "Function 'leaderboard-processor' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
             "Route 'api-gateway GET /health → leaderboard-api' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
-            "Stream event source 'leaderboard → leaderboard-processor' runs locally but is not in the app definition (so CDK would not deploy it): add it to the app definition (AppHost.Definition).",
+            "Stream event source 'leaderboard → leaderboard-live' runs locally but is not in the app definition (so CDK would not deploy it): "
+            + "add it to the function's Streams in the app definition (AppHost.Definition).",
         ], differences.Order(StringComparer.Ordinal));
     }
 
@@ -81,12 +98,16 @@ public sealed class DefinitionDriftTests
     public async Task AnAppHostThatDisagreesWithItsDefinitionStopsBeforeAnythingStarts()
     {
         using var builder = await LocalCloudTestApp.DeclareAsync();
-        builder.CheckAgainstDefinition(Definition with { Functions = [.. Definition.Functions, SeasonReset] });
+        builder.CheckAgainstDefinition(Definition with { Functions = [.. Definition.Functions, Forgotten] });
         await using var app = await builder.BuildAsync();
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
 
         var reason = Assert.IsType<DistributedApplicationException>(refused is AggregateException all ? Assert.Single(all.Flatten().InnerExceptions) : refused);
-        Assert.Contains("Function 'season-reset' is in the app definition", reason.Message, StringComparison.Ordinal);
+        Assert.Contains("Function 'forgotten-function' is in the app definition", reason.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The definition's functions, each of <paramref name="replacements"/> in place of the function of its name.</summary>
+    private static List<FunctionDefinition> Replaced(params FunctionDefinition[] replacements) =>
+        [.. Definition.Functions.Select(function => replacements.FirstOrDefault(replacement => replacement.Name == function.Name) ?? function)];
 }

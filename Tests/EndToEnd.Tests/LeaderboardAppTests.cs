@@ -24,9 +24,9 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
             LeaderboardApp.Names.DynamoDb, LeaderboardApp.Names.LambdaEmulator,
             .. app.Tables.Select(table => table.Name),
             .. app.Functions.Select(function => function.Name),
-            .. app.StreamEventSources.Select(source => source.Function + "-stream"),
-            .. app.Schedules.Select(schedule => schedule.Name),
-            .. app.Apis.Select(api => api.Name),
+            .. app.Functions.Where(function => function.Streams.Count > 0).Select(function => function.Name + "-stream"),
+            .. app.Functions.SelectMany(function => function.Schedules).Select(schedule => schedule.Name),
+            .. app.HttpApis.Select(api => api.Name),
             .. app.WebSocketApis.Select(api => api.Name),
             .. app.Sites.Select(site => site.Name),
         ];

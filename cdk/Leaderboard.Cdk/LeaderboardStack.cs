@@ -78,7 +78,7 @@ public sealed class LeaderboardStack : Stack
     private readonly Dictionary<string, WebSocketStage> webSocketStages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StaticSite> sites = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> webSocketApiOfFunction = new(StringComparer.Ordinal);
-    private readonly Dictionary<StreamEventSourceDefinition, Queue> streamFailureQueues = [];
+    private readonly Dictionary<(string Function, string Table), Queue> streamFailureQueues = [];
     private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
     private readonly List<Alarm> alarms = [];
     private CfnParameter? jwtIssuer;
@@ -109,7 +109,7 @@ public sealed class LeaderboardStack : Stack
         {
             functions.Add(function.Name, AddFunction(function));
         }
-        foreach (var api in definition.Apis)
+        foreach (var api in definition.HttpApis)
         {
             httpApis.Add(api.Name, AddHttpApi(api));
         }
@@ -117,13 +117,19 @@ public sealed class LeaderboardStack : Stack
         {
             webSocketStages.Add(api.Name, AddWebSocketApi(api));
         }
-        foreach (var source in definition.StreamEventSources)
+        foreach (var function in definition.Functions)
         {
-            streamFailureQueues.Add(source, AddStreamEventSource(source));
+            foreach (var stream in function.Streams)
+            {
+                streamFailureQueues.Add((function.Name, stream.Table), AddStreamEventSource(function.Name, stream));
+            }
         }
-        foreach (var schedule in definition.Schedules)
+        foreach (var function in definition.Functions)
         {
-            schedules.Add(schedule.Name, AddSchedule(schedule));
+            foreach (var schedule in function.Schedules)
+            {
+                schedules.Add(schedule.Name, AddSchedule(function.Name, schedule));
+            }
         }
         foreach (var site in definition.Sites)
         {
@@ -150,8 +156,8 @@ public sealed class LeaderboardStack : Stack
     /// <summary>The static sites, by their name in the definition.</summary>
     public IReadOnlyDictionary<string, StaticSite> Sites => sites;
 
-    /// <summary>Where each stream event source mapping sends the batches that failed every retry.</summary>
-    public IReadOnlyDictionary<StreamEventSourceDefinition, Queue> StreamFailureQueues => streamFailureQueues;
+    /// <summary>Where each stream event source mapping sends the batches that failed every retry, by the function and the table whose stream it reads.</summary>
+    public IReadOnlyDictionary<(string Function, string Table), Queue> StreamFailureQueues => streamFailureQueues;
 
     /// <summary>The EventBridge rules that invoke functions on a schedule, by the schedule's name.</summary>
     public IReadOnlyDictionary<string, Rule> Schedules => schedules;
@@ -340,17 +346,17 @@ public sealed class LeaderboardStack : Stack
         ConstraintDescription = "an https URL",
     });
 
-    private Queue AddStreamEventSource(StreamEventSourceDefinition source)
+    private Queue AddStreamEventSource(string functionName, StreamEventSourceDefinition source)
     {
-        var usedBy = $"The stream event source of '{source.Function}'";
+        var usedBy = $"The stream event source of '{functionName}'";
         var tableDefinition = definition.Tables.SingleOrDefault(table => table.Name == source.Table)
             ?? throw new InvalidOperationException($"{usedBy} reads table '{source.Table}', which the definition does not declare.");
         if (tableDefinition.Stream is null)
         {
             throw new InvalidOperationException($"{usedBy} reads the stream of table '{source.Table}', which has no stream.");
         }
-        var function = FunctionNamed(source.Function, usedBy);
-        var failures = new Queue(this, $"{source.Table}-{source.Function}-on-failure", new QueueProps
+        var function = Invoked(functionName);
+        var failures = new Queue(this, $"{source.Table}-{functionName}-on-failure", new QueueProps
         {
             Encryption = QueueEncryption.SQS_MANAGED,
             EnforceSSL = true,
@@ -369,31 +375,31 @@ public sealed class LeaderboardStack : Stack
             Filters = source.FilterPatterns is { Count: > 0 } patterns ? [.. patterns.Select(FilterOf)] : null,
         }));
 
-        AddAlarm($"{source.Table}-{source.Function}-iterator-age",
+        AddAlarm($"{source.Table}-{functionName}-iterator-age",
             function.Metric("IteratorAge", new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(1) }),
             Duration.Minutes(5).ToMilliseconds(),
-            $"{source.Function} is more than five minutes behind the stream of '{source.Table}'.",
+            $"{functionName} is more than five minutes behind the stream of '{source.Table}'.",
             evaluationPeriods: 5);
-        AddAlarm($"{source.Table}-{source.Function}-failed-batches",
+        AddAlarm($"{source.Table}-{functionName}-failed-batches",
             failures.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(5) }), 1,
-            $"Batches from the stream of '{source.Table}' failed every retry of {source.Function}; their positions are in the queue.");
+            $"Batches from the stream of '{source.Table}' failed every retry of {functionName}; their positions are in the queue.");
         return failures;
     }
 
     /// <summary>One filter of a mapping's filter criteria: the pattern exactly as the definition writes it.</summary>
     private static Dictionary<string, object> FilterOf(string pattern) => new(StringComparer.Ordinal) { ["pattern"] = pattern };
 
-    private Rule AddSchedule(ScheduleDefinition schedule)
+    private Rule AddSchedule(string functionName, ScheduleDefinition schedule)
     {
         if (!schedule.Expression.StartsWith("rate(", StringComparison.Ordinal) && !schedule.Expression.StartsWith("cron(", StringComparison.Ordinal))
         {
-            throw new ArgumentException($"Schedule '{schedule.Name}' has expression '{schedule.Expression}'; use rate(...) or cron(...).");
+            throw new ArgumentException($"Schedule '{schedule.Name}' of function '{functionName}' has expression '{schedule.Expression}'; use rate(...) or cron(...).");
         }
         return new Rule(this, schedule.Name, new RuleProps
         {
-            Description = $"{schedule.Name}: {schedule.Expression} → {schedule.Function}",
+            Description = $"{schedule.Name}: {schedule.Expression} → {functionName}",
             Schedule = Schedule.Expression(schedule.Expression),
-            Targets = [new LambdaFunction(FunctionNamed(schedule.Function, $"Schedule '{schedule.Name}'"))],
+            Targets = [new LambdaFunction(Invoked(functionName))],
         });
     }
 
@@ -508,9 +514,11 @@ public sealed class LeaderboardStack : Stack
     }
 
     /// <summary>What a route, mapping or schedule invokes: the function's provisioned alias when it has one, else the function.</summary>
+    private IFunction Invoked(string name) => aliases.TryGetValue(name, out var alias) ? alias : functions[name];
+
+    /// <summary>What a route names, refused when the definition declares no such function.</summary>
     private IFunction FunctionNamed(string name, string usedBy) =>
-        aliases.TryGetValue(name, out var alias) ? alias
-        : functions.TryGetValue(name, out var function) ? function
+        functions.ContainsKey(name) ? Invoked(name)
         : throw new InvalidOperationException($"{usedBy} invokes function '{name}', which the definition does not declare.");
 
     private static MetricOptions FiveMinuteSum() => new() { Statistic = Stats.SUM, Period = Duration.Minutes(5) };

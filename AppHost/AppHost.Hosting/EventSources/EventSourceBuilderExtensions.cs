@@ -9,23 +9,44 @@ using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
-/// <summary>What invokes a function besides an API: a table's stream (Lambda's event source mapping) and EventBridge schedules.</summary>
-public static class EventSourceBuilderExtensions
+/// <summary>
+/// What invokes a function besides an API, as its definition declares it: a table's stream (Lambda's
+/// event source mapping) and EventBridge schedules. <c>AddLambdaFunction</c> adds them with the function.
+/// </summary>
+internal static class EventSourceBuilderExtensions
 {
-    /// <summary>Invokes the function with batches of the table's stream, as Lambda's event source mapping does.</summary>
-    public static IResourceBuilder<LambdaFunctionResource> WithStreamEventSource(
-        this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table, StreamEventSourceDefinition definition)
+    /// <summary>
+    /// Adds the stream event sources and schedules of the function's definition, each a resource under
+    /// the function. A stream's table must be in the AppHost already.
+    /// </summary>
+    internal static void AddEventSourcesOfDefinition(IResourceBuilder<LambdaFunctionResource> function)
     {
+        var definition = function.Resource.Definition;
+        foreach (var stream in definition.Streams)
+        {
+            var table = function.ApplicationBuilder.Resources.OfType<DynamoDbTableResource>().SingleOrDefault(table => table.Definition.Name == stream.Table)
+                ?? throw new InvalidOperationException(
+                    $"Function '{definition.Name}' reads the stream of table '{stream.Table}' (its definition's Streams), but the AppHost has no table '{stream.Table}': "
+                    + "add dynamoDb.AddTable(...) for it before builder.AddLambdaFunction<...>(...) in the AppHost's Program.cs.");
+            AddStreamEventSource(function, function.ApplicationBuilder.CreateResourceBuilder(table), stream);
+        }
+        foreach (var schedule in definition.Schedules)
+        {
+            AddSchedule(function, schedule);
+        }
+    }
+
+    /// <summary>Invokes the function with batches of the table's stream, as Lambda's event source mapping does.</summary>
+    private static void AddStreamEventSource(
+        IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table, StreamEventSourceDefinition definition) =>
         function.ApplicationBuilder.AddResource(new StreamEventSourceResource(definition, table.Resource, function.Resource))
             .WithIconName("ArrowSyncCircle")
             .ExcludeFromManifest()
             .WaitFor(table)
             .WithStart("EventSourceMapping", StartStreamMappingAsync);
-        return function;
-    }
 
     /// <summary>Invokes the function on an EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>); the dashboard can trigger it now.</summary>
-    public static IResourceBuilder<LambdaFunctionResource> WithSchedule(this IResourceBuilder<LambdaFunctionResource> function, ScheduleDefinition definition)
+    private static void AddSchedule(IResourceBuilder<LambdaFunctionResource> function, ScheduleDefinition definition)
     {
         var schedule = new ScheduleResource(definition, function.Resource);
         function.ApplicationBuilder.AddResource(schedule)
@@ -44,7 +65,6 @@ public static class EventSourceBuilderExtensions
                 IconName = "Play",
                 UpdateState = _ => schedule.Invoker is null ? ResourceCommandState.Disabled : ResourceCommandState.Enabled,
             });
-        return function;
     }
 
     /// <summary>Something to stop with the AppHost, given as a delegate.</summary>

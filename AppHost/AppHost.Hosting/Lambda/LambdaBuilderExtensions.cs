@@ -22,7 +22,9 @@ public static class LambdaBuilderExtensions
     /// <summary>
     /// A Lambda function of the app definition, built from <typeparamref name="TProject"/>. The
     /// orchestrator launches its first execution environment as an Aspire project (debuggable on F5);
-    /// the Lambda emulator, added with the first function, starts more as invocations need them.
+    /// the Lambda emulator, added with the first function, starts more as invocations need them. The
+    /// stream event sources and schedules its definition declares come with it, each shown under it; the
+    /// tables whose streams it reads must be added before it.
     /// </summary>
     public static IResourceBuilder<LambdaFunctionResource> AddLambdaFunction<TProject>(this IDistributedApplicationBuilder builder, FunctionDefinition definition)
         where TProject : IProjectMetadata, new()
@@ -39,7 +41,7 @@ public static class LambdaBuilderExtensions
 
         var healthCheck = $"{definition.Name}-init";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new FunctionInitHealthCheck(resource), failureStatus: null, tags: null));
-        return builder.AddResource(resource)
+        var function = builder.AddResource(resource)
             .WithAnnotation(new TProject())
             .WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true, ExcludeKestrelEndpoints = true })
             .WithEnvironment(context =>
@@ -118,6 +120,8 @@ public static class LambdaBuilderExtensions
                 IconName = "ArrowSync",
                 UpdateState = context => resource.Function.IsCompletedSuccessfully ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             });
+        EventSourceBuilderExtensions.AddEventSourcesOfDefinition(function);
+        return function;
     }
 
     /// <summary>Gives the function the DynamoDB endpoint of the table's database (<c>AWS_ENDPOINT_URL_DYNAMODB</c>).</summary>

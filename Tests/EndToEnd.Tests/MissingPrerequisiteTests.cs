@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using AppHost.Definition;
 
 namespace EndToEnd.Tests;
@@ -31,5 +33,22 @@ public sealed class MissingPrerequisiteTests
         var apiConsole = await app.ConsoleOfAsync(LeaderboardApp.Names.Api, line => line.Contains("'dynamodb' failed to start", StringComparison.Ordinal), timeout.Token);
         Assert.Contains("'dynamodb' failed to start", apiConsole, StringComparison.Ordinal);
         await notifications.WaitForResourceAsync(LeaderboardApp.Names.Table, KnownResourceStates.FailedToStart, timeout.Token);
+    }
+
+    [Fact]
+    public async Task ATakenPortFailsDynamoDbLocalWithTheSettingThatChangesIt()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        await using var app = await LocalCloudTestApp.StartWithoutWaitingAsync($"--Ports:dynamodb={port}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var failed = await app.App.ResourceNotifications.WaitForResourceAsync(LeaderboardApp.Names.DynamoDb,
+            update => update.Snapshot.State?.Text == KnownResourceStates.FailedToStart, timeout.Token);
+
+        var problem = Convert.ToString(failed.Snapshot.Properties.Single(property => property.Name == "dynamodb.problem").Value, CultureInfo.InvariantCulture);
+        Assert.Contains($"Port {port}", problem, StringComparison.Ordinal);
+        Assert.Contains("--Ports:dynamodb=", problem, StringComparison.Ordinal);
     }
 }

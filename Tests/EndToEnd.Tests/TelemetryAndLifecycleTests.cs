@@ -70,25 +70,6 @@ public class TelemetryAndLifecycleTests
     }
 
     [Fact]
-    public async Task ATakenPortStopsTheAppHostWithTheSettingThatChangesIt()
-    {
-        using var holder = new TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
-
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => LocalCloudTestApp.StartWithoutWaitingAsync($"--Ports:dynamodb={port}"));
-
-        var cause = failure;
-        while (cause is not DynamoDbLocalException && cause.InnerException is not null)
-        {
-            cause = cause.InnerException;
-        }
-        Assert.IsType<DynamoDbLocalException>(cause);
-        Assert.Contains($"Port {port}", cause.Message, StringComparison.Ordinal);
-        Assert.Contains("--Ports:dynamodb=", cause.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task AfterStopNoProcessOfTheAppRemainsAndTheDatabasePortIsFree()
     {
         var app = await LocalCloudTestApp.StartAsync();

@@ -23,8 +23,11 @@ API=Functions/Leaderboard.Api/Program.cs
 MARKER=Functions/Leaderboard.Core/BenchMarker.cs
 URL=http://127.0.0.1:3000/health
 
+# The edited files as they were, put back however the script ends.
+cp "$API" "$RESULTS/Program.cs.original"
+[[ -e $MARKER ]] && { echo "error: $MARKER exists already" >&2; exit 1; }
 restore() {
-  git checkout -q -- "$API"
+  cp "$RESULTS/Program.cs.original" "$API"
   rm -f "$MARKER"
 }
 cleanup() {

@@ -12,7 +12,6 @@ builder.Services.AddLambdaHosting(LambdaEventSource.HttpApi);
 
 var app = builder.Build();
 app.UseApiConventions();
-app.Use((context, next) => { context.Response.Headers["x-bench"] = Leaderboard.Core.BenchMarker.Value; return next(); });
 app.MapDefaultEndpoints();
 app.MapPlayersApi();
 app.MapMatchesApi();

@@ -85,11 +85,13 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
             TryDelete(output);
             return new CodeUpdate(false, $"The build failed with {build.Errors.Count} error(s) (in the function's console); version {function.CodeVersion} keeps serving.");
         }
+        // Set before the swap retires the orchestrated environment, whose relaunch takes its files from here.
+        var previousBuild = resource.CurrentBuildDirectory;
+        resource.CurrentBuildDirectory = output;
         try
         {
             var warm = Math.Max(1, function.Settings.ProvisionedConcurrency);
             var version = await function.SwapCodeAsync(token => Aspire.Hosting.LambdaBuilderExtensions.EmulatorCommandAsync(resource, output, services, token), warm);
-            resource.CurrentBuildDirectory = output;
             console.Write($"Version {version} serves, built in {build.Duration.TotalSeconds:0.0} s from {output}");
             await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
             {
@@ -104,6 +106,7 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         }
         catch (FunctionInitException failure)
         {
+            resource.CurrentBuildDirectory = previousBuild;
             console.Write($"The new build's init failed ({failure.ErrorType}: {failure.Message}); the previous code keeps serving."
                 + (failure.LastOutput.Length > 0 ? Environment.NewLine + failure.LastOutput : ""), LogLevel.Error);
             await SetPropertyAsync(resource, BuildProperty, $"init failed at {DateTime.Now:HH:mm:ss}; version {function.CodeVersion} serves");

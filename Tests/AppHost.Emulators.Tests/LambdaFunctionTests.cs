@@ -232,6 +232,23 @@ public class LambdaFunctionTests
     }
 
     [Fact]
+    public async Task AfterASwapEachEnvironmentServesOneInvocationAtATime()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(), command: Code("old"));
+        await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        await function.SwapCodeAsync(Code("new"), warmEnvironments: 1);
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => function.InvokeAsync(Payload("""{"action":"context","ms":300}"""))));
+
+        Assert.All(results, result =>
+        {
+            Assert.Equal(InvocationStatus.Succeeded, result.Status);
+            Assert.Equal("new", Json(result).GetProperty("custom").GetString());
+        });
+        Assert.Equal(4, results.Select(result => Json(result).GetProperty("processId").GetInt32()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task NewCodeWhoseInitFailsChangesNothingThatServes()
     {
         await using var function = new LambdaFunction(TestFunctions.Settings(), command: Code("working"));

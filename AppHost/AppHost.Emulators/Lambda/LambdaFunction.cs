@@ -294,23 +294,21 @@ public sealed class LambdaFunction : IAsyncDisposable
             throw;
         }
         Volatile.Write(ref _code, next);
-        var started = warm.Count;
-        foreach (var environment in warm)
+        // The idle environments of the old code leave now; the new ones join those of the new code (each once:
+        // an environment in the idle pool twice would be handed two invocations at a time).
+        var retired = new List<ExecutionEnvironment>();
+        var current = new List<ExecutionEnvironment>(warm);
+        while (_idle.TryTake(out var environment))
+        {
+            (IsRetired(environment) ? retired : current).Add(environment);
+        }
+        foreach (var environment in current)
         {
             _idle.Add(environment);
         }
         SignalFreed();
-        var retired = new List<ExecutionEnvironment>();
-        while (_idle.TryTake(out var environment))
-        {
-            (IsRetired(environment) ? retired : warm).Add(environment);
-        }
-        foreach (var environment in warm.Where(environment => !retired.Contains(environment)))
-        {
-            _idle.Add(environment);
-        }
         await Task.WhenAll(retired.Select(DiscardAsync));
-        _log($"code version {next.Version} serves: {started} environment(s) of it started, {retired.Count} idle one(s) of the old code stopped; busy ones stop when their invocation ends");
+        _log($"code version {next.Version} serves: {warm.Count} environment(s) of it started, {retired.Count} idle one(s) of the old code stopped; busy ones stop when their invocation ends");
         return next.Version;
     }
 

@@ -476,6 +476,91 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
         Assert.Equal("InvalidParameterValue", missingTarget.ErrorCode);
     }
 
+    private async Task<(string Source, string DeadLetters, string DeadLettersArn)> DeadLetteredAsync(string prefix, int messages)
+    {
+        var deadLetters = await CreateQueueAsync(prefix + "-dlq");
+        var deadLettersArn = (await AttributesAsync(deadLetters))["QueueArn"];
+        var source = await CreateQueueAsync(prefix, new() { ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{deadLettersArn}}","maxReceiveCount":1}""" });
+        await Sqs.SendMessageBatchAsync(source, [.. Enumerable.Range(0, messages).Select(i => new SendMessageBatchRequestEntry($"m{i}", $"message {i}"))]);
+        Assert.Equal(messages, (await ReceiveAsync(source, visibilityTimeout: 0)).Count);
+        Assert.Empty(await ReceiveAsync(source));
+        Assert.Equal(messages.ToString(), (await AttributesAsync(deadLetters))["ApproximateNumberOfMessages"]);
+        return (source, deadLetters, deadLettersArn);
+    }
+
+    private async Task<ListMessageMoveTasksResultEntry> WaitForMoveTaskAsync(string sourceArn)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var latest = (await Sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = sourceArn })).Results.Single();
+            if (latest.Status != "RUNNING" || clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return latest;
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task AMessageMoveTaskReturnsDeadLettersToTheirSourceQueue()
+    {
+        var (source, deadLetters, deadLettersArn) = await DeadLetteredAsync("redrive", 3);
+
+        var started = await Sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = deadLettersArn });
+        var finished = await WaitForMoveTaskAsync(deadLettersArn);
+        var returned = await ReceiveAsync(source);
+
+        Assert.False(string.IsNullOrEmpty(started.TaskHandle));
+        Assert.Equal("COMPLETED", finished.Status);
+        Assert.Equal(3, finished.ApproximateNumberOfMessagesMoved);
+        Assert.Equal(3, finished.ApproximateNumberOfMessagesToMove);
+        Assert.Null(finished.TaskHandle);
+        Assert.Equal(["message 0", "message 1", "message 2"], returned.Select(message => message.Body).Order());
+        Assert.All(returned, message => Assert.False(message.Attributes.ContainsKey("DeadLetterQueueSourceArn")));
+        Assert.All(returned, message => Assert.Equal("1", message.Attributes["ApproximateReceiveCount"]));
+        Assert.Empty(await ReceiveAsync(deadLetters));
+    }
+
+    [Fact]
+    public async Task AMessageMoveTaskHonoursItsRateAndCanBeCancelled()
+    {
+        var (_, deadLetters, deadLettersArn) = await DeadLetteredAsync("slowmove", 5);
+        var destination = await CreateQueueAsync("destination");
+        var destinationArn = (await AttributesAsync(destination))["QueueArn"];
+
+        var started = await Sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = deadLettersArn, DestinationArn = destinationArn, MaxNumberOfMessagesPerSecond = 1 });
+        var second = await Assert.ThrowsAsync<UnsupportedOperationException>(() => Sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = deadLettersArn }));
+        await Task.Delay(1500);
+        var cancelled = await Sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest { TaskHandle = started.TaskHandle });
+        var finished = await WaitForMoveTaskAsync(deadLettersArn);
+        var moved = (await ReceiveAsync(destination)).Count;
+        var left = (await ReceiveAsync(deadLetters)).Count;
+
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.InRange(cancelled.ApproximateNumberOfMessagesMoved.GetValueOrDefault(), 1, 4);
+        Assert.Equal("CANCELLED", finished.Status);
+        Assert.Equal(destinationArn, finished.DestinationArn);
+        Assert.Equal(1, finished.MaxNumberOfMessagesPerSecond);
+        Assert.Equal(finished.ApproximateNumberOfMessagesMoved, moved);
+        Assert.Equal(5, moved + left);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest { TaskHandle = started.TaskHandle }));
+    }
+
+    [Fact]
+    public async Task AMessageMoveTaskNeedsAnExistingDeadLetterQueue()
+    {
+        var plain = await CreateQueueAsync("notdlq");
+        var plainArn = (await AttributesAsync(plain))["QueueArn"];
+
+        var notDeadLetterQueue = await Assert.ThrowsAsync<AmazonSQSException>(() => Sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = plainArn }));
+        var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() =>
+            Sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = "arn:aws:sqs:eu-west-1:000000000000:missing" }));
+
+        Assert.Equal("InvalidParameterValue", notDeadLetterQueue.ErrorCode);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+    }
+
     [Fact]
     public async Task AFifoQueueDeliversEachGroupInOrderAndHoldsAGroupWhileOneOfItsMessagesIsInFlight()
     {

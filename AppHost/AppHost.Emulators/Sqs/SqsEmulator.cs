@@ -37,6 +37,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
     private readonly IQueueStore _store;
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<MessageMoveTask> _moveTasks = [];
 
     private SqsEmulator(SqsOptions options, WebApplication app)
     {
@@ -64,6 +65,20 @@ public sealed partial class SqsEmulator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        MessageMoveTask[] moveTasks;
+        lock (_moveTasks)
+        {
+            moveTasks = [.. _moveTasks];
+        }
+        foreach (var task in moveTasks)
+        {
+            task.Cancel();
+        }
+        await Task.WhenAll(moveTasks.Select(task => task.Completion));
+        foreach (var task in moveTasks)
+        {
+            task.Dispose();
+        }
         await _app.StopAsync();
         await _app.DisposeAsync();
         _stopping.Dispose();
@@ -132,6 +147,9 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         "DeleteMessageBatch" => DeleteMessageBatch(request),
         "ChangeMessageVisibility" => ChangeMessageVisibility(request),
         "ChangeMessageVisibilityBatch" => ChangeMessageVisibilityBatch(request),
+        "StartMessageMoveTask" => StartMessageMoveTask(request),
+        "ListMessageMoveTasks" => ListMessageMoveTasks(request),
+        "CancelMessageMoveTask" => CancelMessageMoveTask(request),
         _ => throw SqsException.UnsupportedOperation($"The local SQS emulator does not implement {operation}."),
     };
 
@@ -299,7 +317,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
             var attempt = queue.Receive(maxMessages, visibilityTimeout, deadLetterQueue is not null);
             if (attempt.ToDeadLetter.Count > 0)
             {
-                if (!deadLetterQueue!.AcceptDeadLetters(attempt.ToDeadLetter, queue.Arn))
+                if (!deadLetterQueue!.AcceptMoved(attempt.ToDeadLetter, queue.Arn))
                 {
                     queue.Restore(attempt.ToDeadLetter);
                 }
@@ -363,6 +381,59 @@ public sealed partial class SqsEmulator : IAsyncDisposable
             queue.ChangeVisibility(handle, entry.IntegerInRange("VisibilityTimeout", 0, 43_200) ?? throw SqsException.MissingParameter("VisibilityTimeout"));
             return new JsonObject { ["Id"] = entry.RequiredString("Id") };
         }, entry => entry.RequiredString("Id"));
+    }
+
+    private JsonObject StartMessageMoveTask(SqsRequest request)
+    {
+        var sourceArn = request.RequiredString("SourceArn");
+        var source = FindQueueByArn(sourceArn) ?? throw SqsException.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist.");
+        if (!_store.All().Any(queue => queue.Redrive?.DeadLetterTargetArn == sourceArn))
+        {
+            throw SqsException.InvalidParameterValue("SourceArn", sourceArn, "Source queue must be configured as a Dead Letter Queue.");
+        }
+        var destinationArn = request.String("DestinationArn");
+        if (destinationArn is not null && FindQueueByArn(destinationArn) is null)
+        {
+            throw SqsException.ResourceNotFound("The resource that you specified for the DestinationArn parameter doesn't exist.");
+        }
+        var rate = request.IntegerInRange("MaxNumberOfMessagesPerSecond", 1, 500);
+        lock (_moveTasks)
+        {
+            if (_moveTasks.Any(task => task.SourceArn == sourceArn && task.IsRunning))
+            {
+                throw SqsException.UnsupportedOperation("There is already a task running. Only one active task is allowed for a source queue arn at a given time.");
+            }
+            var started = MessageMoveTask.Start(source, destinationArn, rate, FindQueueByArn, _options.Time);
+            _moveTasks.Add(started);
+            return new JsonObject { ["TaskHandle"] = started.TaskHandle };
+        }
+    }
+
+    private JsonObject ListMessageMoveTasks(SqsRequest request)
+    {
+        var sourceArn = request.RequiredString("SourceArn");
+        if (FindQueueByArn(sourceArn) is null)
+        {
+            throw SqsException.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist.");
+        }
+        var maxResults = request.IntegerInRange("MaxResults", 1, 10) ?? 1;
+        lock (_moveTasks)
+        {
+            var results = _moveTasks.Where(task => task.SourceArn == sourceArn).Reverse().Take(maxResults).Select(task => (JsonNode)task.Describe());
+            return new JsonObject { ["Results"] = new JsonArray([.. results]) };
+        }
+    }
+
+    private JsonObject CancelMessageMoveTask(SqsRequest request)
+    {
+        var handle = request.RequiredString("TaskHandle");
+        MessageMoveTask? task;
+        lock (_moveTasks)
+        {
+            task = _moveTasks.Find(candidate => candidate.TaskHandle == handle && candidate.IsRunning);
+        }
+        var moved = (task ?? throw SqsException.ResourceNotFound("The task does not exist or is not running.")).Cancel();
+        return new JsonObject { ["ApproximateNumberOfMessagesMoved"] = moved };
     }
 
     /// <summary>A batch's entries after the checks that fail the whole request: none, more than ten, a malformed or repeated id.</summary>

@@ -304,8 +304,11 @@ public sealed class SqsQueue
         }
     }
 
-    /// <summary>Takes messages moved from <paramref name="sourceArn"/>, visible at once; false (taking none) when this queue is deleted.</summary>
-    internal bool AcceptDeadLetters(IReadOnlyList<StoredMessage> messages, string sourceArn)
+    /// <summary>
+    /// Takes messages moved here (by redrive, with the queue they left; by a move task back to their source,
+    /// with none), visible at once and counted as never received; false (taking none) when this queue is deleted.
+    /// </summary>
+    internal bool AcceptMoved(IReadOnlyList<StoredMessage> messages, string? deadLetterSourceArn)
     {
         lock (_gate)
         {
@@ -316,7 +319,7 @@ public sealed class SqsQueue
             var now = _time.GetUtcNow();
             foreach (var message in messages)
             {
-                message.DeadLetterSourceArn = sourceArn;
+                message.DeadLetterSourceArn = deadLetterSourceArn;
                 message.ReceiveCount = 0;
                 message.FirstReceivedAt = null;
                 message.ReceiptNonce = null;
@@ -325,6 +328,33 @@ public sealed class SqsQueue
             }
             Signal();
             return true;
+        }
+    }
+
+    /// <summary>Takes out up to <paramref name="maxMessages"/> visible messages, oldest first, for a move task to place elsewhere.</summary>
+    internal IReadOnlyList<StoredMessage> TakeVisible(int maxMessages)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            DropExpired(now);
+            var taken = _messages.Where(message => message.VisibleAt <= now).Take(maxMessages).ToList();
+            foreach (var message in taken)
+            {
+                Remove(message);
+            }
+            return taken;
+        }
+    }
+
+    /// <summary>How many messages are visible now.</summary>
+    internal int VisibleCount()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            DropExpired(now);
+            return _messages.Count(message => message.VisibleAt <= now);
         }
     }
 

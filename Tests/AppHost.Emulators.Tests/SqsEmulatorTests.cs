@@ -271,6 +271,20 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
     }
 
     [Fact]
+    public async Task DeletingAQueueEndsItsLongPollsWithQueueDoesNotExist()
+    {
+        var queue = await CreateQueueAsync("deletedwhilepolling");
+        var clock = Stopwatch.StartNew();
+
+        var receiving = ReceiveAsync(queue, waitSeconds: 10);
+        await Task.Delay(300);
+        await Sqs.DeleteQueueAsync(queue);
+
+        await Assert.ThrowsAsync<QueueDoesNotExistException>(() => receiving);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task ChangeMessageVisibilityHidesLongerOrReleasesAtOnce()
     {
         var queue = await CreateQueueAsync("change");

@@ -39,6 +39,9 @@ internal sealed class StoredMessage(string messageId, OutgoingMessage sent, stri
     /// <summary>The message's place in its queue's order (send order; FIFO delivery follows it).</summary>
     public long Position { get; set; }
 
+    /// <summary>The message's node in its queue's list while it is in one.</summary>
+    public LinkedListNode<StoredMessage>? Node { get; set; }
+
     /// <summary>Until then the message is delayed (never received) or in flight (received).</summary>
     public DateTimeOffset VisibleAt { get; set; }
 

@@ -20,7 +20,8 @@ public sealed class SqsQueue
 
     private readonly object _gate = new();
     private readonly TimeProvider _time;
-    private readonly List<StoredMessage> _messages = [];
+    // In send order; linked so deleting any message is O(1).
+    private readonly LinkedList<StoredMessage> _messages = new();
     private readonly Dictionary<string, StoredMessage> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string MessageId, string SequenceNumber, DateTimeOffset Until)> _deduplication = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _attributes;
@@ -187,7 +188,7 @@ public sealed class SqsQueue
                 : [];
             var delivered = new List<DeliveredMessage>();
             var toDeadLetter = new List<StoredMessage>();
-            foreach (var message in _messages.ToList())
+            foreach (var message in _messages)
             {
                 if (delivered.Count == maxMessages)
                 {
@@ -207,7 +208,6 @@ public sealed class SqsQueue
                 }
                 if (message.ReceiveCount >= maxReceiveCount)
                 {
-                    Remove(message);
                     toDeadLetter.Add(message);
                     continue;
                 }
@@ -216,6 +216,10 @@ public sealed class SqsQueue
                 message.ReceiptNonce = Guid.NewGuid().ToString("N");
                 message.VisibleAt = now + visibility;
                 delivered.Add(Deliver(message));
+            }
+            foreach (var message in toDeadLetter)
+            {
+                Remove(message);
             }
             var nextVisibleAt = _messages.Where(message => message.VisibleAt > now).Select(message => (DateTimeOffset?)message.VisibleAt).Min();
             return new ReceiveAttempt(delivered, toDeadLetter, _changed.Task, nextVisibleAt);
@@ -365,10 +369,14 @@ public sealed class SqsQueue
         {
             foreach (var message in messages)
             {
-                _messages.Add(message);
+                var next = _messages.First;
+                while (next is not null && next.Value.Position < message.Position)
+                {
+                    next = next.Next;
+                }
+                message.Node = next is null ? _messages.AddLast(message) : _messages.AddBefore(next, message);
                 _byId[message.MessageId] = message;
             }
-            _messages.Sort((left, right) => left.Position.CompareTo(right.Position));
             Signal();
         }
     }
@@ -514,13 +522,14 @@ public sealed class SqsQueue
         {
             message.SequenceNumber = (++_nextSequenceNumber).ToString("D20", CultureInfo.InvariantCulture);
         }
-        _messages.Add(message);
+        message.Node = _messages.AddLast(message);
         _byId[message.MessageId] = message;
     }
 
     private void Remove(StoredMessage message)
     {
-        _messages.Remove(message);
+        _messages.Remove(message.Node!);
+        message.Node = null;
         _byId.Remove(message.MessageId);
     }
 

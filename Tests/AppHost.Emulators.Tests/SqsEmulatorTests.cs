@@ -332,6 +332,19 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
     }
 
     [Fact]
+    public async Task QueuesCarryTagsFromCreationTagQueueAndUntagQueue()
+    {
+        var name = UniqueName("tags");
+        var queue = (await Sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Tags = new() { ["team"] = "games" } })).QueueUrl;
+
+        await Sqs.TagQueueAsync(new TagQueueRequest { QueueUrl = queue, Tags = new() { ["env"] = "local", ["team"] = "leaderboard" } });
+        await Sqs.UntagQueueAsync(new UntagQueueRequest { QueueUrl = queue, TagKeys = ["env"] });
+        var tags = (await Sqs.ListQueueTagsAsync(new ListQueueTagsRequest { QueueUrl = queue })).Tags;
+
+        Assert.Equal(new Dictionary<string, string> { ["team"] = "leaderboard" }, tags);
+    }
+
+    [Fact]
     public async Task PurgeQueueDeletesEveryMessage()
     {
         var queue = await CreateQueueAsync("purge");
@@ -395,6 +408,8 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
             Sqs.SendMessageBatchAsync(queue, [.. Enumerable.Range(0, 11).Select(i => new SendMessageBatchRequestEntry($"m{i}", "x"))]));
         var repeated = await Assert.ThrowsAsync<BatchEntryIdsNotDistinctException>(() =>
             Sqs.DeleteMessageBatchAsync(queue, [new("same", "a"), new("same", "b")]));
+        var tooLong = await Assert.ThrowsAsync<BatchRequestTooLongException>(() =>
+            Sqs.SendMessageBatchAsync(queue, [.. Enumerable.Range(0, 10).Select(i => new SendMessageBatchRequestEntry($"m{i}", new string('x', 30 * 1024)))]));
         var badId = await Assert.ThrowsAsync<InvalidBatchEntryIdException>(() =>
             Sqs.ChangeMessageVisibilityBatchAsync(queue, [new("no spaces", "a")]));
 
@@ -402,6 +417,7 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
         Assert.Equal("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", tooMany.ErrorCode);
         Assert.Equal("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", repeated.ErrorCode);
         Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+        Assert.Contains("262144 bytes", tooLong.Message, StringComparison.Ordinal);
         Assert.Equal("0", (await AttributesAsync(queue))["ApproximateNumberOfMessages"]);
     }
 

@@ -147,6 +147,9 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         "DeleteMessageBatch" => DeleteMessageBatch(request),
         "ChangeMessageVisibility" => ChangeMessageVisibility(request),
         "ChangeMessageVisibilityBatch" => ChangeMessageVisibilityBatch(request),
+        "TagQueue" => TagQueue(request),
+        "UntagQueue" => UntagQueue(request),
+        "ListQueueTags" => ListQueueTags(request),
         "StartMessageMoveTask" => StartMessageMoveTask(request),
         "ListMessageMoveTasks" => ListMessageMoveTasks(request),
         "CancelMessageMoveTask" => CancelMessageMoveTask(request),
@@ -168,6 +171,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         }
         var attributes = Normalize(requested, fifo);
         var created = new SqsQueue(name, QueueUrl(name), QueueArn(name), attributes, _options.Time);
+        created.Tag(request.StringMap("tags"));
         var queue = _store.GetOrAdd(created);
         if (queue != created)
         {
@@ -381,6 +385,36 @@ public sealed partial class SqsEmulator : IAsyncDisposable
             queue.ChangeVisibility(handle, entry.IntegerInRange("VisibilityTimeout", 0, 43_200) ?? throw SqsException.MissingParameter("VisibilityTimeout"));
             return new JsonObject { ["Id"] = entry.RequiredString("Id") };
         }, entry => entry.RequiredString("Id"));
+    }
+
+    private JsonObject TagQueue(SqsRequest request)
+    {
+        var queue = FindQueue(request);
+        var tags = request.StringMap("Tags");
+        if (tags.Count == 0)
+        {
+            throw SqsException.MissingParameter("Tags");
+        }
+        queue.Tag(tags);
+        return [];
+    }
+
+    private JsonObject UntagQueue(SqsRequest request)
+    {
+        var queue = FindQueue(request);
+        var keys = request.Strings("TagKeys");
+        if (keys.Count == 0)
+        {
+            throw SqsException.MissingParameter("TagKeys");
+        }
+        queue.Untag(keys);
+        return [];
+    }
+
+    private JsonObject ListQueueTags(SqsRequest request)
+    {
+        var tags = FindQueue(request).Tags;
+        return tags.Count == 0 ? [] : new JsonObject { ["Tags"] = new JsonObject(tags.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value))) };
     }
 
     private JsonObject StartMessageMoveTask(SqsRequest request)

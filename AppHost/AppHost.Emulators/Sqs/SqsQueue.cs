@@ -25,6 +25,7 @@ public sealed class SqsQueue
     private readonly Dictionary<string, StoredMessage> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string MessageId, string SequenceNumber, DateTimeOffset Until)> _deduplication = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _attributes;
+    private readonly Dictionary<string, string> _tags = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = NewSignal();
     private long _nextPosition;
     private long _nextSequenceNumber;
@@ -100,6 +101,47 @@ public sealed class SqsQueue
             }
             _lastModifiedAt = _time.GetUtcNow();
             Signal();
+        }
+    }
+
+    /// <summary>The queue's cost-allocation tags.</summary>
+    public IReadOnlyDictionary<string, string> Tags
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, string>(_tags, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>Adds or replaces tags, keeping at most 50 (SQS's limit).</summary>
+    public void Tag(IReadOnlyDictionary<string, string> tags)
+    {
+        lock (_gate)
+        {
+            var keys = _tags.Keys.Union(tags.Keys, StringComparer.Ordinal).Count();
+            if (keys > 50)
+            {
+                throw SqsException.InvalidParameterValue($"Too many tags added for queue {Name}: a queue can have at most 50 tags.");
+            }
+            foreach (var (key, value) in tags)
+            {
+                _tags[key] = value;
+            }
+        }
+    }
+
+    /// <summary>Removes the tags with these keys (absent ones are ignored).</summary>
+    public void Untag(IEnumerable<string> keys)
+    {
+        lock (_gate)
+        {
+            foreach (var key in keys)
+            {
+                _tags.Remove(key);
+            }
         }
     }
 

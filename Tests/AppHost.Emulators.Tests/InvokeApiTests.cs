@@ -152,7 +152,7 @@ public class InvokeApiTests(InvokeApiFixture fixture) : IClassFixture<InvokeApiF
         var input = Path.GetTempFileName();
         await File.WriteAllTextAsync(input, """{"from":"cli"}""");
         // fileb:// passes the payload as is in both major versions of the CLI.
-        var (exitCode, stdout, stderr) = await RunAwsAsync(
+        var (exitCode, stdout, stderr) = await AwsCli.RunAsync(
             "lambda", "invoke", "--endpoint-url", fixture.Emulator.Endpoint.ToString(), "--function-name", "test-function",
             "--payload", "fileb://" + input, "--log-type", "Tail", output);
 
@@ -168,28 +168,10 @@ public class InvokeApiTests(InvokeApiFixture fixture) : IClassFixture<InvokeApiF
     [Fact]
     public async Task TheAwsCliReportsAnUnknownFunction()
     {
-        var (exitCode, _, stderr) = await RunAwsAsync(
+        var (exitCode, _, stderr) = await AwsCli.RunAsync(
             "lambda", "invoke", "--endpoint-url", fixture.Emulator.Endpoint.ToString(), "--function-name", "missing-function", Path.GetTempFileName());
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("ResourceNotFoundException", stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAwsAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["AWS_ACCESS_KEY_ID"] = "local";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "local";
-        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        start.Environment["AWS_PAGER"] = "";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

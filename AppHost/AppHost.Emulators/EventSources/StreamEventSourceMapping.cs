@@ -436,38 +436,32 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     /// </summary>
     private sealed class ShardCheckpoints
     {
-        private readonly Queue<(string SequenceNumber, long At)> _entries = new();
-        private (string SequenceNumber, long At)? _latest;
+        private readonly List<(string SequenceNumber, long At)> _entries = [];
 
-        public string? Latest => _latest?.SequenceNumber;
+        public string? Latest => _entries.Count > 0 ? _entries[^1].SequenceNumber : null;
 
         public void Add(string sequenceNumber, long at, TimeSpan window)
         {
-            _entries.Enqueue((sequenceNumber, at));
-            _latest = (sequenceNumber, at);
+            _entries.Add((sequenceNumber, at));
+            // Keep one entry at or before the window's start: the one to rewind to.
             var cutoff = at - (long)window.TotalMilliseconds;
-            // Keep one entry at or before the cutoff: the one to rewind to.
-            while (_entries.Count > 1 && _entries.ElementAt(1).At <= cutoff)
+            var older = _entries.FindLastIndex(entry => entry.At <= cutoff);
+            if (older > 0)
             {
-                _entries.Dequeue();
+                _entries.RemoveRange(0, older);
             }
         }
 
-        /// <summary>Drops the checkpoints after <paramref name="cutoff"/>; false when none is left.</summary>
+        /// <summary>Drops the checkpoints after <paramref name="cutoff"/> (all but the oldest when <paramref name="keepOldest"/>); false when none is left.</summary>
         public bool RewindTo(long cutoff, bool keepOldest)
         {
-            var kept = _entries.Where(entry => entry.At <= cutoff).ToList();
-            if (kept.Count == 0 && keepOldest && _entries.Count > 0)
+            var oldest = _entries.Count > 0 ? _entries[0] : default;
+            _entries.RemoveAll(entry => entry.At > cutoff);
+            if (_entries.Count == 0 && keepOldest && oldest.SequenceNumber is not null)
             {
-                kept.Add(_entries.Peek());
+                _entries.Add(oldest);
             }
-            _entries.Clear();
-            foreach (var entry in kept)
-            {
-                _entries.Enqueue(entry);
-            }
-            _latest = kept.Count > 0 ? kept[^1] : null;
-            return _latest is not null;
+            return _entries.Count > 0;
         }
     }
 

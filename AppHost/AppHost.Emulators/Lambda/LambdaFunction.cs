@@ -167,11 +167,9 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// </summary>
     private async Task StartEnvironmentAsync(bool provisioned, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _starting);
         try
         {
-            var code = Volatile.Read(ref _code);
-            var environment = await StartWithCodeAsync(code, provisioned, cancellationToken);
+            var environment = await StartWithCodeAsync(Volatile.Read(ref _code), provisioned, cancellationToken);
             if (Volatile.Read(ref _disposed) != 0 || IsRetired(environment))
             {
                 await DiscardAsync(environment);
@@ -179,18 +177,8 @@ public sealed class LambdaFunction : IAsyncDisposable
             }
             _idle.Add(environment);
         }
-        catch (Exception failure)
-        {
-            Interlocked.Decrement(ref _reserved);
-            if (failure is FunctionInitException init)
-            {
-                _log($"INIT_REPORT Status: error\tError Type: {init.ErrorType}");
-            }
-            throw;
-        }
         finally
         {
-            Interlocked.Decrement(ref _starting);
             SignalFreed();
         }
     }
@@ -272,20 +260,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             for (var index = 0; index < warmEnvironments && TryReserve(); index++)
             {
-                Interlocked.Increment(ref _starting);
-                try
-                {
-                    warm.Add(await StartWithCodeAsync(next, provisioned: Settings.ProvisionedConcurrency > index, _stopping.Token));
-                }
-                catch
-                {
-                    Interlocked.Decrement(ref _reserved);
-                    throw;
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _starting);
-                }
+                warm.Add(await StartWithCodeAsync(next, provisioned: Settings.ProvisionedConcurrency > index, _stopping.Token));
             }
         }
         catch
@@ -334,22 +309,42 @@ public sealed class LambdaFunction : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Starts an environment of <paramref name="code"/> in a slot already reserved, holding one of the machine's <see cref="InitSlots"/> for its init.</summary>
+    /// <summary>
+    /// Starts an environment of <paramref name="code"/> in a slot already reserved, holding one of the
+    /// machine's <see cref="InitSlots"/> for its init; a failed start gives the slot back.
+    /// </summary>
     private async Task<ExecutionEnvironment> StartWithCodeAsync(FunctionCode code, bool provisioned, CancellationToken cancellationToken)
     {
-        var command = await code.CommandAsync(cancellationToken);
-        ExecutionEnvironment environment;
-        await InitSlots.WaitAsync(cancellationToken);
+        Interlocked.Increment(ref _starting);
         try
         {
-            environment = await ExecutionEnvironment.StartAsync(Settings, command, _log, cancellationToken, provisioned);
+            var command = await code.CommandAsync(cancellationToken);
+            ExecutionEnvironment environment;
+            await InitSlots.WaitAsync(cancellationToken);
+            try
+            {
+                environment = await ExecutionEnvironment.StartAsync(Settings, command, _log, cancellationToken, provisioned);
+            }
+            finally
+            {
+                InitSlots.Release();
+            }
+            _all[environment] = (false, code.Version);
+            return environment;
+        }
+        catch (Exception failure)
+        {
+            Interlocked.Decrement(ref _reserved);
+            if (failure is FunctionInitException init)
+            {
+                _log($"INIT_REPORT Status: error\tError Type: {init.ErrorType}");
+            }
+            throw;
         }
         finally
         {
-            InitSlots.Release();
+            Interlocked.Decrement(ref _starting);
         }
-        _all[environment] = (false, code.Version);
-        return environment;
     }
 
     /// <summary>True when the environment runs code older than the current version.</summary>

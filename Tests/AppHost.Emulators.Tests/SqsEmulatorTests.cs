@@ -524,7 +524,7 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
         while (true)
         {
             var latest = (await Sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = sourceArn })).Results.Single();
-            if (latest.Status != "RUNNING" || clock.Elapsed > TimeSpan.FromSeconds(10))
+            if (latest.Status is not ("RUNNING" or "CANCELLING") || clock.Elapsed > TimeSpan.FromSeconds(10))
             {
                 return latest;
             }

@@ -17,6 +17,7 @@ namespace AppHost.Definition;
 /// </param>
 /// <param name="Streams">The tables' streams that invoke the function (Lambda's event source mappings).</param>
 /// <param name="Schedules">The EventBridge schedules that invoke the function.</param>
+/// <param name="Queues">The SQS queues whose messages invoke the function (Lambda's event source mappings).</param>
 public sealed record FunctionDefinition(
     string Name,
     string ProjectPath,
@@ -26,11 +27,14 @@ public sealed record FunctionDefinition(
     IReadOnlyDictionary<string, string>? Environment = null,
     int? ProvisionedConcurrency = null,
     IReadOnlyList<StreamEventSourceDefinition>? Streams = null,
-    IReadOnlyList<ScheduleDefinition>? Schedules = null)
+    IReadOnlyList<ScheduleDefinition>? Schedules = null,
+    IReadOnlyList<QueueEventSourceDefinition>? Queues = null)
 {
     public IReadOnlyList<StreamEventSourceDefinition> Streams { get; init; } = Streams ?? [];
 
     public IReadOnlyList<ScheduleDefinition> Schedules { get; init; } = Schedules ?? [];
+
+    public IReadOnlyList<QueueEventSourceDefinition> Queues { get; init; } = Queues ?? [];
 
     /// <summary>The assembly the project builds, named after its project file.</summary>
     public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);

@@ -14,6 +14,9 @@ public static class LeaderboardApp
         public const string Api = "leaderboard-api";
         public const string Processor = "leaderboard-processor";
         public const string Live = "leaderboard-live";
+        public const string Intake = "leaderboard-intake";
+        public const string Sqs = "sqs";
+        public const string MatchIntakeQueue = "match-intake";
         public const string ApiGateway = "api-gateway";
         public const string WebSocketApi = "websocket-api";
         public const string LiveBoard = "live-board";
@@ -65,6 +68,29 @@ public static class LeaderboardApp
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
         Streams: [new(Names.Table, BatchSize: 100, FilterPatterns: ["""{"dynamodb":{"NewImage":{"Type":{"S":["BoardStats"]}}}}"""])]);
 
+    /// <summary>
+    /// Where game servers report match results in bulk: each message holds one result or a JSON array of
+    /// them. A message that cannot be stored after three receives moves to <c>match-intake-dlq</c>.
+    /// </summary>
+    public static QueueDefinition MatchIntakeQueue { get; } = new(
+        Names.MatchIntakeQueue,
+        VisibilityTimeoutSeconds: 60,
+        MaxReceiveCount: 3,
+        ExampleMessage: """[{"matchId":"intake-1","boardId":"board-1","results":[{"playerId":"player-1","score":1200,"outcome":"win"},{"playerId":"player-2","score":800,"outcome":"loss"}]}]""");
+
+    /// <summary>
+    /// The queue function: validates and stores the match results of <see cref="MatchIntakeQueue"/> with the
+    /// same rules and idempotency (by match id) as <c>POST /matches</c>, ten messages at a time, reporting
+    /// only the messages it could not store.
+    /// </summary>
+    public static FunctionDefinition Intake { get; } = new(
+        Names.Intake,
+        "Functions/Leaderboard.Intake/Leaderboard.Intake.csproj",
+        MemoryMb: 512,
+        TimeoutSeconds: 10,
+        Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
+        Queues: [new(Names.MatchIntakeQueue, BatchSize: 10, MaximumConcurrency: 4)]);
+
     /// <summary>The HTTP API in front of the API function. Writing a match needs a token with <c>matches:write</c>.</summary>
     public static HttpApiDefinition HttpApi { get; } = new(
         Names.ApiGateway,
@@ -102,8 +128,9 @@ public static class LeaderboardApp
     /// <summary>Everything, for the AppHost and the CDK app.</summary>
     public static AppDefinition Definition { get; } = new(
         Tables: [Table],
-        Functions: [Api, Processor, Live],
+        Functions: [Api, Processor, Live, Intake],
         HttpApis: [HttpApi],
         WebSocketApis: [WebSocketApi],
-        Sites: [LiveBoard]);
+        Sites: [LiveBoard],
+        Queues: [MatchIntakeQueue]);
 }

@@ -12,7 +12,7 @@ public static class DefinitionCheckBuilderExtensions
 {
     /// <summary>
     /// Stops the AppHost before anything starts when its resources and <paramref name="definition"/>
-    /// disagree — a function, table, API, route, stream event source, schedule or site on one side only,
+    /// disagree — a function, table, queue, API, route, stream or queue event source, schedule or site on one side only,
     /// a function built from another project than the definition names, or a function not given a table
     /// its environment names — with a message that names
     /// each difference and what to add where.
@@ -62,8 +62,8 @@ public static class DefinitionDrift
             .ToHashSet(StringComparer.Ordinal);
         var definedOnBothSides = definition.Functions.Where(function => onBothSides.Contains(function.Name)).ToList();
         Compare("Stream event source",
-            definedOnBothSides.SelectMany(function => function.Streams.Select(stream => StreamKey(stream.Table, function.Name))),
-            declared.OfType<StreamEventSourceResource>().Where(source => onBothSides.Contains(source.Parent.Name)).Select(source => StreamKey(source.Table.Definition.Name, source.Parent.Name)),
+            definedOnBothSides.SelectMany(function => function.Streams.Select(stream => SourceKey(stream.Table, function.Name))),
+            declared.OfType<StreamEventSourceResource>().Where(source => onBothSides.Contains(source.Parent.Name)).Select(source => SourceKey(source.Table.Definition.Name, source.Parent.Name)),
             "the stream to the Streams of the function's definition the AppHost passes to AddLambdaFunction", differences,
             "the function's Streams in " + ToTheDefinition);
         Compare("Schedule",
@@ -71,6 +71,15 @@ public static class DefinitionDrift
             declared.OfType<ScheduleResource>().Where(schedule => onBothSides.Contains(schedule.Parent.Name)).Select(schedule => ScheduleKey(schedule.Definition, schedule.Parent.Name)),
             "the schedule to the Schedules of the function's definition the AppHost passes to AddLambdaFunction", differences,
             "the function's Schedules in " + ToTheDefinition);
+        Compare("Queue event source",
+            definedOnBothSides.SelectMany(function => function.Queues.Select(source => SourceKey(source.Queue, function.Name))),
+            declared.OfType<QueueEventSourceResource>().Where(source => onBothSides.Contains(source.Parent.Name)).Select(source => SourceKey(source.Queue.Definition.Name, source.Parent.Name)),
+            "the queue to the Queues of the function's definition the AppHost passes to AddLambdaFunction", differences,
+            "the function's Queues in " + ToTheDefinition);
+        var onFailureQueues = declared.OfType<StreamEventSourceResource>().Select(source => source.OnFailureQueue.Name).ToHashSet(StringComparer.Ordinal);
+        Compare("Queue", definition.Queues.Select(queue => queue.Name),
+            declared.OfType<SqsQueueResource>().Where(queue => !onFailureQueues.Contains(queue.Name)).Select(queue => queue.Definition.Name),
+            "sqs.AddQueue(...) to the AppHost's Program.cs", differences);
         Compare("Site", definition.Sites.Select(site => site.Name), declared.OfType<StaticSiteResource>().Select(site => site.Definition.Name),
             "builder.AddStaticSite(...) to the AppHost's Program.cs", differences);
 
@@ -108,7 +117,7 @@ public static class DefinitionDrift
     private static IEnumerable<string> RoutesOf(HttpApiDefinition api) =>
         api.Routes.Select(route => $"{api.Name} {route.RouteKey} → {route.Function}");
 
-    private static string StreamKey(string table, string function) => $"{table} → {function}";
+    private static string SourceKey(string source, string function) => $"{source} → {function}";
 
     private static string ScheduleKey(ScheduleDefinition schedule, string function) => $"{schedule.Name} {schedule.Expression} → {function}";
 

@@ -7,18 +7,18 @@ using OpenTelemetry.Trace;
 namespace AppHost.Hosting;
 
 /// <summary>
-/// Exports one emulator's spans (gateway requests and invokes, stream batches) and, for the Lambda
-/// emulator, its metrics over OTLP/HTTP under its resource's name, so a trace reads api-gateway →
-/// function → DynamoDB in the dashboard and Lambda's metrics sit beside the functions'. The endpoint
+/// Exports one emulator's spans (gateway requests and invokes, stream and queue batches) and, for the Lambda
+/// emulator and the local SQS, its metrics over OTLP/HTTP under its resource's name, so a trace reads api-gateway →
+/// function → DynamoDB in the dashboard and Lambda's and the queues' metrics sit beside the functions'. The endpoint
 /// is the Aspire dashboard's OTLP/HTTP endpoint with its API key, or <c>OtlpEndpoint</c> when
 /// configured; with neither (tests without a dashboard), nothing is exported.
 /// </summary>
-internal sealed class EmulatorTelemetryExport(TracerProvider traces, MeterProvider? metrics) : IAsyncDisposable
+internal sealed class EmulatorTelemetryExport(TracerProvider? traces, MeterProvider? metrics) : IAsyncDisposable
 {
     private const string DashboardOtlpHttpEndpoint = "ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL";
     private const string DashboardOtlpApiKey = "AppHost:OtlpApiKey";
 
-    public static EmulatorTelemetryExport? Start(LocalCloudSettings settings, IServiceProvider services, string serviceName, string activitySource, string? meter)
+    public static EmulatorTelemetryExport? Start(LocalCloudSettings settings, IServiceProvider services, string serviceName, string? activitySource, string? meter)
     {
         var configuration = settings.Configuration;
         var endpoint = settings.OtlpEndpoint
@@ -38,7 +38,7 @@ internal sealed class EmulatorTelemetryExport(TracerProvider traces, MeterProvid
                 exporter.Headers = $"x-otlp-api-key={apiKey}";
             }
         }
-        var traces = Sdk.CreateTracerProviderBuilder()
+        var traces = activitySource is null ? null : Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(resource)
             .AddSource(activitySource)
             .AddOtlpExporter(exporter =>
@@ -61,7 +61,7 @@ internal sealed class EmulatorTelemetryExport(TracerProvider traces, MeterProvid
 
     public ValueTask DisposeAsync()
     {
-        traces.Dispose();
+        traces?.Dispose();
         metrics?.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -8,10 +8,10 @@ namespace AppHost.Hosting;
 internal sealed record StartContext(ILogger Console, IServiceProvider Services, LocalCloudLifetime Lifetime)
 {
     /// <summary>
-    /// Exports the spans of <paramref name="activitySource"/> (and the instruments of <paramref name="meter"/>)
+    /// Exports the spans of <paramref name="activitySource"/> (if any) and the instruments of <paramref name="meter"/> (if any)
     /// under <paramref name="serviceName"/> until the AppHost stops.
     /// </summary>
-    public void ExportTelemetry(string serviceName, string activitySource, string? meter = null)
+    public void ExportTelemetry(string serviceName, string? activitySource, string? meter = null)
     {
         var settings = (LocalCloudSettings)Services.GetService(typeof(LocalCloudSettings))!;
         if (EmulatorTelemetryExport.Start(settings, Services, serviceName, activitySource, meter) is { } export)

@@ -5,6 +5,9 @@ var builder = DistributedApplication.CreateBuilder(args);
 var dynamoDb = builder.AddDynamoDbLocal(Names.DynamoDb);
 var table = dynamoDb.AddTable(Table);
 
+var sqs = builder.AddSqsEmulator(Names.Sqs);
+sqs.AddQueue(MatchIntakeQueue);
+
 builder.AddLambdaFunction<Projects.Leaderboard_Api>(Api)
     .WithReference(table).WaitFor(table);
 
@@ -12,6 +15,9 @@ builder.AddLambdaFunction<Projects.Leaderboard_Processor>(Processor)
     .WithReference(table).WaitFor(table);
 
 builder.AddLambdaFunction<Projects.Leaderboard_Live>(Live)
+    .WithReference(table).WaitFor(table);
+
+builder.AddLambdaFunction<Projects.Leaderboard_Intake>(Intake)
     .WithReference(table).WaitFor(table);
 
 builder.AddApiGatewayEmulator(HttpApi);

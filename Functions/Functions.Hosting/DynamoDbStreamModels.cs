@@ -122,7 +122,7 @@ public sealed class DynamoDbUserIdentity
 
 /// <summary>
 /// The partial batch response (<c>{"batchItemFailures":[{"itemIdentifier":"..."}]}</c>): the records
-/// to retry. For a stream, each identifier is a record's <see cref="DynamoDbChange.SequenceNumber"/>;
+/// to retry. For a stream, each identifier is a record's <see cref="DynamoDbChange.SequenceNumber"/>; for a queue, a message's <see cref="SqsMessage.MessageId"/>;
 /// an empty list means the whole batch succeeded.
 /// </summary>
 public sealed record PartialBatchResponse(

@@ -4,7 +4,7 @@ namespace Functions.Hosting;
 
 /// <summary>
 /// Source-generated JSON for the events and responses this library speaks: API Gateway payload
-/// formats 1.0 and 2.0, DynamoDB Streams batches and partial batch responses, EventBridge scheduled events, and Runtime API errors.
+/// formats 1.0 and 2.0, DynamoDB Streams and SQS batches and partial batch responses, EventBridge scheduled events, and Runtime API errors.
 /// Members without an explicit name use camelCase, as those payloads do; absent values are not written.
 /// </summary>
 [JsonSourceGenerationOptions(
@@ -16,6 +16,7 @@ namespace Functions.Hosting;
 [JsonSerializable(typeof(ApiGatewayResponseV2))]
 [JsonSerializable(typeof(DynamoDbStreamEvent))]
 [JsonSerializable(typeof(PartialBatchResponse))]
+[JsonSerializable(typeof(SqsEvent))]
 [JsonSerializable(typeof(ScheduledEvent))]
 [JsonSerializable(typeof(ScheduledEventResult))]
 [JsonSerializable(typeof(LambdaError))]

@@ -72,6 +72,16 @@ public static class LambdaServiceCollectionExtensions
             LambdaJsonContext.Default.DynamoDbStreamEvent, LambdaJsonContext.Default.PartialBatchResponse);
 
     /// <summary>
+    /// Serves batches of SQS messages with <typeparamref name="THandler"/>, which reports the messages to
+    /// deliver again (by message id) as a <see cref="PartialBatchResponse"/> (enable
+    /// <c>ReportBatchItemFailures</c> on the event source mapping); the others are deleted from the queue.
+    /// </summary>
+    public static IServiceCollection AddSqsHandler<THandler>(this IServiceCollection services)
+        where THandler : class, ILambdaEventHandler<SqsEvent, PartialBatchResponse> =>
+        services.AddLambdaEventHandler<SqsEvent, PartialBatchResponse, THandler>(
+            LambdaJsonContext.Default.SqsEvent, LambdaJsonContext.Default.PartialBatchResponse);
+
+    /// <summary>
     /// Serves the firings of the function's EventBridge schedules with <typeparamref name="THandler"/>
     /// (resolved from a new scope per invocation).
     /// </summary>

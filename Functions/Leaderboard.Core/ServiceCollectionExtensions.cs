@@ -10,7 +10,7 @@ namespace Leaderboard.Core;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the DynamoDB client (one per process), the repositories and the aggregation service,
+    /// Adds the DynamoDB client (one per process), the repositories, match submission and the aggregation service,
     /// validates <see cref="LeaderboardOptions"/> at start, and primes the client in Lambda's init phase
     /// (<see cref="DataStorePriming"/>). The endpoint and region come from the
     /// standard AWS settings (<c>AWS_ENDPOINT_URL_DYNAMODB</c>, <c>AWS_REGION</c>) when present.
@@ -27,6 +27,7 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton<PlayerRepository>();
         builder.Services.AddSingleton<MatchRepository>();
         builder.Services.AddSingleton<StandingsRepository>();
+        builder.Services.AddSingleton<MatchSubmissions>();
         builder.Services.AddSingleton<MatchAggregator>();
         builder.Services.AddHostedService<DataStorePriming>();
         return builder;

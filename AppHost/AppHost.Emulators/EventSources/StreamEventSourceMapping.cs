@@ -31,8 +31,9 @@ public sealed class EventSourceOptions
 /// Plays Lambda's event source mapping for a DynamoDB stream: reads every shard in order, groups
 /// records into batches (batch size, batching window), invokes the function synchronously, and on
 /// failure retries with backoff, bisecting the batch and honouring <c>batchItemFailures</c>; records
-/// that match none of the mapping's filter patterns are dropped before batching, as Lambda does; a
-/// batch that exhausts its retries goes to the on-failure destination and the shard moves on. When
+/// that match none of the mapping's filter patterns are dropped before batching, as Lambda does; for a
+/// batch that exhausts its retries, AWS's on-failure record (where the batch is in the stream) goes to the
+/// on-failure destination and the shard moves on. When
 /// the stream stops answering (DynamoDB Local died), reading resumes where it was
 /// <see cref="EventSourceOptions.RedeliveryWindow"/> before, so no record whose effects the store
 /// lost is skipped.
@@ -43,7 +44,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
     private readonly string _streamArn;
     private readonly DynamoDbStreamsClient _streams;
     private readonly LambdaFunction _function;
-    private readonly FailedBatchStore _failures;
+    private readonly IFailureDestination _onFailure;
     private readonly EventSourceOptions _options;
     private readonly Action<string> _log;
     private readonly EventFilter _filter;
@@ -58,7 +59,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         string streamArn,
         DynamoDbStreamsClient streams,
         LambdaFunction function,
-        FailedBatchStore failures,
+        IFailureDestination onFailure,
         EventSourceOptions? options = null,
         Action<string>? log = null)
     {
@@ -66,7 +67,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         _streamArn = streamArn;
         _streams = streams;
         _function = function;
-        _failures = failures;
+        _onFailure = onFailure;
         _options = options ?? new EventSourceOptions();
         _log = log ?? (_ => { });
         _filter = new EventFilter(definition.FilterPatterns);
@@ -260,7 +261,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
 
     private async Task ProcessAsync(StreamShard shard, List<JsonObject> records, int attempt, CancellationToken stopping)
     {
-        var (failedFrom, reason) = await InvokeAsync(shard, records, stopping);
+        var (failedFrom, status) = await InvokeAsync(shard, records, stopping);
         if (failedFrom is null)
         {
             return;
@@ -274,7 +275,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         }
         if (attempt >= _definition.MaximumRetryAttempts)
         {
-            SendToDestination(shard, remaining, reason);
+            await SendToDestinationAsync(shard, remaining, status, attempt + 1, stopping);
             return;
         }
         var delay = TimeSpan.FromMilliseconds(Math.Min(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt), _options.MaxRetryDelay.TotalMilliseconds));
@@ -321,8 +322,8 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         }
     }
 
-    /// <summary>Invokes the function with the batch; returns the index of the first record to retry (null: all done) and why.</summary>
-    private async Task<(int? FailedFrom, string Reason)> InvokeAsync(StreamShard shard, List<JsonObject> records, CancellationToken stopping)
+    /// <summary>Invokes the function with the batch; returns the index of the first record to retry (null: all done) and how the invocation ended.</summary>
+    private async Task<(int? FailedFrom, InvocationStatus Status)> InvokeAsync(StreamShard shard, List<JsonObject> records, CancellationToken stopping)
     {
         using var activity = EmulatorTelemetry.EventSources.StartActivity(
             $"{_function.Settings.Name} process", ActivityKind.Consumer, default(ActivityContext), links: WriterLinks(records));
@@ -338,11 +339,11 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             activity?.SetStatus(ActivityStatusCode.Error, result.Status.ToString());
             var reason = result.Status == InvocationStatus.Throttled ? "Throttled" : Encoding.UTF8.GetString(result.Payload);
             _log($"{_function.Settings.Name} stream: batch of {records.Count} from {shard.ShardId} failed: {reason}");
-            return (0, reason);
+            return (0, result.Status);
         }
         if (!_definition.ReportBatchItemFailures)
         {
-            return (null, "");
+            return (null, result.Status);
         }
         var failedFrom = FirstReportedFailure(result.Payload, records);
         if (failedFrom is not null)
@@ -350,7 +351,7 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
             activity?.SetStatus(ActivityStatusCode.Error, "batchItemFailures");
             _log($"{_function.Settings.Name} stream: batch item failures from record {failedFrom} of {records.Count}");
         }
-        return (failedFrom, "The function reported batch item failures.");
+        return (failedFrom, result.Status);
     }
 
     /// <summary>CloudWatch's IteratorAge (the last record's age as the batch is handed over) and the batch size.</summary>
@@ -411,21 +412,59 @@ public sealed class StreamEventSourceMapping : IAsyncDisposable
         return Encoding.UTF8.GetBytes(new JsonObject { ["Records"] = array }.ToJsonString());
     }
 
-    private void SendToDestination(StreamShard shard, List<JsonObject> records, string reason)
+    /// <summary>
+    /// Sends AWS's on-failure invocation record for the records that exhausted their retries (where they are in
+    /// the stream, not the records themselves, as Lambda sends it) to the on-failure destination.
+    /// </summary>
+    private async Task SendToDestinationAsync(StreamShard shard, List<JsonObject> records, InvocationStatus status, int invocations, CancellationToken stopping)
     {
-        _log($"{_function.Settings.Name} stream: {records.Count} record(s) from {shard.ShardId} exhausted {_definition.MaximumRetryAttempts} retries; sent to the on-failure destination");
-        _failures.Add(new FailedBatch(
-            DateTimeOffset.UtcNow,
-            _function.Settings.Name,
-            _streamArn,
-            shard.ShardId,
-            SequenceNumber(records[0]) ?? "",
-            SequenceNumber(records[^1]) ?? "",
-            records.Count,
-            "RetryAttemptsExhausted",
-            reason,
-            new JsonArray(records.Select(record => (JsonNode)record.DeepClone()).ToArray())));
+        _log($"{_function.Settings.Name} stream: {records.Count} record(s) from {shard.ShardId} exhausted {_definition.MaximumRetryAttempts} retries; sent to the on-failure destination {_onFailure.Arn}");
+        var responseContext = new JsonObject
+        {
+            ["statusCode"] = status == InvocationStatus.Throttled ? 429 : 200,
+            ["executedVersion"] = "$LATEST",
+        };
+        if (status == InvocationStatus.FunctionError)
+        {
+            responseContext["functionError"] = "Unhandled";
+        }
+        var record = new JsonObject
+        {
+            ["requestContext"] = new JsonObject
+            {
+                ["requestId"] = Guid.NewGuid().ToString(),
+                ["functionArn"] = _function.Settings.Arn,
+                ["condition"] = "RetryAttemptsExhausted",
+                ["approximateInvokeCount"] = invocations,
+            },
+            ["responseContext"] = responseContext,
+            ["version"] = "1.0",
+            ["timestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["DDBStreamBatchInfo"] = new JsonObject
+            {
+                ["shardId"] = shard.ShardId,
+                ["startSequenceNumber"] = SequenceNumber(records[0]),
+                ["endSequenceNumber"] = SequenceNumber(records[^1]),
+                ["approximateArrivalOfFirstRecord"] = ArrivalOf(records[0]),
+                ["approximateArrivalOfLastRecord"] = ArrivalOf(records[^1]),
+                ["batchSize"] = records.Count,
+                ["streamArn"] = _streamArn,
+            },
+        };
+        try
+        {
+            await _onFailure.SendAsync(record, stopping);
+        }
+        catch (Exception failure) when (failure is HttpRequestException or SqsCallException)
+        {
+            _log($"{_function.Settings.Name} stream: the on-failure destination {_onFailure.Arn} refused the record ({failure.Message}): {record.ToJsonString()}");
+        }
     }
+
+    private static string? ArrivalOf(JsonObject record) =>
+        record["dynamodb"]?["ApproximateCreationDateTime"] is JsonValue created && created.TryGetValue<double>(out var seconds)
+            ? DateTimeOffset.UnixEpoch.AddSeconds(seconds).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary>A batch failed while the stream was not answering; the shards are read again from before the outage.</summary>
     private sealed class StreamUnavailableException : Exception;

@@ -24,4 +24,25 @@ internal static class XRayTraceHeader
         var epoch = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x8", CultureInfo.InvariantCulture);
         return $"Root=1-{epoch}-{Guid.NewGuid():N}"[..40] + $";Parent={Guid.NewGuid().ToString("N")[..16]};Sampled=0";
     }
+
+    /// <summary>The span an X-Ray trace header names (<c>Root=1-{8 hex}-{24 hex};Parent={16 hex}</c>) as a W3C context; default when it names none.</summary>
+    public static ActivityContext TryParse(string? header)
+    {
+        string? root = null;
+        string? parent = null;
+        foreach (var part in (header ?? "").Split(';', StringSplitOptions.TrimEntries))
+        {
+            if (part.StartsWith("Root=1-", StringComparison.Ordinal))
+            {
+                root = part["Root=1-".Length..].Replace("-", "", StringComparison.Ordinal);
+            }
+            else if (part.StartsWith("Parent=", StringComparison.Ordinal))
+            {
+                parent = part["Parent=".Length..];
+            }
+        }
+        return root is { Length: 32 } && parent is { Length: 16 } && root.All(char.IsAsciiHexDigit) && parent.All(char.IsAsciiHexDigit)
+            ? new ActivityContext(ActivityTraceId.CreateFromString(root), ActivitySpanId.CreateFromString(parent), ActivityTraceFlags.Recorded, isRemote: true)
+            : default;
+    }
 }

@@ -3,6 +3,9 @@ using System.Text;
 
 namespace AppHost.Emulators.Sqs;
 
+/// <summary>A queue's messages by state, and the age of its oldest message (CloudWatch's ApproximateAgeOfOldestMessage).</summary>
+public sealed record QueueDepth(int Visible, int InFlight, int Delayed, TimeSpan? OldestMessageAge);
+
 /// <summary>What one receive attempt found: the delivered messages, those it moved out for the dead-letter queue, and when to look again.</summary>
 internal sealed record ReceiveAttempt(IReadOnlyList<DeliveredMessage> Delivered, IReadOnlyList<StoredMessage> ToDeadLetter, Task Changed, DateTimeOffset? NextVisibleAt);
 
@@ -165,6 +168,35 @@ public sealed class SqsQueue
         }
 
         string Count(Func<StoredMessage, bool> predicate) => _messages.Count(predicate).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>How many messages are visible, in flight and delayed, and when the oldest was sent (null: the queue is empty).</summary>
+    public QueueDepth Depth()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            DropExpired(now);
+            int visible = 0, inFlight = 0, delayed = 0;
+            DateTimeOffset? oldest = null;
+            foreach (var message in _messages)
+            {
+                if (message.VisibleAt <= now)
+                {
+                    visible++;
+                }
+                else if (message.IsReceived)
+                {
+                    inFlight++;
+                }
+                else
+                {
+                    delayed++;
+                }
+                oldest = oldest is { } earliest && earliest <= message.SentAt ? earliest : message.SentAt;
+            }
+            return new QueueDepth(visible, inFlight, delayed, oldest is { } sentAt ? now - sentAt : null);
+        }
     }
 
     /// <summary>Validates and enqueues a message (or, on a FIFO queue, recognises a duplicate within five minutes).</summary>

@@ -10,14 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace Aspire.Hosting;
 
 /// <summary>
-/// What invokes a function besides an API, as its definition declares it: a table's stream (Lambda's
-/// event source mapping) and EventBridge schedules. <c>AddLambdaFunction</c> adds them with the function.
+/// What invokes a function besides an API, as its definition declares it: a table's stream and SQS queues
+/// (Lambda's event source mappings) and EventBridge schedules. <c>AddLambdaFunction</c> adds them with the function.
 /// </summary>
 internal static class EventSourceBuilderExtensions
 {
     /// <summary>
-    /// Adds the stream event sources and schedules of the function's definition, each a resource under
-    /// the function. A stream's table must be in the AppHost already.
+    /// Adds the stream and queue event sources and schedules of the function's definition, each a resource
+    /// under the function. A stream's table and a queue must be in the AppHost already.
     /// </summary>
     internal static void AddEventSourcesOfDefinition(IResourceBuilder<LambdaFunctionResource> function)
     {
@@ -30,20 +30,77 @@ internal static class EventSourceBuilderExtensions
                     + "add dynamoDb.AddTable(...) for it before builder.AddLambdaFunction<...>(...) in the AppHost's Program.cs.");
             AddStreamEventSource(function, function.ApplicationBuilder.CreateResourceBuilder(table), stream);
         }
+        foreach (var source in definition.Queues)
+        {
+            var queue = function.ApplicationBuilder.Resources.OfType<SqsQueueResource>().SingleOrDefault(queue => queue.Definition.Name == source.Queue)
+                ?? throw new InvalidOperationException(
+                    $"Function '{definition.Name}' reads queue '{source.Queue}' (its definition's Queues), but the AppHost has no queue '{source.Queue}': "
+                    + "add builder.AddSqsEmulator(...).AddQueue(...) for it before builder.AddLambdaFunction<...>(...) in the AppHost's Program.cs.");
+            AddQueueEventSource(function, function.ApplicationBuilder.CreateResourceBuilder(queue), source);
+        }
         foreach (var schedule in definition.Schedules)
         {
             AddSchedule(function, schedule);
         }
     }
 
-    /// <summary>Invokes the function with batches of the table's stream, as Lambda's event source mapping does.</summary>
+    /// <summary>Invokes the function with batches of the queue's messages, as Lambda's SQS event source mapping does.</summary>
+    private static void AddQueueEventSource(
+        IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<SqsQueueResource> queue, QueueEventSourceDefinition definition) =>
+        function.ApplicationBuilder.AddResource(new QueueEventSourceResource(definition, queue.Resource, function.Resource))
+            .WithIconName("ArrowSyncCircle")
+            .ExcludeFromManifest()
+            .WaitFor(queue)
+            .WithStart("EventSourceMapping", StartQueueMappingAsync);
+
+    /// <summary>Starts the queue's pollers for the function.</summary>
+    private static async Task<StartResult> StartQueueMappingAsync(QueueEventSourceResource mapping, StartContext context, CancellationToken cancellationToken)
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var queue = mapping.Queue;
+        var poller = new SqsEventSourceMapping(
+            mapping.Definition,
+            queue.Url,
+            queue.Arn!,
+            new SqsQueueClient(http, new Uri(queue.Parent.Endpoint)),
+            await mapping.Parent.Function,
+            new EventSourceOptions(),
+            line => context.Console.LogInformation("{Line}", line));
+        mapping.Mapping = poller;
+        context.Lifetime.Own(new Stops(async () =>
+        {
+            await poller.DisposeAsync();
+            http.Dispose();
+        }));
+        context.ExportTelemetry(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
+        poller.Start();
+        context.Console.LogInformation("polling {Queue} for {Function} (batch size {BatchSize}, up to {Pollers} at once)", queue.Url, mapping.Parent.Name, mapping.Definition.BatchSize, poller.MaxPollers);
+        return new StartResult([], [
+            new("eventSource.queue", queue.Arn!),
+            new("eventSource.batchSize", mapping.Definition.BatchSize),
+            new("eventSource.maximumBatchingWindowSeconds", mapping.Definition.MaximumBatchingWindowSeconds),
+            new("eventSource.maximumConcurrency", poller.MaxPollers),
+            new("eventSource.reportBatchItemFailures", mapping.Definition.ReportBatchItemFailures),
+        ]);
+    }
+
+    /// <summary>
+    /// Invokes the function with batches of the table's stream, as Lambda's event source mapping does; a batch
+    /// that exhausts its retries goes to the on-failure queue <c>{table}-{function}-on-failure</c> in the local SQS,
+    /// as the CDK app deploys it.
+    /// </summary>
     private static void AddStreamEventSource(
-        IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table, StreamEventSourceDefinition definition) =>
-        function.ApplicationBuilder.AddResource(new StreamEventSourceResource(definition, table.Resource, function.Resource))
+        IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<DynamoDbTableResource> table, StreamEventSourceDefinition definition)
+    {
+        var onFailure = SqsBuilderExtensions.SqsEmulatorOf(function.ApplicationBuilder)
+            .AddQueue(new QueueDefinition(StreamEventSourceResource.OnFailureQueueName(definition.Table, function.Resource.Name), MessageRetentionSeconds: 1_209_600, MaxReceiveCount: null));
+        function.ApplicationBuilder.AddResource(new StreamEventSourceResource(definition, table.Resource, function.Resource, onFailure.Resource))
             .WithIconName("ArrowSyncCircle")
             .ExcludeFromManifest()
             .WaitFor(table)
+            .WaitFor(onFailure)
             .WithStart("EventSourceMapping", StartStreamMappingAsync);
+    }
 
     /// <summary>Invokes the function on an EventBridge schedule (<c>rate(...)</c> or <c>cron(...)</c>); the dashboard can trigger it now.</summary>
     private static void AddSchedule(IResourceBuilder<LambdaFunctionResource> function, ScheduleDefinition definition)
@@ -78,15 +135,14 @@ internal static class EventSourceBuilderExtensions
     {
         var streamArn = await mapping.Table.StreamArn.WaitAsync(cancellationToken)
             ?? throw new ResourceStartException($"table {mapping.Table.Name} has no stream; declare one in its definition.");
-        var settings = context.Services.GetRequiredService<LocalCloudSettings>();
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        mapping.Failures = new FailedBatchStore(Path.Combine(settings.StateDirectory, "failed-batches", $"{mapping.Parent.Name}.jsonl"));
+        var onFailure = mapping.OnFailureQueue;
         var poller = new StreamEventSourceMapping(
             mapping.Definition,
             streamArn,
             new DynamoDbStreamsClient(http, new Uri(mapping.Table.Parent.Endpoint.Url)),
             await mapping.Parent.Function,
-            mapping.Failures,
+            new QueueFailureDestination(new SqsQueueClient(http, new Uri(onFailure.Parent.Endpoint)), onFailure.Url, onFailure.Arn!),
             new EventSourceOptions(),
             line => context.Console.LogInformation("{Line}", line));
         mapping.Mapping = poller;
@@ -98,7 +154,7 @@ internal static class EventSourceBuilderExtensions
         context.ExportTelemetry(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
         poller.Start();
         context.Console.LogInformation("polling {Stream} for {Function} (batch size {BatchSize})", streamArn, mapping.Parent.Name, mapping.Definition.BatchSize);
-        return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize)]);
+        return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize), new("eventSource.onFailure", onFailure.Arn!)]);
 
     }
 

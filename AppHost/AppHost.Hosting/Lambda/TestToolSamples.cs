@@ -9,7 +9,8 @@ namespace AppHost.Hosting;
 /// A function's samples for the test tool, from what the app model says invokes it: each API route
 /// (through its running gateway, so tokens and event shape are the gateway's own), each WebSocket
 /// route (connect, a message selecting the route, disconnect), each stream
-/// mapping (a batch shaped from the table's keys and stream view), each schedule (its EventBridge event).
+/// mapping (a batch shaped from the table's keys and stream view), each queue mapping (a batch of the
+/// queue's example message), each schedule (its EventBridge event).
 /// </summary>
 internal static class TestToolSamples
 {
@@ -35,6 +36,13 @@ internal static class TestToolSamples
             if (mapping.Table.StreamArn is { IsCompletedSuccessfully: true, Result: { } streamArn })
             {
                 samples.Add(StreamSampleEvents.Batch(mapping.Table.Definition, streamArn, region));
+            }
+        }
+        foreach (var mapping in model.Resources.OfType<QueueEventSourceResource>().Where(mapping => mapping.Parent.Name == function))
+        {
+            if (mapping.Queue.Arn is { } queueArn)
+            {
+                samples.Add(SqsSampleEvents.Batch(mapping.Queue.Definition.Name, queueArn, region, mapping.Queue.Definition.ExampleMessage));
             }
         }
         foreach (var schedule in model.Resources.OfType<ScheduleResource>().Where(schedule => schedule.Parent.Name == function))

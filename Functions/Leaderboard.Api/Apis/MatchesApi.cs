@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Leaderboard.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Leaderboard.Api.Apis;
 
@@ -21,50 +19,23 @@ public static class MatchesApi
     /// again, 409 when the id was used with a different body.
     /// </summary>
     public static async Task<Results<Accepted<MatchResponse>, Ok<MatchResponse>, ValidationProblem, ProblemHttpResult>> SubmitMatch(
-        SubmitMatchRequest request, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
-    {
-        var errors = request.Validate();
-        if (errors.Count > 0)
+        SubmitMatchRequest request, [FromServices] MatchSubmissions submissions, CancellationToken cancellationToken) =>
+        await submissions.SubmitAsync(request, cancellationToken) switch
         {
-            return TypedResults.ValidationProblem(errors);
-        }
-        var results = request.Results!.Select(result => result!).ToList();
-        var players = await services.Players.GetManyAsync(results.Select(result => result.PlayerId!).ToList(), cancellationToken);
-        var unknown = results.Select(result => result.PlayerId!).Where(id => !players.ContainsKey(id)).ToList();
-        if (unknown.Count > 0)
-        {
-            return TypedResults.Problem(
+            MatchSubmissionOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            MatchSubmissionOutcome.UnknownPlayers unknown => TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "Unknown players",
-                detail: $"These players do not exist: {string.Join(", ", unknown)}.",
-                extensions: new Dictionary<string, object?> { ["unknownPlayers"] = unknown });
-        }
-
-        var match = new Match(
-            request.MatchId!,
-            request.BoardId!,
-            request.PlayedAt ?? services.Clock.GetUtcNow(),
-            results.Select(result => new MatchResult(
-                result.PlayerId!,
-                players[result.PlayerId!].DisplayName,
-                result.Score!.Value,
-                ParseOutcome(result.Outcome))).ToList(),
-            request.ComputeHash(),
-            Processed: false);
-        var (created, stored) = await services.Matches.AddAsync(match, cancellationToken);
-        if (created)
-        {
-            return TypedResults.Accepted($"/matches/{match.MatchId}", MatchResponse.From(stored));
-        }
-        if (stored.RequestHash == match.RequestHash)
-        {
-            return TypedResults.Ok(MatchResponse.From(stored));
-        }
-        return TypedResults.Problem(
-            statusCode: StatusCodes.Status409Conflict,
-            title: "Match already submitted",
-            detail: $"Match '{match.MatchId}' was already submitted with a different body.");
-    }
+                detail: $"These players do not exist: {string.Join(", ", unknown.PlayerIds)}.",
+                extensions: new Dictionary<string, object?> { ["unknownPlayers"] = unknown.PlayerIds }),
+            MatchSubmissionOutcome.Stored stored => TypedResults.Accepted($"/matches/{stored.Match.MatchId}", MatchResponse.From(stored.Match)),
+            MatchSubmissionOutcome.AlreadyStored again => TypedResults.Ok(MatchResponse.From(again.Match)),
+            MatchSubmissionOutcome.Conflict conflict => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Match already submitted",
+                detail: $"Match '{conflict.MatchId}' was already submitted with a different body."),
+            var other => throw new InvalidOperationException($"Unexpected submission outcome {other}."),
+        };
 
     public static async Task<Results<Ok<MatchResponse>, ProblemHttpResult, ValidationProblem>> GetMatch(
         string matchId, [AsParameters] LeaderboardServices services, CancellationToken cancellationToken)
@@ -81,77 +52,7 @@ public static class MatchesApi
         return TypedResults.Ok(MatchResponse.From(match));
     }
 
-    private static Outcome ParseOutcome(string? value) =>
-        Rules.TryParseOutcome(value, out var outcome) ? outcome : throw new ArgumentException($"Unvalidated outcome '{value}'.", nameof(value));
 }
-
-public sealed record SubmitMatchRequest(
-    string? MatchId,
-    string? BoardId,
-    DateTimeOffset? PlayedAt,
-    IReadOnlyList<MatchResultRequest?>? Results)
-{
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (!Rules.IsValidId(MatchId))
-        {
-            errors["matchId"] = ["Required; 1–64 letters, digits, '_' or '-'."];
-        }
-        if (!Rules.IsValidId(BoardId))
-        {
-            errors["boardId"] = ["Required; 1–64 letters, digits, '_' or '-'."];
-        }
-        if (Results is null || Results.Count is < Rules.MinPlayersPerMatch or > Rules.MaxPlayersPerMatch)
-        {
-            errors["results"] = [$"Required; {Rules.MinPlayersPerMatch}–{Rules.MaxPlayersPerMatch} results, one per player."];
-            return errors;
-        }
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var index = 0; index < Results.Count; index++)
-        {
-            var field = $"results[{index}]";
-            if (Results[index] is not { } result)
-            {
-                errors[field] = ["A result is required."];
-                continue;
-            }
-            if (!Rules.IsValidId(result.PlayerId))
-            {
-                errors[$"{field}.playerId"] = ["Required; 1–64 letters, digits, '_' or '-'."];
-            }
-            else if (!seen.Add(result.PlayerId!))
-            {
-                errors[$"{field}.playerId"] = [$"Player '{result.PlayerId}' appears more than once."];
-            }
-            if (result.Score is not (>= 0 and <= Rules.MaxScore))
-            {
-                errors[$"{field}.score"] = [$"Required; an integer from 0 to {Rules.MaxScore}."];
-            }
-            if (!Rules.TryParseOutcome(result.Outcome, out _))
-            {
-                errors[$"{field}.outcome"] = ["Required; one of 'win', 'loss', 'draw'."];
-            }
-        }
-        return errors;
-    }
-
-    /// <summary>A digest of the request as submitted; equal digests mean the same submission.</summary>
-    public string ComputeHash()
-    {
-        var canonical = new StringBuilder()
-            .Append(MatchId).Append('\n')
-            .Append(BoardId).Append('\n')
-            .Append(PlayedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var result in Results!)
-        {
-            canonical.Append(CultureInfo.InvariantCulture, $"{result!.PlayerId}:{result.Score}:{result.Outcome}\n");
-        }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
-    }
-}
-
-public sealed record MatchResultRequest(string? PlayerId, long? Score, string? Outcome);
 
 public sealed record MatchResponse(
     string MatchId,

@@ -1,0 +1,10 @@
+using Functions.Hosting;
+using Leaderboard.Core;
+using Leaderboard.Intake;
+using ServiceDefaults;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddServiceDefaults();
+builder.AddLeaderboardData();
+builder.Services.AddSqsHandler<MatchIntakeHandler>();
+builder.Build().Run();

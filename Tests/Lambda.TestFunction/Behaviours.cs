@@ -14,6 +14,10 @@ internal static class Behaviours
     public static async ValueTask<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> payload, LambdaContext context, CancellationToken cancellationToken)
     {
         var request = JsonNode.Parse(payload.Span)?.AsObject() ?? [];
+        if (request["Records"]?[0]?["eventSource"]?.GetValue<string>() == "aws:sqs")
+        {
+            return await SqsBatchAsync(request["Records"]!.AsArray());
+        }
         if (request["requestContext"]?["eventType"] is not null)
         {
             return WebSocket(request);
@@ -63,6 +67,42 @@ internal static class Behaviours
             default:
                 return payload;
         }
+    }
+
+    /// <summary>
+    /// SQS batch behaviours, by each message's body: <c>{"fail":true}</c> is reported in <c>batchItemFailures</c>,
+    /// <c>{"reportUnknown":true}</c> reports an id not in the batch, <c>{"throw":true}</c> fails the whole invocation,
+    /// <c>{"sleepMs":N}</c> holds the environment that long; every message is written to the log first as
+    /// <c>sqs-message {id} {receive count} {body}</c> for the tests to read, the whole batch as <c>sqs-event {json}</c>.
+    /// </summary>
+    private static async Task<ReadOnlyMemory<byte>> SqsBatchAsync(JsonArray records)
+    {
+        Console.WriteLine("sqs-event " + new JsonObject { ["Records"] = records.DeepClone() }.ToJsonString());
+        var failures = new JsonArray();
+        foreach (var record in records)
+        {
+            var id = record!["messageId"]!.GetValue<string>();
+            var body = record["body"]!.GetValue<string>();
+            Console.WriteLine($"sqs-message {id} {record["attributes"]?["ApproximateReceiveCount"]} {body}");
+            var behaviour = body.StartsWith('{') ? JsonNode.Parse(body)?.AsObject() ?? [] : [];
+            if (behaviour["sleepMs"] is { } sleep)
+            {
+                await Task.Delay(sleep.GetValue<int>(), CancellationToken.None);
+            }
+            if (behaviour["throw"] is not null)
+            {
+                throw new InvalidOperationException($"message {id} fails the batch on purpose");
+            }
+            if (behaviour["fail"] is not null)
+            {
+                failures.Add(new JsonObject { ["itemIdentifier"] = id });
+            }
+            if (behaviour["reportUnknown"] is not null)
+            {
+                failures.Add(new JsonObject { ["itemIdentifier"] = "not-in-this-batch" });
+            }
+        }
+        return Json(new JsonObject { ["batchItemFailures"] = failures });
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AppHost.Definition;
+using AppHost.Emulators.EventSources;
 using AppHost.Hosting;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,11 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
             .. app.Tables.Select(table => table.Name),
             .. app.Functions.Select(function => function.Name),
             .. app.Functions.Where(function => function.Streams.Count > 0).Select(function => function.Name + "-stream"),
+            // The local SQS, the app's queues and their mappings, and each stream mapping's on-failure queue.
+            LeaderboardApp.Names.Sqs,
+            .. app.Queues.Select(queue => queue.Name),
+            .. app.Functions.SelectMany(function => function.Queues.Select(source => $"{function.Name}-{source.Queue}")),
+            .. app.Functions.SelectMany(function => function.Streams.Select(stream => StreamEventSourceResource.OnFailureQueueName(stream.Table, function.Name))),
             .. app.Functions.SelectMany(function => function.Schedules).Select(schedule => schedule.Name),
             .. app.HttpApis.Select(api => api.Name),
             .. app.WebSocketApis.Select(api => api.Name),
@@ -122,11 +128,65 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
         using var good = await Gateway.PostAsJsonAsync("matches", Match("e2e-after-poison", "e2e-board-poison", (alice, 5, "win"), (bob, 1, "loss")));
 
         Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-poison")).Count == 2, TimeSpan.FromSeconds(30)));
-        Assert.True(await Polling.UntilAsync(() => Task.FromResult(stream.Failures!.Recent.Any(batch => batch.Records.ToJsonString().Contains("MATCH#e2e-poison", StringComparison.Ordinal))), TimeSpan.FromSeconds(30)));
-        var failed = stream.Failures!.Recent.Single(batch => batch.Records.ToJsonString().Contains("MATCH#e2e-poison", StringComparison.Ordinal));
-        Assert.Single(failed.Records);
-        Assert.Equal("RetryAttemptsExhausted", failed.Condition);
-        Assert.True(File.Exists(stream.Failures.FilePath));
+        // AWS's on-failure record names where the batch is in the stream; the record itself is read from there.
+        var onFailure = await Polling.UntilValueAsync(async () => (await Sqs.ReceiveAsync(stream.OnFailureQueue.Url, 10, 1, CancellationToken.None)).SingleOrDefault(), TimeSpan.FromSeconds(30));
+        var record = JsonDocument.Parse(onFailure!["Body"]!.GetValue<string>()).RootElement;
+        Assert.Equal("RetryAttemptsExhausted", record.GetProperty("requestContext").GetProperty("condition").GetString());
+        Assert.EndsWith(":function:" + LeaderboardApp.Names.Processor, record.GetProperty("requestContext").GetProperty("functionArn").GetString(), StringComparison.Ordinal);
+        var batch = record.GetProperty("DDBStreamBatchInfo");
+        Assert.Equal(1, batch.GetProperty("batchSize").GetInt32());
+        Assert.Equal(batch.GetProperty("startSequenceNumber").GetString(), batch.GetProperty("endSequenceNumber").GetString());
+        Assert.Equal(await stream.Table.StreamArn, batch.GetProperty("streamArn").GetString());
+        var streams = new DynamoDbStreamsClient(SqsHttp, new Uri(database.Endpoint.Url));
+        var iterator = await streams.GetShardIteratorAsync(batch.GetProperty("streamArn").GetString()!, batch.GetProperty("shardId").GetString()!,
+            "AT_SEQUENCE_NUMBER", batch.GetProperty("startSequenceNumber").GetString(), CancellationToken.None);
+        var failed = (await streams.GetRecordsAsync(iterator, 1, CancellationToken.None)).Records.Single();
+        Assert.Equal("MATCH#e2e-poison", (string?)failed["dynamodb"]!["Keys"]!["PK"]!["S"]);
+    }
+
+    [Fact]
+    public async Task AMatchResultSentToTheIntakeQueueWithTheAwsCliReachesTheBoard()
+    {
+        var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
+        var body = JsonSerializer.Serialize(new[] { Match("e2e-queued-1", "e2e-board-queue", (alice, 40, "win"), (bob, 20, "loss")), Match("e2e-queued-2", "e2e-board-queue", (alice, 5, "loss"), (bob, 9, "win")) });
+
+        var sent = await AwsCliAsync("sqs", "send-message", "--endpoint-url", IntakeQueue.Parent.Endpoint, "--queue-url", IntakeQueue.Url, "--message-body", body);
+
+        Assert.Contains("MessageId", sent, StringComparison.Ordinal);
+        Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-queue")).Count == 2, TimeSpan.FromSeconds(30)));
+        Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-queue")).Sum(standing => standing.Points) == 74, TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task APoisonedIntakeMessageIsDeadLetteredWithoutHoldingUpItsBatchAndTheRedriveCommandBringsItBack()
+    {
+        var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
+        var carol = $"e2e-late-{Guid.NewGuid():N}";
+        // A short visibility timeout, so the poisoned message's three receives take seconds rather than minutes.
+        await Sqs.SetAttributesAsync(IntakeQueue.Url, new Dictionary<string, string> { ["VisibilityTimeout"] = "1" }, CancellationToken.None);
+        try
+        {
+            var poisoned = JsonSerializer.Serialize(Match("e2e-poisoned", "e2e-board-dlq", (alice, 3, "win"), (carol, 1, "loss")));
+            var good = JsonSerializer.Serialize(Match("e2e-beside-poison", "e2e-board-dlq", (alice, 7, "win"), (bob, 2, "loss")));
+            await Sqs.SendAsync(IntakeQueue.Url, poisoned, CancellationToken.None);
+            await Sqs.SendAsync(IntakeQueue.Url, good, CancellationToken.None);
+
+            Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-dlq")).Count == 2, TimeSpan.FromSeconds(30)));
+            var deadLetterUrl = IntakeQueue.Url + "-dlq";
+            Assert.True(await Polling.UntilAsync(async () => (await Sqs.AttributesAsync(deadLetterUrl, CancellationToken.None))["ApproximateNumberOfMessages"] == "1", TimeSpan.FromSeconds(30)));
+
+            // The missing player arrives; the redrive sends the message back and this time it is stored.
+            await CreatePlayerWithIdAsync(carol);
+            var redrive = await fixture.App.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(IntakeQueue, "redrive", CancellationToken.None);
+
+            Assert.True(redrive.Success, redrive.Message);
+            Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-dlq")).Count == 3, TimeSpan.FromSeconds(30)));
+            Assert.Equal("0", (await Sqs.AttributesAsync(deadLetterUrl, CancellationToken.None))["ApproximateNumberOfMessages"]);
+        }
+        finally
+        {
+            await Sqs.SetAttributesAsync(IntakeQueue.Url, new Dictionary<string, string> { ["VisibilityTimeout"] = LeaderboardApp.MatchIntakeQueue.VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }, CancellationToken.None);
+        }
     }
 
     [Fact]
@@ -158,6 +218,46 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
         Assert.Equal("Healthy", response.GetProperty("body").GetString());
         File.Delete(payload);
         File.Delete(output);
+    }
+
+    private SqsQueueResource IntakeQueue => fixture.App.Resource<SqsQueueResource>(LeaderboardApp.Names.MatchIntakeQueue);
+
+    private static readonly HttpClient SqsHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private SqsQueueClient Sqs => new(SqsHttp, new Uri(IntakeQueue.Parent.Endpoint));
+
+    /// <summary>Runs the AWS CLI with placeholder credentials; returns its output, failing the test when it fails.</summary>
+    private static async Task<string> AwsCliAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["AWS_ACCESS_KEY_ID"] = "local";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "local";
+        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        using var cli = Process.Start(start)!;
+        var stdout = cli.StandardOutput.ReadToEndAsync();
+        var stderr = cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Assert.True(cli.ExitCode == 0, await stderr);
+        return await stdout;
+    }
+
+    /// <summary>Writes a player of a chosen id straight into the table, as an operator repairing data would.</summary>
+    private async Task CreatePlayerWithIdAsync(string playerId)
+    {
+        using var client = fixture.App.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb).CreateDynamoDbClient();
+        await client.PutItemAsync(LeaderboardApp.Table.Name, new Dictionary<string, AttributeValue>
+        {
+            ["PK"] = new() { S = "PLAYER#" + playerId },
+            ["SK"] = new() { S = "PROFILE" },
+            ["Type"] = new() { S = "Player" },
+            ["playerId"] = new() { S = playerId },
+            ["displayName"] = new() { S = "Carol" },
+            ["createdAt"] = new() { S = "2026-01-01T00:00:00.0000000+00:00" },
+        });
     }
 
     private async Task<string> CreatePlayerAsync(string name)

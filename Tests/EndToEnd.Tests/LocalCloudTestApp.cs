@@ -102,6 +102,7 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             $"--Ports:{LeaderboardApp.Names.LambdaEmulator}=0",
             $"--Ports:{LeaderboardApp.Names.WebSocketApi}=0",
             $"--Ports:{LeaderboardApp.Names.LiveBoard}=0",
+            $"--Ports:{LeaderboardApp.Names.Sqs}=0",
             .. args,
         ];
         return DistributedApplicationTestingBuilder.CreateAsync<Program>(

@@ -18,4 +18,20 @@ internal static class Polling
         }
         return await condition();
     }
+
+    /// <summary>Polls until the function returns a value; null when it still returns none after the timeout.</summary>
+    public static async Task<T?> UntilValueAsync<T>(Func<Task<T?>> value, TimeSpan timeout)
+        where T : class
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (await value() is { } found)
+            {
+                return found;
+            }
+            await Task.Delay(100);
+        }
+        return await value();
+    }
 }

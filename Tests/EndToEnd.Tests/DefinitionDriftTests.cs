@@ -80,6 +80,26 @@ public sealed class DefinitionDriftTests
     }
 
     [Fact]
+    public async Task AQueueOrQueueEventSourceOnOneSideOnlyIsNamed()
+    {
+        using var builder = await LocalCloudTestApp.DeclareAsync();
+        var changed = Definition with
+        {
+            Queues = [.. Definition.Queues, new QueueDefinition("score-audit")],
+            Functions = Replaced(Intake with { Queues = [] }),
+        };
+
+        var differences = DefinitionDrift.Find(changed, builder.Resources);
+
+        Assert.Equal(
+        [
+            "Queue 'score-audit' is in the app definition (so CDK deploys it) but not in the AppHost: add sqs.AddQueue(...) to the AppHost's Program.cs.",
+            "Queue event source 'match-intake → leaderboard-intake' runs locally but is not in the app definition (so CDK would not deploy it): "
+            + "add it to the function's Queues in the app definition (AppHost.Definition).",
+        ], differences.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task AFunctionNotGivenTheTableItUsesIsNamedWithTheMissingReference()
     {
         using var builder = await LocalCloudTestApp.DeclareAsync();

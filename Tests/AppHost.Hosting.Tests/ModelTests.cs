@@ -51,8 +51,38 @@ public class ModelTests
         // Waiting for a table is waiting for its database too.
         Assert.Equal([Names.DynamoDb, Names.Table], WaitsOf(Single<LambdaFunctionResource>(builder, Names.Api)));
         Assert.Equal([Names.DynamoDb, Names.Table], WaitsOf(Single<LambdaFunctionResource>(builder, Names.Processor)));
-        Assert.Equal([Names.DynamoDb, Names.Table], WaitsOf(Single<StreamEventSourceResource>(builder, "leaderboard-processor-stream")));
+        // A stream mapping also waits for its on-failure queue, which the local SQS serves.
+        Assert.Equal([Names.DynamoDb, Names.Table, SqsBuilderExtensions.DefaultName, "leaderboard-leaderboard-processor-on-failure"],
+            WaitsOf(Single<StreamEventSourceResource>(builder, "leaderboard-processor-stream")));
         Assert.Equal([Names.Api], WaitsOf(Single<ApiGatewayEmulatorResource>(builder, Names.ApiGateway)));
+    }
+
+    [Fact]
+    public void AQueueSitsUnderTheLocalSqsAndItsMappingUnderTheFunctionWaitingForIt()
+    {
+        var builder = DistributedApplication.CreateBuilder(["--DynamoDb:InMemory=true"]);
+        var sqs = builder.AddSqsEmulator(Names.Sqs);
+        var queue = sqs.AddQueue(MatchIntakeQueue);
+        builder.AddLambdaFunction<ProcessorProject>(Intake);
+
+        var mapping = Single<QueueEventSourceResource>(builder, $"{Names.Intake}-{Names.MatchIntakeQueue}");
+
+        Assert.Same(sqs.Resource, queue.Resource.Parent);
+        Assert.Same(queue.Resource, mapping.Queue);
+        Assert.Same(Single<LambdaFunctionResource>(builder, Names.Intake), mapping.Parent);
+        Assert.Equal([Names.Sqs, Names.MatchIntakeQueue], WaitsOf(mapping));
+        Assert.Equal($"http://127.0.0.1:{SqsBuilderExtensions.DefaultPort}/000000000000/{Names.MatchIntakeQueue}", queue.Resource.Url);
+    }
+
+    [Fact]
+    public void AFunctionReadingAQueueTheAppHostLacksIsRefusedWithWhatToAdd()
+    {
+        var builder = DistributedApplication.CreateBuilder(["--DynamoDb:InMemory=true"]);
+
+        var refused = Assert.Throws<InvalidOperationException>(() => builder.AddLambdaFunction<ProcessorProject>(Intake));
+
+        Assert.Contains("reads queue 'match-intake'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("AddSqsEmulator(...).AddQueue(...)", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,9 +6,9 @@ using Leaderboard.Core;
 namespace PlatformBench;
 
 /// <summary>
-/// Which matches the stream processor has finished: their match item carries <c>processed: true</c>,
-/// which <c>MatchAggregator</c> sets after every result is in the standings. Reads straight from
-/// DynamoDB Local, 100 keys per <c>BatchGetItem</c>, so probing adds little load.
+/// Which matches are stored (their match item exists) and which the stream processor has finished (the item
+/// carries <c>processed: true</c>, which <c>MatchAggregator</c> sets after every result is in the standings).
+/// Reads straight from DynamoDB Local, 100 keys per <c>BatchGetItem</c>, so probing adds little load.
 /// </summary>
 internal sealed class ProcessedProbe(Uri dynamoDb, string table) : IDisposable
 {
@@ -16,9 +16,15 @@ internal sealed class ProcessedProbe(Uri dynamoDb, string table) : IDisposable
         new BasicAWSCredentials("local", "local"),
         new AmazonDynamoDBConfig { ServiceURL = dynamoDb.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 2 });
 
-    public async Task<List<string>> ProcessedAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken)
+    public Task<List<string>> ProcessedAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken) =>
+        MatchingAsync(matchIds, item => item.TryGetValue("processed", out var flag) && flag.BOOL == true, cancellationToken);
+
+    public Task<List<string>> StoredAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken) =>
+        MatchingAsync(matchIds, _ => true, cancellationToken);
+
+    private async Task<List<string>> MatchingAsync(IReadOnlyList<string> matchIds, Func<Dictionary<string, AttributeValue>, bool> predicate, CancellationToken cancellationToken)
     {
-        var processed = new List<string>();
+        var matching = new List<string>();
         foreach (var chunk in matchIds.Chunk(100))
         {
             var response = await _client.BatchGetItemAsync(new BatchGetItemRequest
@@ -44,13 +50,13 @@ internal sealed class ProcessedProbe(Uri dynamoDb, string table) : IDisposable
             }
             foreach (var item in items)
             {
-                if (item.TryGetValue("processed", out var flag) && flag.BOOL == true)
+                if (predicate(item))
                 {
-                    processed.Add(item[Keys.PartitionKey].S["MATCH#".Length..]);
+                    matching.Add(item[Keys.PartitionKey].S["MATCH#".Length..]);
                 }
             }
         }
-        return processed;
+        return matching;
     }
 
     public void Dispose() => _client.Dispose();

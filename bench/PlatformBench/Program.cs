@@ -1,13 +1,14 @@
 using PlatformBench;
 
-// PlatformBench <coldstart|seed|stream-lag|live-push|apphost|report> [--key=value ...]; see bench/README.md.
-string[] commands = ["coldstart", "seed", "stream-lag", "live-push", "apphost", "report"];
+// PlatformBench <coldstart|seed|stream-lag|intake|live-push|apphost|report> [--key=value ...]; see bench/README.md.
+string[] commands = ["coldstart", "seed", "stream-lag", "intake", "live-push", "apphost", "report"];
 if (args.Length == 0 || !commands.Contains(args[0]))
 {
     await Console.Error.WriteLineAsync("""
         usage: PlatformBench coldstart  --variants=A,B --command-A=FILE [--args-A=X,Y] [--env-A=K=V,...] --event=FILE --out-dir=DIR [--runs=10] [--warmup=1]
                PlatformBench seed       --gateway=URL --dynamodb=URL [--board=bench] [--players=200] [--matches=100] [--per-match=4]
                PlatformBench stream-lag --gateway=URL --dynamodb=URL --out=FILE [--rate=200] [--duration=10] [--warmup=2] [--players=200] [--per-match=4] [--board=stream]
+               PlatformBench intake     --gateway=URL --dynamodb=URL --queue-url=URL --out=FILE [--rate=500] [--duration=30] [--players=100] [--board=intake]
                PlatformBench live-push  --gateway=URL --websocket=URL --dynamodb=URL --out=FILE [--subscribers=10] [--matches=40] [--interval-ms=500] [--board=NAME]
                PlatformBench apphost    --label=NAME --command=FILE --args=A,B --workdir=DIR --gateway=URL --out=FILE [--runs=5] [--log-dir=DIR]
                PlatformBench report     --results=DIR --readme=FILE --run=TEXT
@@ -21,6 +22,7 @@ return args[0] switch
     "coldstart" => await ColdStart.RunAsync(options),
     "seed" => await Seeder.RunAsync(options),
     "stream-lag" => await StreamLag.RunAsync(options),
+    "intake" => await Intake.RunAsync(options),
     "live-push" => await LivePush.RunAsync(options),
     "apphost" => await AppHostCycle.RunAsync(options),
     _ => await Report.RunAsync(options),

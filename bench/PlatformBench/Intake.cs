@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace PlatformBench;
+
+/// <summary>
+/// Queue intake under a steady rate: match results are sent to the intake queue through the AWS SDK in batches of
+/// ten messages (one result each) on a fixed schedule (open loop), and each sent result is watched until its match
+/// item is stored (<see cref="ProcessedProbe.StoredAsync"/>). A result's latency is from its batch's acknowledgement
+/// to the midpoint between the last probe that did not find it and the first that did. After the senders stop, the
+/// queue's drain time is until it holds no message, visible or in flight.
+/// </summary>
+internal static class Intake
+{
+    private const int MessagesPerBatch = 10;
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var rate = options.Double("rate", 500);
+        var duration = options.Double("duration", 30);
+        var board = options.Get("board", "intake");
+        var pollInterval = TimeSpan.FromMilliseconds(options.Int("poll-ms", 100));
+        var queueUrl = options.Get("queue-url");
+
+        using var gateway = new Gateway(new Uri(options.Get("gateway")), 16);
+        using var probe = new ProcessedProbe(new Uri(options.Get("dynamodb")), options.Get("table", "leaderboard"));
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("local", "local"),
+            new AmazonSQSConfig { ServiceURL = new Uri(queueUrl).GetLeftPart(UriPartial.Authority), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        var players = await Seeder.CreatePlayersAsync(gateway, board, options.Int("players", 100));
+        Console.WriteLine($"intake: {players.Count} players on board '{board}', {rate:0} results/s in batches of {MessagesPerBatch} for {duration:0} s");
+
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var sentAt = new ConcurrentDictionary<string, long>();
+        var lastUnseen = new ConcurrentDictionary<string, long>();
+        var latencies = new ConcurrentBag<double>();
+        var sendLatencies = new ConcurrentBag<double>();
+        var sendErrors = 0;
+        var late = 0;
+        var sending = true;
+        long sendingStoppedAt = 0;
+
+        var poller = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var outstanding = sentAt.Keys.ToList();
+                if (outstanding.Count > 0)
+                {
+                    var stored = await probe.StoredAsync(outstanding, CancellationToken.None);
+                    foreach (var id in stored)
+                    {
+                        if (sentAt.TryRemove(id, out var acknowledged))
+                        {
+                            var before = lastUnseen.TryRemove(id, out var unseen) ? Math.Max(unseen, acknowledged) : acknowledged;
+                            latencies.Add(Stopwatch.GetElapsedTime(acknowledged, (before + started) / 2).TotalMilliseconds);
+                        }
+                    }
+                    foreach (var id in outstanding.Except(stored))
+                    {
+                        lastUnseen[id] = started;
+                    }
+                }
+                if (!Volatile.Read(ref sending) && (sentAt.IsEmpty || Stopwatch.GetElapsedTime(Volatile.Read(ref sendingStoppedAt)) > TimeSpan.FromSeconds(60)))
+                {
+                    return;
+                }
+                var wait = pollInterval - Stopwatch.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+            }
+        });
+
+        using var slots = new SemaphoreSlim(64);
+        var sends = new List<Task>();
+        var batches = (int)Math.Round(rate * duration / MessagesPerBatch);
+        var random = new Random(11);
+        var clock = Stopwatch.StartNew();
+        for (var index = 0; index < batches; index++)
+        {
+            var wait = TimeSpan.FromSeconds(index * MessagesPerBatch / rate) - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+            if (!slots.Wait(0))
+            {
+                Interlocked.Increment(ref late);
+                await slots.WaitAsync();
+            }
+            var entries = Enumerable.Range(0, MessagesPerBatch).Select(slot =>
+            {
+                var matchId = string.Create(CultureInfo.InvariantCulture, $"intake-{runId}-{index}-{slot}");
+                var picked = Gateway.Pick(players, 2, random);
+                var result = new JsonObject
+                {
+                    ["matchId"] = matchId,
+                    ["boardId"] = board,
+                    ["results"] = new JsonArray(
+                        new JsonObject { ["playerId"] = picked[0], ["score"] = random.Next(1, 1000), ["outcome"] = "win" },
+                        new JsonObject { ["playerId"] = picked[1], ["score"] = random.Next(1, 1000), ["outcome"] = "loss" }),
+                };
+                return (MatchId: matchId, Entry: new SendMessageBatchRequestEntry(slot.ToString(CultureInfo.InvariantCulture), result.ToJsonString()));
+            }).ToList();
+            sends.Add(Task.Run(async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest { QueueUrl = queueUrl, Entries = [.. entries.Select(entry => entry.Entry)] });
+                    var acknowledged = Stopwatch.GetTimestamp();
+                    sendLatencies.Add(Stopwatch.GetElapsedTime(started, acknowledged).TotalMilliseconds);
+                    var failed = (response.Failed ?? []).Select(failure => failure.Id).ToHashSet();
+                    Interlocked.Add(ref sendErrors, failed.Count);
+                    foreach (var (matchId, entry) in entries.Where(entry => !failed.Contains(entry.Entry.Id)))
+                    {
+                        sentAt.TryAdd(matchId, acknowledged);
+                    }
+                }
+                catch (Exception failure) when (failure is AmazonServiceException or HttpRequestException or TaskCanceledException)
+                {
+                    Interlocked.Add(ref sendErrors, entries.Count);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }));
+        }
+        await Task.WhenAll(sends);
+        var sendSeconds = clock.Elapsed.TotalSeconds;
+        Volatile.Write(ref sendingStoppedAt, Stopwatch.GetTimestamp());
+        Volatile.Write(ref sending, false);
+        var drained = await DrainTimeAsync(sqs, queueUrl);
+        await poller;
+
+        var sent = batches * MessagesPerBatch;
+        var deadLetters = await DepthAsync(sqs, queueUrl + "-dlq");
+        var output = new JsonObject
+        {
+            ["targetRate"] = rate,
+            ["seconds"] = duration,
+            ["sent"] = sent,
+            ["sendErrors"] = sendErrors,
+            ["late"] = late,
+            ["achievedRate"] = (sent - sendErrors) / sendSeconds,
+            ["sendP50Ms"] = Stats.Percentile(sendLatencies, 50),
+            ["sendP95Ms"] = Stats.Percentile(sendLatencies, 95),
+            ["storedP50Ms"] = Stats.Percentile(latencies, 50),
+            ["storedP95Ms"] = Stats.Percentile(latencies, 95),
+            ["storedP99Ms"] = Stats.Percentile(latencies, 99),
+            ["storedMaxMs"] = latencies.IsEmpty ? double.NaN : latencies.Max(),
+            ["drainSeconds"] = drained?.TotalSeconds,
+            ["neverStored"] = sentAt.Count,
+            ["deadLetters"] = deadLetters,
+        };
+        await File.WriteAllTextAsync(options.Get("out"), output.ToJsonString());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"intake at {rate:0}/s for {duration:0} s: {sent - sendErrors} of {sent} sent ({output["achievedRate"]:0.0}/s, {late} batches late, send p95 {output["sendP95Ms"]:0} ms); "
+            + $"stored p50 {output["storedP50Ms"]:0} ms, p95 {output["storedP95Ms"]:0} ms, p99 {output["storedP99Ms"]:0} ms, max {output["storedMaxMs"]:0}; "
+            + $"queue drained {(drained is { } time ? $"{time.TotalSeconds:0.0} s" : "not within 60 s")} after the senders stopped; {sentAt.Count} never stored; {deadLetters} dead letters"));
+        return sendErrors == 0 && sentAt.IsEmpty && deadLetters == 0 ? 0 : 1;
+    }
+
+    /// <summary>How long until the queue holds no message, visible or in flight; null when it still does after a minute.</summary>
+    private static async Task<TimeSpan?> DrainTimeAsync(AmazonSQSClient sqs, string queueUrl)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (await DepthAsync(sqs, queueUrl) == 0)
+            {
+                return clock.Elapsed;
+            }
+            await Task.Delay(100);
+        }
+        return null;
+    }
+
+    private static async Task<int> DepthAsync(AmazonSQSClient sqs, string queueUrl)
+    {
+        var attributes = (await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        {
+            QueueUrl = queueUrl,
+            AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+        })).Attributes;
+        return attributes.Values.Sum(value => int.Parse(value, CultureInfo.InvariantCulture));
+    }
+}

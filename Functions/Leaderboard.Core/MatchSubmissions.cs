@@ -30,15 +30,42 @@ public abstract record MatchSubmissionOutcome
 /// </summary>
 public sealed class MatchSubmissions(PlayerRepository players, MatchRepository matches, TimeProvider clock)
 {
-    public async Task<MatchSubmissionOutcome> SubmitAsync(SubmitMatchRequest request, CancellationToken cancellationToken)
+    private const int MaxConcurrentStores = 16;
+
+    public async Task<MatchSubmissionOutcome> SubmitAsync(SubmitMatchRequest request, CancellationToken cancellationToken) =>
+        (await SubmitManyAsync([request], cancellationToken))[0];
+
+    /// <summary>
+    /// Submits several matches at once, each with its own outcome (in order): the players of all of them are
+    /// looked up together, then each valid match is stored (several at a time). A data store error fails the call.
+    /// </summary>
+    public async Task<IReadOnlyList<MatchSubmissionOutcome>> SubmitManyAsync(IReadOnlyList<SubmitMatchRequest> requests, CancellationToken cancellationToken)
     {
-        var errors = request.Validate();
-        if (errors.Count > 0)
+        ArgumentNullException.ThrowIfNull(requests);
+        var outcomes = new MatchSubmissionOutcome[requests.Count];
+        var valid = new List<int>();
+        for (var index = 0; index < requests.Count; index++)
         {
-            return new MatchSubmissionOutcome.Invalid(errors);
+            var errors = requests[index].Validate();
+            if (errors.Count > 0)
+            {
+                outcomes[index] = new MatchSubmissionOutcome.Invalid(errors);
+            }
+            else
+            {
+                valid.Add(index);
+            }
         }
+        var playerIds = valid.SelectMany(index => requests[index].Results!.Select(result => result!.PlayerId!)).Distinct(StringComparer.Ordinal).ToList();
+        var known = playerIds.Count == 0 ? new Dictionary<string, Player>() : await players.GetManyAsync(playerIds, cancellationToken);
+        await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentStores, CancellationToken = cancellationToken },
+            async (index, token) => outcomes[index] = await StoreAsync(requests[index], known, token));
+        return outcomes;
+    }
+
+    private async Task<MatchSubmissionOutcome> StoreAsync(SubmitMatchRequest request, IReadOnlyDictionary<string, Player> known, CancellationToken cancellationToken)
+    {
         var results = request.Results!.Select(result => result!).ToList();
-        var known = await players.GetManyAsync(results.Select(result => result.PlayerId!).ToList(), cancellationToken);
         var unknown = results.Select(result => result.PlayerId!).Where(id => !known.ContainsKey(id)).ToList();
         if (unknown.Count > 0)
         {

@@ -9,51 +9,47 @@ namespace Leaderboard.Intake;
 /// Stores the match results of a batch of <c>match-intake</c> messages, each holding one result (a
 /// <c>POST /matches</c> body) or a JSON array of them, with the same rules and idempotency. A message is
 /// reported in <c>batchItemFailures</c> when any of its results is not stored (unreadable, invalid, unknown
-/// players, a match id taken by a different result, or a data store error): only it returns to the queue,
-/// and after the queue's <c>maxReceiveCount</c> it moves to the dead-letter queue. Results of it already
-/// stored count once when it comes again.
+/// players, a match id taken by a different result): only it returns to the queue, and after the queue's
+/// <c>maxReceiveCount</c> it moves to the dead-letter queue; a data store error returns the whole batch. Results
+/// already stored count once when their message comes again. The results of the whole batch are submitted
+/// together: one player lookup, several stores at a time.
 /// </summary>
 public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILogger<MatchIntakeHandler> logger)
     : ILambdaEventHandler<SqsEvent, PartialBatchResponse>
 {
-    private const int MaxConcurrentMessages = 4;
-
     public async Task<PartialBatchResponse> HandleAsync(SqsEvent lambdaEvent, LambdaContext context, CancellationToken cancellationToken)
     {
         // Source-generated JSON sets an init-only property that the event lacks to null, whatever its initialiser.
         var messages = (IReadOnlyList<SqsMessage>?)lambdaEvent.Records
             ?? throw new InvalidDataException("The event is not an SQS batch: it has no Records.");
         var failed = new bool[messages.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentMessages, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count), options, async (index, token) =>
+        // Every result of the batch is submitted at once (one player lookup); each remembers its message.
+        var requests = new List<(int Message, SubmitMatchRequest Request)>();
+        for (var index = 0; index < messages.Count; index++)
         {
-            var message = messages[index];
-            try
+            if (Read(messages[index].Body) is { } read)
             {
-                failed[index] = !await StoreAsync(message, token);
+                requests.AddRange(read.Select(request => (index, request)));
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            else
             {
-                LogMessageFailed(exception, message.MessageId, message.ReceiveCount);
+                LogRejected(messages[index].MessageId, messages[index].ReceiveCount, "the body is neither a match result nor an array of them");
                 failed[index] = true;
             }
-        });
-        return new PartialBatchResponse([.. messages.Where((_, index) => failed[index]).Select(message => new BatchItemFailure(message.MessageId))]);
-    }
-
-    /// <summary>Stores every result of the message; false (with the reason logged) when one cannot be.</summary>
-    private async Task<bool> StoreAsync(SqsMessage message, CancellationToken cancellationToken)
-    {
-        if (Read(message.Body) is not { } requests)
-        {
-            LogRejected(message.MessageId, message.ReceiveCount, "the body is neither a match result nor an array of them");
-            return false;
         }
-        var stored = true;
-        foreach (var request in requests)
+        IReadOnlyList<MatchSubmissionOutcome> outcomes;
+        try
         {
-            var outcome = await submissions.SubmitAsync(request, cancellationToken);
-            var rejection = outcome switch
+            outcomes = await submissions.SubmitManyAsync([.. requests.Select(entry => entry.Request)], cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogBatchFailed(exception, messages.Count);
+            return new PartialBatchResponse([.. messages.Select(message => new BatchItemFailure(message.MessageId))]);
+        }
+        for (var entry = 0; entry < requests.Count; entry++)
+        {
+            var rejection = outcomes[entry] switch
             {
                 MatchSubmissionOutcome.Invalid invalid => "invalid: " + string.Join("; ", invalid.Errors.Select(error => $"{error.Key}: {string.Join(" ", error.Value)}")),
                 MatchSubmissionOutcome.UnknownPlayers unknown => $"unknown players {string.Join(", ", unknown.PlayerIds)}",
@@ -62,11 +58,12 @@ public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILo
             };
             if (rejection is not null)
             {
+                var message = messages[requests[entry].Message];
                 LogRejected(message.MessageId, message.ReceiveCount, rejection);
-                stored = false;
+                failed[requests[entry].Message] = true;
             }
         }
-        return stored;
+        return new PartialBatchResponse([.. messages.Where((_, index) => failed[index]).Select(message => new BatchItemFailure(message.MessageId))]);
     }
 
     private static List<SubmitMatchRequest>? Read(string body)
@@ -87,8 +84,8 @@ public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILo
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store message {MessageId} (receive {ReceiveCount}); reporting it for retry")]
-    private partial void LogMessageFailed(Exception exception, string messageId, int receiveCount);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the batch's {Count} messages; reporting them all for retry")]
+    private partial void LogBatchFailed(Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected message {MessageId} (receive {ReceiveCount}): {Reason}; reporting it for retry")]
     private partial void LogRejected(string messageId, int receiveCount, string reason);

@@ -163,8 +163,8 @@ internal static class Intake
         };
         await File.WriteAllTextAsync(options.Get("out"), output.ToJsonString());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"intake at {rate:0}/s for {duration:0} s: {sent - sendErrors} of {sent} sent ({output["achievedRate"]:0.0}/s, {late} batches late, send p95 {output["sendP95Ms"]:0} ms); "
-            + $"stored p50 {output["storedP50Ms"]:0} ms, p95 {output["storedP95Ms"]:0} ms, p99 {output["storedP99Ms"]:0} ms, max {output["storedMaxMs"]:0}; "
+            $"intake at {rate:0}/s for {duration:0} s: {sent - sendErrors} of {sent} sent ({(sent - sendErrors) / sendSeconds:0.0}/s, {late} batches late, send p95 {Stats.Percentile(sendLatencies, 95):0} ms); "
+            + $"stored p50 {Stats.Percentile(latencies, 50):0} ms, p95 {Stats.Percentile(latencies, 95):0} ms, p99 {Stats.Percentile(latencies, 99):0} ms; "
             + $"queue drained {(drained is { } time ? $"{time.TotalSeconds:0.0} s" : "not within 60 s")} after the senders stopped; {sentAt.Count} never stored; {deadLetters} dead letters"));
         return sendErrors == 0 && sentAt.IsEmpty && deadLetters == 0 ? 0 : 1;
     }

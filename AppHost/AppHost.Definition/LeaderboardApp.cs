@@ -80,7 +80,7 @@ public static class LeaderboardApp
 
     /// <summary>
     /// The queue function: validates and stores the match results of <see cref="MatchIntakeQueue"/> with the
-    /// same rules and idempotency (by match id) as <c>POST /matches</c>, ten messages at a time, reporting
+    /// same rules and idempotency (by match id) as <c>POST /matches</c>, up to 100 messages at a time (gathered for up to a second, so a busy queue is read in few invocations), reporting
     /// only the messages it could not store.
     /// </summary>
     public static FunctionDefinition Intake { get; } = new(
@@ -89,7 +89,7 @@ public static class LeaderboardApp
         MemoryMb: 512,
         TimeoutSeconds: 10,
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
-        Queues: [new(Names.MatchIntakeQueue, BatchSize: 10, MaximumConcurrency: 4)]);
+        Queues: [new(Names.MatchIntakeQueue, BatchSize: 100, MaximumBatchingWindowSeconds: 1, MaximumConcurrency: 4)]);
 
     /// <summary>The HTTP API in front of the API function. Writing a match needs a token with <c>matches:write</c>.</summary>
     public static HttpApiDefinition HttpApi { get; } = new(

@@ -108,6 +108,24 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
     }
 
     [Fact]
+    public async Task TheIntakesQueueSampleIsABatchOfItsQueueWhoseExampleMessageItReportsWhenItsPlayersDoNotExist()
+    {
+        using var tool = TestTool();
+        var samples = await SamplesAsync(tool, LeaderboardApp.Names.Intake);
+        var batch = samples.Single(sample => sample!["id"]!.GetValue<string>() == "sqs-match-intake")!["event"]!;
+        var record = batch["Records"]!.AsArray().Single()!;
+
+        var view = await InvokeAsync(tool, LeaderboardApp.Names.Intake, batch);
+
+        Assert.Equal(fixture.App.Resource<SqsQueueResource>(LeaderboardApp.Names.MatchIntakeQueue).Arn, record["eventSourceARN"]!.GetValue<string>());
+        Assert.Equal("aws:sqs", record["eventSource"]!.GetValue<string>());
+        Assert.Equal(LeaderboardApp.MatchIntakeQueue.ExampleMessage, record["body"]!.GetValue<string>());
+        Assert.Equal("Succeeded", view["status"]!.GetValue<string>());
+        // The example's players (player-1, player-2) are not created by this test: the message is reported for retry.
+        Assert.Equal(record["messageId"]!.GetValue<string>(), view["payload"]!["batchItemFailures"]!.AsArray().Single()!["itemIdentifier"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task APlainEventToTheStreamFunctionShowsItsErrorTypeAndLogTail()
     {
         using var tool = TestTool();

@@ -2,12 +2,18 @@ using System.Diagnostics;
 
 namespace AppHost.Emulators.Tests;
 
-/// <summary>Runs the AWS CLI on the PATH with local credentials and region, no pager.</summary>
+/// <summary>Runs the AWS CLI with local credentials and region, no pager.</summary>
 internal static class AwsCli
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    /// <summary>Debian's <c>awscli</c> package (2.9.19 on Debian 13), which still speaks SQS's query protocol; <c>.ci/run</c> installs it.</summary>
+    public const string DebianPackage = "/usr/bin/aws";
+
+    /// <summary>Runs the CLI on the PATH.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments) => RunWithAsync("aws", arguments);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithAsync(string executable, params string[] arguments)
     {
-        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -668,23 +668,24 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
         Assert.Equal(count, all.Distinct().Count());
     }
 
-    // The CLI must be one whose SQS model speaks JSON (releases from late 2023 on): older ones, such as
-    // Debian's awscli 2.9.19, send the query protocol, which the emulator does not speak.
-    [Fact]
-    public async Task TheAwsCliCreatesAQueueSendsAndReceives()
+    // The CLI on the PATH and Debian's awscli package (2.9.19, on Debian's newer botocore): both send SQS's JSON protocol.
+    [Theory]
+    [InlineData("aws")]
+    [InlineData(AwsCli.DebianPackage)]
+    public async Task TheAwsCliCreatesAQueueSendsAndReceives(string cli)
     {
         var endpoint = fixture.Emulator.Endpoint.ToString();
         var name = UniqueName("cli");
 
-        var created = await AwsCli.RunAsync("sqs", "create-queue", "--endpoint-url", endpoint, "--queue-name", name, "--attributes", "VisibilityTimeout=40");
+        var created = await AwsCli.RunWithAsync(cli, "sqs", "create-queue", "--endpoint-url", endpoint, "--queue-name", name, "--attributes", "VisibilityTimeout=40");
         Assert.True(created.ExitCode == 0, created.Stderr);
         var queueUrl = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("QueueUrl").GetString()!;
-        var sent = await AwsCli.RunAsync("sqs", "send-message", "--endpoint-url", endpoint, "--queue-url", queueUrl, "--message-body", "from the cli",
+        var sent = await AwsCli.RunWithAsync(cli, "sqs", "send-message", "--endpoint-url", endpoint, "--queue-url", queueUrl, "--message-body", "from the cli",
             "--message-attributes", """{"source":{"DataType":"String","StringValue":"cli"}}""");
         Assert.True(sent.ExitCode == 0, sent.Stderr);
-        var received = await AwsCli.RunAsync("sqs", "receive-message", "--endpoint-url", endpoint, "--queue-url", queueUrl,
+        var received = await AwsCli.RunWithAsync(cli, "sqs", "receive-message", "--endpoint-url", endpoint, "--queue-url", queueUrl,
             "--attribute-names", "All", "--message-attribute-names", "All", "--wait-time-seconds", "1");
-        var missing = await AwsCli.RunAsync("sqs", "get-queue-url", "--endpoint-url", endpoint, "--queue-name", "no-such-queue-" + name);
+        var missing = await AwsCli.RunWithAsync(cli, "sqs", "get-queue-url", "--endpoint-url", endpoint, "--queue-name", "no-such-queue-" + name);
 
         Assert.True(received.ExitCode == 0, received.Stderr);
         var message = JsonDocument.Parse(received.Stdout).RootElement.GetProperty("Messages")[0];
@@ -695,5 +696,62 @@ public class SqsEmulatorTests(SqsEmulatorFixture fixture) : IClassFixture<SqsEmu
         Assert.Equal("40", (await AttributesAsync(queueUrl))["VisibilityTimeout"]);
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("NonExistentQueue", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheQueryProtocolOfOlderSdksSendsReceivesAndDeletesInXml()
+    {
+        var queueUrl = await CreateQueueAsync("query");
+        using var http = new HttpClient { BaseAddress = fixture.Emulator.Endpoint };
+
+        var sent = await QueryAsync(http, "/", ("Action", "SendMessage"), ("QueueUrl", queueUrl), ("MessageBody", "<match id=\"1\"/>"),
+            ("MessageAttribute.1.Name", "source"), ("MessageAttribute.1.Value.DataType", "String"), ("MessageAttribute.1.Value.StringValue", "legacy"));
+        var received = await QueryAsync(http, new Uri(queueUrl).AbsolutePath, ("Action", "ReceiveMessage"), ("AttributeName.1", "All"), ("MessageAttributeName.1", "All"));
+        var receiptHandle = received.Body.Descendants(InXml("ReceiptHandle")).Single().Value;
+        var deleted = await QueryAsync(http, "/", ("Action", "DeleteMessageBatch"), ("QueueUrl", queueUrl),
+            ("DeleteMessageBatchRequestEntry.1.Id", "first"), ("DeleteMessageBatchRequestEntry.1.ReceiptHandle", receiptHandle),
+            ("DeleteMessageBatchRequestEntry.2.Id", "second"), ("DeleteMessageBatchRequestEntry.2.ReceiptHandle", "not-a-handle"));
+
+        Assert.Equal(HttpStatusCode.OK, sent.Status);
+        Assert.Equal(MessageDigests.Body("<match id=\"1\"/>"), sent.Body.Descendants(InXml("MD5OfMessageBody")).Single().Value);
+        var message = received.Body.Descendants(InXml("Message")).Single();
+        Assert.Equal(sent.Body.Descendants(InXml("MessageId")).Single().Value, message.Element(InXml("MessageId"))!.Value);
+        Assert.Equal("<match id=\"1\"/>", message.Element(InXml("Body"))!.Value);
+        Assert.Equal("1", message.Elements(InXml("Attribute")).Single(attribute => attribute.Element(InXml("Name"))!.Value == "ApproximateReceiveCount").Element(InXml("Value"))!.Value);
+        Assert.Equal("legacy", message.Element(InXml("MessageAttribute"))!.Element(InXml("Value"))!.Element(InXml("StringValue"))!.Value);
+        Assert.Equal("first", deleted.Body.Descendants(InXml("DeleteMessageBatchResultEntry")).Single().Element(InXml("Id"))!.Value);
+        Assert.Equal("second", deleted.Body.Descendants(InXml("BatchResultErrorEntry")).Single().Element(InXml("Id"))!.Value);
+        Assert.Equal("0", (await AttributesAsync(queueUrl))["ApproximateNumberOfMessagesNotVisible"]);
+    }
+
+    [Fact]
+    public async Task TheQueryProtocolAnswersAttributesAndErrorsInXml()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Emulator.Endpoint };
+        var name = UniqueName("query-attributes");
+
+        var created = await QueryAsync(http, "/", ("Action", "CreateQueue"), ("QueueName", name), ("Attribute.1.Name", "VisibilityTimeout"), ("Attribute.1.Value", "45"),
+            ("Tag.1.Key", "team"), ("Tag.1.Value", "scores"));
+        var queueUrl = created.Body.Descendants(InXml("QueueUrl")).Single().Value;
+        var attributes = await QueryAsync(http, "/", ("Action", "GetQueueAttributes"), ("QueueUrl", queueUrl), ("AttributeName.1", "VisibilityTimeout"));
+        var tags = await QueryAsync(http, "/", ("Action", "ListQueueTags"), ("QueueUrl", queueUrl));
+        var missing = await QueryAsync(http, "/", ("Action", "GetQueueUrl"), ("QueueName", "no-such-queue-" + name));
+        var unknown = await QueryAsync(http, "/", ("Action", "FlyToTheMoon"));
+
+        Assert.Equal("45", attributes.Body.Descendants(InXml("Attribute")).Single().Element(InXml("Value"))!.Value);
+        Assert.Equal("scores", tags.Body.Descendants(InXml("Tag")).Single().Element(InXml("Value"))!.Value);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
+        Assert.Equal("AWS.SimpleQueueService.NonExistentQueue", missing.Body.Descendants(InXml("Code")).Single().Value);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.Status);
+        Assert.Equal("InvalidAction", unknown.Body.Descendants(InXml("Code")).Single().Value);
+    }
+
+    private static System.Xml.Linq.XName InXml(string name) => System.Xml.Linq.XName.Get(name, "http://queue.amazonaws.com/doc/2012-11-05/");
+
+    private static async Task<(HttpStatusCode Status, System.Xml.Linq.XDocument Body)> QueryAsync(HttpClient http, string path, params (string Key, string Value)[] parameters)
+    {
+        using var content = new FormUrlEncodedContent([.. parameters.Select(parameter => KeyValuePair.Create(parameter.Key, parameter.Value)), KeyValuePair.Create("Version", "2012-11-05")]);
+        using var response = await http.PostAsync(path.TrimStart('/'), content);
+        return (response.StatusCode, System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync()));
     }
 }

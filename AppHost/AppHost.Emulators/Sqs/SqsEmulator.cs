@@ -9,7 +9,8 @@ namespace AppHost.Emulators.Sqs;
 
 /// <summary>
 /// Amazon SQS on loopback, speaking the AWS JSON 1.0 protocol of AWSSDK.SQS 4 and current AWS CLIs:
-/// <c>POST /</c> with <c>X-Amz-Target: AmazonSQS.{Operation}</c>. Queue URLs are
+/// <c>POST /</c> with <c>X-Amz-Target: AmazonSQS.{Operation}</c>; and the older query protocol (a form-encoded
+/// <c>Action=...</c>, answered in XML) of earlier CLIs and SDKs (<see cref="SqsQueryProtocol"/>). Queue URLs are
 /// <c>http://127.0.0.1:{port}/000000000000/{name}</c>; errors carry SQS's <c>__type</c>, message and
 /// <c>x-amzn-query-error</c> header. Requests are not authenticated: any credentials do.
 /// </summary>
@@ -86,7 +87,13 @@ public sealed partial class SqsEmulator : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        var requestId = Guid.NewGuid().ToString();
+        context.Response.Headers["x-amzn-RequestId"] = requestId;
+        if (context.Request.ContentType?.StartsWith(SqsQueryProtocol.ContentType, StringComparison.OrdinalIgnoreCase) == true)
+        {
+            await HandleQueryAsync(context, requestId);
+            return;
+        }
         var target = context.Request.Headers["X-Amz-Target"].ToString();
         var operation = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : "";
         if (!HttpMethods.IsPost(context.Request.Method) || !KnownOperations.Contains(operation))
@@ -128,6 +135,39 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         }
         context.Response.ContentType = JsonContentType;
         await context.Response.WriteAsync(result.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>A request in the query protocol: read into the JSON protocol's shape, run the same way, answered in XML.</summary>
+    private async Task HandleQueryAsync(HttpContext context, string requestId)
+    {
+        var body = await BoundedBody.ReadAsync(context.Request, MaxRequestBytes);
+        string xml;
+        try
+        {
+            if (body is null)
+            {
+                throw SqsException.InvalidParameterValue($"The request is longer than {MaxRequestBytes} bytes.");
+            }
+            var path = context.Request.Path.Value is { Length: > 1 } queuePath ? Endpoint.ToString().TrimEnd('/') + queuePath : null;
+            var (action, json) = SqsQueryProtocol.ReadRequest(Encoding.UTF8.GetString(body), path);
+            if (!KnownOperations.Contains(action))
+            {
+                throw new SqsException("InvalidAction", $"The action {action} is not valid for this endpoint.", "InvalidAction");
+            }
+            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+            xml = SqsQueryProtocol.WriteResult(action, await DispatchAsync(action, new SqsRequest(json), cancellation.Token), requestId);
+        }
+        catch (SqsException exception)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            xml = SqsQueryProtocol.WriteError(exception, requestId);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        context.Response.ContentType = "text/xml";
+        await context.Response.WriteAsync(xml, context.RequestAborted);
     }
 
     private async Task<JsonObject> DispatchAsync(string operation, SqsRequest request, CancellationToken cancellationToken) => operation switch

@@ -19,7 +19,7 @@ public sealed class RunsAlone;
 public class TelemetryAndLifecycleTests
 {
     [Fact]
-    public async Task ARequestThroughTheGatewayIsOneTraceFromGatewayToFunctionToDynamoDbAndTheStreamHopLinksBack()
+    public async Task ARequestThroughTheGatewayIsOneTraceFromGatewayToFunctionToDynamoDbAndTheStreamAndQueueHopsLinkBack()
     {
         await using var receiver = await OtlpTestReceiver.StartAsync();
         await using var app = await LocalCloudTestApp.StartAsync($"--OtlpEndpoint={receiver.Endpoint}");
@@ -66,6 +66,28 @@ public class TelemetryAndLifecycleTests
             .Any(batch => receiver.Spans.Any(span => span.Service == LeaderboardApp.Names.Processor && span.TraceId == batch.TraceId
                 && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal)))), TimeSpan.FromSeconds(90)));
         Assert.DoesNotContain(receiver.Spans, span => span.Service is LeaderboardApp.Names.Api or LeaderboardApp.Names.Processor && span.Name == "GET" && span.ParentSpanId.Length == 0);
+
+        // The queue hop: a traced sender's message (its traceparent header, as an instrumented AWS SDK sends it) is
+        // linked from the intake mapping's batch span, and the intake function's writes continue the batch's trace.
+        var senderTrace = ActivityTraceId.CreateRandom();
+        var queue = app.Resource<SqsQueueResource>(LeaderboardApp.Names.MatchIntakeQueue);
+        using var sqs = new HttpClient();
+        using var send = new HttpRequestMessage(HttpMethod.Post, queue.Parent.Endpoint)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new
+            {
+                QueueUrl = queue.Url,
+                MessageBody = JsonSerializer.Serialize(new { matchId = "traced-queued", boardId = "traced", results = new[] { new { playerId = players[0], score = 2, outcome = "win" }, new { playerId = players[1], score = 1, outcome = "loss" } } }),
+            }), System.Text.Encoding.UTF8, "application/x-amz-json-1.0"),
+        };
+        send.Headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
+        send.Headers.Add("traceparent", $"00-{senderTrace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using var sent = await sqs.SendAsync(send);
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.True(await Polling.UntilAsync(() => Task.FromResult(receiver.Spans
+            .Where(span => span.Service == $"{LeaderboardApp.Names.Intake}-{LeaderboardApp.Names.MatchIntakeQueue}" && span.LinkedTraceIds.Contains(senderTrace.ToHexString()))
+            .Any(batch => receiver.Spans.Any(span => span.Service == LeaderboardApp.Names.Intake && span.TraceId == batch.TraceId
+                && span.Name.StartsWith("DynamoDB", StringComparison.Ordinal)))), TimeSpan.FromSeconds(90)));
         Assert.True(receiver.Requests.ContainsKey("metrics") || receiver.Requests.ContainsKey("logs"));
     }
 

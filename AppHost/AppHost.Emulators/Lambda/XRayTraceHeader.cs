@@ -7,15 +7,14 @@ namespace AppHost.Emulators.Lambda;
 internal static class XRayTraceHeader
 {
     /// <summary>The invoker's span as an X-Ray trace header (the W3C trace id split as X-Ray writes it), or null.</summary>
-    public static string? Of(Activity? activity)
+    public static string? Of(Activity? activity) => activity is null ? null : Of(activity.Context);
+
+    /// <summary>A W3C span context as an X-Ray trace header.</summary>
+    public static string Of(ActivityContext context)
     {
-        if (activity is null)
-        {
-            return null;
-        }
-        var traceId = activity.TraceId.ToHexString();
-        var sampled = activity.Recorded ? 1 : 0;
-        return $"Root=1-{traceId[..8]}-{traceId[8..]};Parent={activity.SpanId.ToHexString()};Sampled={sampled}";
+        var traceId = context.TraceId.ToHexString();
+        var sampled = context.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? 1 : 0;
+        return $"Root=1-{traceId[..8]}-{traceId[8..]};Parent={context.SpanId.ToHexString()};Sampled={sampled}";
     }
 
     /// <summary>A header for an invocation no traced caller made: a fresh trace, not sampled.</summary>

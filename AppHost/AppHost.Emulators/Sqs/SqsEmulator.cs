@@ -122,7 +122,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         JsonObject result;
         try
         {
-            result = await DispatchAsync(operation, new SqsRequest(json), cancellation.Token);
+            result = await DispatchAsync(operation, new SqsRequest(json) { SenderTraceHeader = SenderTrace(context.Request) }, cancellation.Token);
         }
         catch (SqsException exception)
         {
@@ -155,7 +155,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
                 throw new SqsException("InvalidAction", $"The action {action} is not valid for this endpoint.", "InvalidAction");
             }
             using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-            xml = SqsQueryProtocol.WriteResult(action, await DispatchAsync(action, new SqsRequest(json), cancellation.Token), requestId);
+            xml = SqsQueryProtocol.WriteResult(action, await DispatchAsync(action, new SqsRequest(json) { SenderTraceHeader = SenderTrace(context.Request) }, cancellation.Token), requestId);
         }
         catch (SqsException exception)
         {
@@ -563,7 +563,18 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         request.MessageAttributes("MessageSystemAttributes"),
         request.Integer("DelaySeconds"),
         request.String("MessageGroupId"),
-        request.String("MessageDeduplicationId"));
+        request.String("MessageDeduplicationId"),
+        request.SenderTraceHeader);
+
+    /// <summary>
+    /// The sender's trace, as SQS takes it for <c>AWSTraceHeader</c>: the X-Ray header of a traced sender, or its W3C
+    /// <c>traceparent</c> (what an OpenTelemetry-instrumented HttpClient under the AWS SDK sends) written in X-Ray's form.
+    /// </summary>
+    private static string? SenderTrace(HttpRequest request) =>
+        request.Headers["X-Amzn-Trace-Id"].ToString() is { Length: > 0 } xray ? xray
+            : System.Diagnostics.ActivityContext.TryParse(request.Headers["traceparent"].ToString(), null, out var context)
+                ? Lambda.XRayTraceHeader.Of(context)
+                : null;
 
     private static JsonObject SentJson(SentMessage sent, JsonObject result)
     {

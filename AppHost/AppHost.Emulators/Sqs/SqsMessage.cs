@@ -1,13 +1,15 @@
 namespace AppHost.Emulators.Sqs;
 
 /// <summary>A message as a producer sends it, before the queue accepts it.</summary>
+/// <param name="SenderTraceHeader">The sending request's trace (X-Ray form): delivered as <c>AWSTraceHeader</c> unless the message sets that itself.</param>
 public sealed record OutgoingMessage(
     string Body,
     IReadOnlyDictionary<string, MessageAttributeValue> Attributes,
     IReadOnlyDictionary<string, MessageAttributeValue> SystemAttributes,
     int? DelaySeconds = null,
     string? GroupId = null,
-    string? DeduplicationId = null);
+    string? DeduplicationId = null,
+    string? SenderTraceHeader = null);
 
 /// <summary>What SendMessage answers: the id and the digests the client checks (and a FIFO queue's sequence number).</summary>
 public sealed record SentMessage(string MessageId, string Md5OfBody, string? Md5OfAttributes, string? Md5OfSystemAttributes, string? SequenceNumber);

@@ -564,6 +564,10 @@ public sealed class SqsQueue
         {
             system["AWSTraceHeader"] = trace.StringValue!;
         }
+        else if (message.Sent.SenderTraceHeader is { } senderTrace)
+        {
+            system["AWSTraceHeader"] = senderTrace;
+        }
         if (message.Sent.GroupId is { } groupId)
         {
             system["MessageGroupId"] = groupId;

@@ -6,6 +6,9 @@ namespace AppHost.Emulators.Sqs;
 /// <summary>The members of an AWS JSON 1.0 request body (or of one batch entry), read with SQS's errors for absent or malformed ones.</summary>
 internal sealed class SqsRequest(JsonObject json)
 {
+    /// <summary>The sender's trace in X-Ray's form, from the HTTP request's trace headers; its batch entries share it.</summary>
+    public string? SenderTraceHeader { get; init; }
+
     public string? String(string name) => json[name] switch
     {
         null => null,
@@ -94,7 +97,7 @@ internal sealed class SqsRequest(JsonObject json)
     public IReadOnlyList<SqsRequest> Entries(string name) => json[name] switch
     {
         null => [],
-        JsonArray array => [.. array.Select(item => item is JsonObject entry ? new SqsRequest(entry)
+        JsonArray array => [.. array.Select(item => item is JsonObject entry ? new SqsRequest(entry) { SenderTraceHeader = SenderTraceHeader }
             : throw SqsException.InvalidParameterValue(name, array.ToJsonString(), "Must be a list of entries."))],
         var other => throw SqsException.InvalidParameterValue(name, other.ToJsonString(), "Must be a list of entries."),
     };

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AppHost.Definition;
 using AppHost.Emulators.EventSources;
+using AppHost.Emulators.Tests;
 using AppHost.Hosting;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,9 +151,10 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
         var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
         var body = JsonSerializer.Serialize(new[] { Match("e2e-queued-1", "e2e-board-queue", (alice, 40, "win"), (bob, 20, "loss")), Match("e2e-queued-2", "e2e-board-queue", (alice, 5, "loss"), (bob, 9, "win")) });
 
-        var sent = await AwsCliAsync("sqs", "send-message", "--endpoint-url", IntakeQueue.Parent.Endpoint, "--queue-url", IntakeQueue.Url, "--message-body", body);
+        var sent = await AwsCli.RunAsync("sqs", "send-message", "--endpoint-url", IntakeQueue.Parent.Endpoint, "--queue-url", IntakeQueue.Url, "--message-body", body);
 
-        Assert.Contains("MessageId", sent, StringComparison.Ordinal);
+        Assert.True(sent.ExitCode == 0, sent.Stderr);
+        Assert.Contains("MessageId", sent.Stdout, StringComparison.Ordinal);
         Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-queue")).Count == 2, TimeSpan.FromSeconds(30)));
         Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-queue")).Sum(standing => standing.Points) == 74, TimeSpan.FromSeconds(30)));
     }
@@ -199,20 +201,10 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
              "requestContext":{"accountId":"000000000000","apiId":"local","domainName":"localhost","http":{"method":"GET","path":"/health","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"aws-cli"},
              "requestId":"cli-1","routeKey":"GET /health","stage":"$default","time":"22/Nov/2026:10:00:00 +0000","timeEpoch":1795000000000},"isBase64Encoded":false}
             """);
-        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "lambda", "invoke", "--endpoint-url", fixture.App.LambdaEndpoint.ToString(),
-                     "--function-name", LeaderboardApp.Names.Api, "--payload", "fileb://" + payload, output })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["AWS_ACCESS_KEY_ID"] = "local";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "local";
-        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        using var cli = Process.Start(start)!;
-        var stderr = cli.StandardError.ReadToEndAsync();
-        await cli.WaitForExitAsync();
+        var invoked = await AwsCli.RunAsync("lambda", "invoke", "--endpoint-url", fixture.App.LambdaEndpoint.ToString(),
+            "--function-name", LeaderboardApp.Names.Api, "--payload", "fileb://" + payload, output);
 
-        Assert.True(cli.ExitCode == 0, await stderr);
+        Assert.True(invoked.ExitCode == 0, invoked.Stderr);
         var response = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement;
         Assert.Equal(200, response.GetProperty("statusCode").GetInt32());
         Assert.Equal("Healthy", response.GetProperty("body").GetString());
@@ -225,25 +217,6 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
     private static readonly HttpClient SqsHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     private SqsQueueClient Sqs => new(SqsHttp, new Uri(IntakeQueue.Parent.Endpoint));
-
-    /// <summary>Runs the AWS CLI with placeholder credentials; returns its output, failing the test when it fails.</summary>
-    private static async Task<string> AwsCliAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["AWS_ACCESS_KEY_ID"] = "local";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "local";
-        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
-        using var cli = Process.Start(start)!;
-        var stdout = cli.StandardOutput.ReadToEndAsync();
-        var stderr = cli.StandardError.ReadToEndAsync();
-        await cli.WaitForExitAsync();
-        Assert.True(cli.ExitCode == 0, await stderr);
-        return await stdout;
-    }
 
     /// <summary>Writes a player of a chosen id straight into the table, as an operator repairing data would.</summary>
     private async Task CreatePlayerWithIdAsync(string playerId)

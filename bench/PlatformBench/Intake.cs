@@ -35,48 +35,11 @@ internal static class Intake
         Console.WriteLine($"intake: {players.Count} players on board '{board}', {rate:0} results/s in batches of {MessagesPerBatch} for {duration:0} s");
 
         var runId = Guid.NewGuid().ToString("N")[..8];
-        var sentAt = new ConcurrentDictionary<string, long>();
-        var lastUnseen = new ConcurrentDictionary<string, long>();
-        var latencies = new ConcurrentBag<double>();
+        var watcher = new ArrivalWatcher(ids => probe.StoredAsync(ids, CancellationToken.None), pollInterval, TimeSpan.FromSeconds(60));
         var sendLatencies = new ConcurrentBag<double>();
         var sendErrors = 0;
         var late = 0;
-        var sending = true;
-        long sendingStoppedAt = 0;
-
-        var poller = Task.Run(async () =>
-        {
-            while (true)
-            {
-                var started = Stopwatch.GetTimestamp();
-                var outstanding = sentAt.Keys.ToList();
-                if (outstanding.Count > 0)
-                {
-                    var stored = await probe.StoredAsync(outstanding, CancellationToken.None);
-                    foreach (var id in stored)
-                    {
-                        if (sentAt.TryRemove(id, out var acknowledged))
-                        {
-                            var before = lastUnseen.TryRemove(id, out var unseen) ? Math.Max(unseen, acknowledged) : acknowledged;
-                            latencies.Add(Stopwatch.GetElapsedTime(acknowledged, (before + started) / 2).TotalMilliseconds);
-                        }
-                    }
-                    foreach (var id in outstanding.Except(stored))
-                    {
-                        lastUnseen[id] = started;
-                    }
-                }
-                if (!Volatile.Read(ref sending) && (sentAt.IsEmpty || Stopwatch.GetElapsedTime(Volatile.Read(ref sendingStoppedAt)) > TimeSpan.FromSeconds(60)))
-                {
-                    return;
-                }
-                var wait = pollInterval - Stopwatch.GetElapsedTime(started);
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait);
-                }
-            }
-        });
+        var poller = Task.Run(watcher.RunAsync);
 
         using var slots = new SemaphoreSlim(64);
         var sends = new List<Task>();
@@ -121,7 +84,7 @@ internal static class Intake
                     Interlocked.Add(ref sendErrors, failed.Count);
                     foreach (var (matchId, entry) in entries.Where(entry => !failed.Contains(entry.Entry.Id)))
                     {
-                        sentAt.TryAdd(matchId, acknowledged);
+                        watcher.Watch(matchId, acknowledged);
                     }
                 }
                 catch (Exception failure) when (failure is AmazonServiceException or HttpRequestException or TaskCanceledException)
@@ -136,8 +99,7 @@ internal static class Intake
         }
         await Task.WhenAll(sends);
         var sendSeconds = clock.Elapsed.TotalSeconds;
-        Volatile.Write(ref sendingStoppedAt, Stopwatch.GetTimestamp());
-        Volatile.Write(ref sending, false);
+        watcher.SendingStopped();
         var drained = await DrainTimeAsync(sqs, queueUrl);
         await poller;
 
@@ -153,20 +115,20 @@ internal static class Intake
             ["achievedRate"] = (sent - sendErrors) / sendSeconds,
             ["sendP50Ms"] = Stats.Percentile(sendLatencies, 50),
             ["sendP95Ms"] = Stats.Percentile(sendLatencies, 95),
-            ["storedP50Ms"] = Stats.Percentile(latencies, 50),
-            ["storedP95Ms"] = Stats.Percentile(latencies, 95),
-            ["storedP99Ms"] = Stats.Percentile(latencies, 99),
-            ["storedMaxMs"] = latencies.IsEmpty ? double.NaN : latencies.Max(),
+            ["storedP50Ms"] = Stats.Percentile(watcher.Latencies, 50),
+            ["storedP95Ms"] = Stats.Percentile(watcher.Latencies, 95),
+            ["storedP99Ms"] = Stats.Percentile(watcher.Latencies, 99),
+            ["storedMaxMs"] = watcher.Latencies.Count == 0 ? double.NaN : watcher.Latencies.Max(),
             ["drainSeconds"] = drained?.TotalSeconds,
-            ["neverStored"] = sentAt.Count,
+            ["neverStored"] = watcher.Pending,
             ["deadLetters"] = deadLetters,
         };
         await File.WriteAllTextAsync(options.Get("out"), output.ToJsonString());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"intake at {rate:0}/s for {duration:0} s: {sent - sendErrors} of {sent} sent ({(sent - sendErrors) / sendSeconds:0.0}/s, {late} batches late, send p95 {Stats.Percentile(sendLatencies, 95):0} ms); "
-            + $"stored p50 {Stats.Percentile(latencies, 50):0} ms, p95 {Stats.Percentile(latencies, 95):0} ms, p99 {Stats.Percentile(latencies, 99):0} ms; "
-            + $"queue drained {(drained is { } time ? $"{time.TotalSeconds:0.0} s" : "not within 60 s")} after the senders stopped; {sentAt.Count} never stored; {deadLetters} dead letters"));
-        return sendErrors == 0 && sentAt.IsEmpty && deadLetters == 0 ? 0 : 1;
+            + $"stored p50 {Stats.Percentile(watcher.Latencies, 50):0} ms, p95 {Stats.Percentile(watcher.Latencies, 95):0} ms, p99 {Stats.Percentile(watcher.Latencies, 99):0} ms; "
+            + $"queue drained {(drained is { } time ? $"{time.TotalSeconds:0.0} s" : "not within 60 s")} after the senders stopped; {watcher.Pending} never stored; {deadLetters} dead letters"));
+        return sendErrors == 0 && watcher.Pending == 0 && deadLetters == 0 ? 0 : 1;
     }
 
     /// <summary>How long until the queue holds no message, visible or in flight; null when it still does after a minute.</summary>

@@ -9,9 +9,9 @@ namespace PlatformBench;
 /// <summary>
 /// Stream lag under a steady write rate: matches are posted through the gateway on a fixed schedule
 /// (open loop: the schedule does not wait for answers), and each accepted match (202) is watched
-/// until the stream processor has applied it (<see cref="ProcessedProbe"/>). The lag of a match is
-/// from its 202 to the midpoint between the last probe that saw it unprocessed and the first that
-/// saw it processed.
+/// until the stream processor has applied it (<see cref="ProcessedProbe"/>, <see cref="ArrivalWatcher"/>):
+/// its lag runs from its 202 to the midpoint between the last probe that saw it unprocessed and the
+/// first that saw it processed.
 /// </summary>
 internal static class StreamLag
 {
@@ -71,55 +71,11 @@ internal static class StreamLag
         double rate, double seconds, int perMatch, TimeSpan pollInterval, int maxInFlight)
     {
         var runId = Guid.NewGuid().ToString("N")[..8];
-        var accepted = new ConcurrentDictionary<string, long>();      // match id → when its 202 arrived
-        var lastUnseen = new ConcurrentDictionary<string, long>();    // match id → start of the last probe that saw it unprocessed
-        var lags = new ConcurrentBag<double>();
+        var watcher = new ArrivalWatcher(ids => probe.ProcessedAsync(ids, CancellationToken.None), pollInterval, TimeSpan.FromSeconds(20));
         var postLatencies = new ConcurrentBag<double>();
         var errors = 0;
         var late = 0;
-        var sending = true;
-
-        var poller = Task.Run(async () =>
-        {
-            var idleSince = Stopwatch.GetTimestamp();
-            while (true)
-            {
-                var started = Stopwatch.GetTimestamp();
-                var outstanding = accepted.Keys.ToList();
-                if (outstanding.Count > 0)
-                {
-                    var done = await probe.ProcessedAsync(outstanding, CancellationToken.None);
-                    foreach (var id in done)
-                    {
-                        if (accepted.TryRemove(id, out var acceptedAt))
-                        {
-                            var before = lastUnseen.TryRemove(id, out var unseen) ? Math.Max(unseen, acceptedAt) : acceptedAt;
-                            lags.Add(Stopwatch.GetElapsedTime(acceptedAt, (before + started) / 2).TotalMilliseconds);
-                        }
-                    }
-                    foreach (var id in outstanding.Except(done))
-                    {
-                        lastUnseen[id] = started;
-                    }
-                }
-                if (!Volatile.Read(ref sending))
-                {
-                    if (accepted.IsEmpty || Stopwatch.GetElapsedTime(idleSince) > TimeSpan.FromSeconds(20))
-                    {
-                        return;
-                    }
-                }
-                else
-                {
-                    idleSince = Stopwatch.GetTimestamp();
-                }
-                var wait = pollInterval - Stopwatch.GetElapsedTime(started);
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait);
-                }
-            }
-        });
+        var poller = Task.Run(watcher.RunAsync);
 
         using var slots = new SemaphoreSlim(maxInFlight);
         var sends = new List<Task>();
@@ -149,7 +105,7 @@ internal static class StreamLag
                     postLatencies.Add(elapsed.TotalMilliseconds);
                     if (status == HttpStatusCode.Accepted)
                     {
-                        accepted[matchId] = Stopwatch.GetTimestamp();
+                        watcher.Watch(matchId, Stopwatch.GetTimestamp());
                     }
                     else
                     {
@@ -164,8 +120,8 @@ internal static class StreamLag
         }
         var sendSeconds = clock.Elapsed.TotalSeconds;
         await Task.WhenAll(sends);
-        Volatile.Write(ref sending, false);
+        watcher.SendingStopped();
         await poller;
-        return new Phase(total, total - errors, errors, late, sendSeconds, [.. postLatencies], [.. lags], accepted.Count);
+        return new Phase(total, total - errors, errors, late, sendSeconds, [.. postLatencies], [.. watcher.Latencies], watcher.Pending);
     }
 }

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace AppHost.Emulators.EventSources;
@@ -17,9 +15,6 @@ public sealed record RecordPage(IReadOnlyList<JsonObject> Records, string? NextS
 /// </summary>
 public sealed class DynamoDbStreamsClient(HttpClient http, Uri endpoint)
 {
-    private const string Authorization =
-        "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0";
-
     public async Task<IReadOnlyList<StreamShard>> DescribeShardsAsync(string streamArn, CancellationToken cancellationToken)
     {
         var shards = new List<StreamShard>();
@@ -69,20 +64,8 @@ public sealed class DynamoDbStreamsClient(HttpClient http, Uri endpoint)
 
     private async Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.0");
-        request.Headers.Add("X-Amz-Target", "DynamoDBStreams_20120810." + operation);
-        request.Headers.TryAddWithoutValidation("Authorization", Authorization);
-        using var response = await http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new DynamoDbStreamsException(operation, (int)response.StatusCode, text);
-        }
-        return JsonNode.Parse(text)!.AsObject();
+        var (status, text) = await AwsJsonCall.SendAsync(http, endpoint, "dynamodb", "DynamoDBStreams_20120810." + operation, body, cancellationToken);
+        return status is >= 200 and < 300 ? JsonNode.Parse(text)!.AsObject() : throw new DynamoDbStreamsException(operation, status, text);
     }
 }
 

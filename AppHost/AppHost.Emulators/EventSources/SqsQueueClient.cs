@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace AppHost.Emulators.EventSources;
@@ -10,9 +8,6 @@ namespace AppHost.Emulators.EventSources;
 /// </summary>
 public sealed class SqsQueueClient(HttpClient http, Uri endpoint)
 {
-    private const string Authorization =
-        "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0";
-
     /// <summary>
     /// Receives up to <paramref name="maxMessages"/> (1–10) messages with every system and message attribute,
     /// waiting up to <paramref name="waitSeconds"/> for the first (long polling).
@@ -84,20 +79,8 @@ public sealed class SqsQueueClient(HttpClient http, Uri endpoint)
 
     private async Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.0");
-        request.Headers.Add("X-Amz-Target", "AmazonSQS." + operation);
-        request.Headers.TryAddWithoutValidation("Authorization", Authorization);
-        using var response = await http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new SqsCallException(operation, (int)response.StatusCode, text);
-        }
-        return JsonNode.Parse(text)!.AsObject();
+        var (status, text) = await AwsJsonCall.SendAsync(http, endpoint, "sqs", "AmazonSQS." + operation, body, cancellationToken);
+        return status is >= 200 and < 300 ? JsonNode.Parse(text)!.AsObject() : throw new SqsCallException(operation, status, text);
     }
 }
 

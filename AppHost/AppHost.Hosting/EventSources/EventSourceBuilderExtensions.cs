@@ -67,12 +67,7 @@ internal static class EventSourceBuilderExtensions
             new EventSourceOptions(),
             line => context.Console.LogInformation("{Line}", line));
         mapping.Mapping = poller;
-        context.Lifetime.Own(new Stops(async () =>
-        {
-            await poller.DisposeAsync();
-            http.Dispose();
-        }));
-        context.ExportTelemetry(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
+        OwnUntilStop(context, mapping.Name, poller, http);
         poller.Start();
         context.Console.LogInformation("polling {Queue} for {Function} (batch size {BatchSize}, up to {Pollers} at once)", queue.Url, mapping.Parent.Name, mapping.Definition.BatchSize, poller.MaxPollers);
         return new StartResult([], [
@@ -124,6 +119,17 @@ internal static class EventSourceBuilderExtensions
             });
     }
 
+    /// <summary>Stops the running mapping, then its HTTP client, when the AppHost stops; exports its batch spans under its resource's name.</summary>
+    private static void OwnUntilStop(StartContext context, string name, IAsyncDisposable mapping, HttpClient http)
+    {
+        context.Lifetime.Own(new Stops(async () =>
+        {
+            await mapping.DisposeAsync();
+            http.Dispose();
+        }));
+        context.ExportTelemetry(name, EmulatorTelemetry.EventSourcesSourceName);
+    }
+
     /// <summary>Something to stop with the AppHost, given as a delegate.</summary>
     private sealed class Stops(Func<ValueTask> stop) : IAsyncDisposable
     {
@@ -146,12 +152,7 @@ internal static class EventSourceBuilderExtensions
             new EventSourceOptions(),
             line => context.Console.LogInformation("{Line}", line));
         mapping.Mapping = poller;
-        context.Lifetime.Own(new Stops(async () =>
-        {
-            await poller.DisposeAsync();
-            http.Dispose();
-        }));
-        context.ExportTelemetry(mapping.Name, EmulatorTelemetry.EventSourcesSourceName);
+        OwnUntilStop(context, mapping.Name, poller, http);
         poller.Start();
         context.Console.LogInformation("polling {Stream} for {Function} (batch size {BatchSize})", streamArn, mapping.Parent.Name, mapping.Definition.BatchSize);
         return new StartResult([], [new("eventSource.stream", streamArn), new("eventSource.batchSize", mapping.Definition.BatchSize), new("eventSource.onFailure", onFailure.Arn!)]);

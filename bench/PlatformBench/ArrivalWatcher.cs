@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace PlatformBench;
+
+/// <summary>
+/// Watches ids until a probe finds them (a match stored, a match applied). An id's latency runs from when it was
+/// handed over to the midpoint between the last probe that did not find it and the first that did. Probes run every
+/// interval while the senders run, and afterwards until every id is found or the patience runs out.
+/// </summary>
+internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<string>>> probe, TimeSpan interval, TimeSpan patience)
+{
+    private readonly ConcurrentDictionary<string, long> _pending = new();
+    private readonly ConcurrentDictionary<string, long> _lastUnseen = new();
+    private readonly ConcurrentBag<double> _latencies = [];
+    private long _sendingStoppedAt;
+
+    /// <summary>The latencies of the ids found, in milliseconds.</summary>
+    public IReadOnlyCollection<double> Latencies => _latencies;
+
+    /// <summary>The ids not found (yet).</summary>
+    public int Pending => _pending.Count;
+
+    /// <summary>Watches <paramref name="id"/>, handed over at <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public void Watch(string id, long since) => _pending.TryAdd(id, since);
+
+    /// <summary>Says the senders are done: probing goes on until every id is found or the patience runs out.</summary>
+    public void SendingStopped() => Volatile.Write(ref _sendingStoppedAt, Stopwatch.GetTimestamp());
+
+    public async Task RunAsync()
+    {
+        while (true)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var outstanding = _pending.Keys.ToList();
+            if (outstanding.Count > 0)
+            {
+                var found = await probe(outstanding);
+                foreach (var id in found)
+                {
+                    if (_pending.TryRemove(id, out var handedOver))
+                    {
+                        var before = _lastUnseen.TryRemove(id, out var unseen) ? Math.Max(unseen, handedOver) : handedOver;
+                        _latencies.Add(Stopwatch.GetElapsedTime(handedOver, (before + started) / 2).TotalMilliseconds);
+                    }
+                }
+                foreach (var id in outstanding.Except(found))
+                {
+                    _lastUnseen[id] = started;
+                }
+            }
+            var stoppedAt = Volatile.Read(ref _sendingStoppedAt);
+            if (stoppedAt != 0 && (_pending.IsEmpty || Stopwatch.GetElapsedTime(stoppedAt) > patience))
+            {
+                return;
+            }
+            var wait = interval - Stopwatch.GetElapsedTime(started);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+        }
+    }
+}

@@ -41,6 +41,13 @@ internal sealed class Gateway : IDisposable
         return JsonNode.Parse(body)!["playerId"]!.GetValue<string>();
     }
 
+    /// <summary>Each player's points on the board (its top <paramref name="limit"/>, at most 100).</summary>
+    public async Task<Dictionary<string, long>> BoardPointsAsync(string boardId, int limit)
+    {
+        var board = JsonNode.Parse(await _http.GetStringAsync($"leaderboards/{boardId}?limit={limit}"))!;
+        return board["entries"]!.AsArray().ToDictionary(entry => entry!["playerId"]!.GetValue<string>(), entry => entry!["points"]!.GetValue<long>(), StringComparer.Ordinal);
+    }
+
     /// <summary>Posts a match; returns the status code and how long the answer took.</summary>
     public async Task<(HttpStatusCode Status, TimeSpan Elapsed)> SubmitMatchAsync(string matchId, string boardId, IReadOnlyList<string> players, Random random)
     {

@@ -1,7 +1,7 @@
 using PlatformBench;
 
-// PlatformBench <coldstart|seed|stream-lag|intake|live-push|apphost|report> [--key=value ...]; see bench/README.md.
-string[] commands = ["coldstart", "seed", "stream-lag", "intake", "live-push", "apphost", "report"];
+// PlatformBench <coldstart|seed|stream-lag|intake|intake-send|intake-verify|live-push|apphost|report> [--key=value ...]; see bench/README.md.
+string[] commands = ["coldstart", "seed", "stream-lag", "intake", "intake-send", "intake-verify", "live-push", "apphost", "report"];
 if (args.Length == 0 || !commands.Contains(args[0]))
 {
     await Console.Error.WriteLineAsync("""
@@ -9,6 +9,8 @@ if (args.Length == 0 || !commands.Contains(args[0]))
                PlatformBench seed       --gateway=URL --dynamodb=URL [--board=bench] [--players=200] [--matches=100] [--per-match=4]
                PlatformBench stream-lag --gateway=URL --dynamodb=URL --out=FILE [--rate=200] [--duration=10] [--warmup=2] [--players=200] [--per-match=4] [--board=stream]
                PlatformBench intake     --gateway=URL --dynamodb=URL --queue-url=URL --out=FILE [--rate=500] [--duration=30] [--players=100] [--board=intake]
+               PlatformBench intake-send   --gateway=URL --queue-url=URL --out-dir=DIR [--rate=100] [--duration=30] [--players=40] [--board=kill]
+               PlatformBench intake-verify --gateway=URL --dynamodb=URL --out-dir=DIR [--board=kill] [--patience=180]
                PlatformBench live-push  --gateway=URL --websocket=URL --dynamodb=URL --out=FILE [--subscribers=10] [--matches=40] [--interval-ms=500] [--board=NAME]
                PlatformBench apphost    --label=NAME --command=FILE --args=A,B --workdir=DIR --gateway=URL --out=FILE [--runs=5] [--log-dir=DIR]
                PlatformBench report     --results=DIR --readme=FILE --run=TEXT
@@ -23,6 +25,8 @@ return args[0] switch
     "seed" => await Seeder.RunAsync(options),
     "stream-lag" => await StreamLag.RunAsync(options),
     "intake" => await Intake.RunAsync(options),
+    "intake-send" => await IntakeKill.SendAsync(options),
+    "intake-verify" => await IntakeKill.VerifyAsync(options),
     "live-push" => await LivePush.RunAsync(options),
     "apphost" => await AppHostCycle.RunAsync(options),
     _ => await Report.RunAsync(options),

@@ -109,8 +109,13 @@ internal static class IntakeKill
             var page = await dynamoDb.ScanAsync(new ScanRequest
             {
                 TableName = table,
-                FilterExpression = "begins_with(PK, :match) AND boardId = :board",
-                ExpressionAttributeValues = new() { [":match"] = new() { S = "MATCH#" }, [":board"] = new() { S = board } },
+                FilterExpression = "begins_with(PK, :match) AND SK = :sort AND boardId = :board",
+                ExpressionAttributeValues = new()
+                {
+                    [":match"] = new() { S = "MATCH#" },
+                    [":sort"] = new() { S = Leaderboard.Core.Keys.MatchSort },
+                    [":board"] = new() { S = board },
+                },
                 ExclusiveStartKey = start,
             });
             foreach (var item in page.Items ?? [])

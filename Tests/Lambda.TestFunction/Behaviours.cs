@@ -29,10 +29,13 @@ internal static class Behaviours
         switch (request["action"]?.GetValue<string>())
         {
             case "context":
-                // With "ms", it holds its environment that long first.
+                // With "ms", it holds its environment that long first; the answer says when it held it.
+                var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 await Task.Delay(request["ms"]?.GetValue<int>() ?? 0, CancellationToken.None);
                 return Json(new JsonObject
                 {
+                    ["startedAtMs"] = startedAt,
+                    ["finishedAtMs"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                     ["requestId"] = context.AwsRequestId,
                     ["functionName"] = context.FunctionName,
                     ["functionVersion"] = context.FunctionVersion,

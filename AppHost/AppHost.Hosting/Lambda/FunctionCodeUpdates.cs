@@ -73,7 +73,7 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         var console = resource.Console!;
         var buildsDirectory = Path.Combine(settings.StateDirectory, "builds", resource.Name);
         var output = Path.Combine(buildsDirectory, DateTime.UtcNow.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture));
-        var projectPath = Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath);
+        var projectPath = Path.GetFullPath(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath));
         console.Write($"{reason}: building {Path.GetFileName(projectPath)}");
         await SetPropertyAsync(resource, BuildProperty, $"building ({reason})");
 
@@ -92,7 +92,10 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
         {
             var warm = Math.Max(1, function.Settings.ProvisionedConcurrency);
             var version = await function.SwapCodeAsync(token => Aspire.Hosting.LambdaBuilderExtensions.EmulatorCommandAsync(resource, output, services, token), warm);
-            console.Write($"Version {version} serves, built in {build.Duration.TotalSeconds:0.0} s from {output}");
+            var together = build.BuiltTogether.Count > 1
+                ? $" together with {string.Join(", ", build.BuiltTogether.Where(project => project != projectPath).Select(Path.GetFileNameWithoutExtension))}"
+                : "";
+            console.Write($"Version {version} serves, built in {build.Duration.TotalSeconds:0.0} s{together} from {output}");
             await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
             {
                 Properties = ResourceProperties.With(

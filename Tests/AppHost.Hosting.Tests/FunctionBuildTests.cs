@@ -1,0 +1,80 @@
+namespace AppHost.Hosting.Tests;
+
+/// <summary>
+/// The code swap's builds, with real <c>dotnet build</c>s of small projects that share a library the way
+/// the functions share <c>Leaderboard.Core</c>.
+/// </summary>
+public sealed class FunctionBuildTests : IDisposable
+{
+    private static readonly string Root = NodePackages.FindRepositoryRoot(AppContext.BaseDirectory);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("function-build-").FullName;
+
+    public FunctionBuildTests()
+    {
+        // The repository's settings (FunctionBuildRoot among them), as every function project has them.
+        File.WriteAllText(Path.Combine(_directory, "Directory.Build.props"), $"""
+            <Project>
+              <Import Project="{Path.Combine(Root, "Directory.Build.props")}" />
+            </Project>
+            """);
+        WriteProject("Shared", "namespace Shared; public static class Greeting { public static string Text => \"hello\"; }");
+    }
+
+    [Fact]
+    public async Task FunctionsAskedForTogetherAreBuiltInOneInvocationEachIntoItsOwnFolder()
+    {
+        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var second = WriteProject("Second", "namespace Second; public static class Entry { public static string Run() => Shared.Greeting.Text + \"!\"; }", "Shared");
+
+        var results = await Task.WhenAll(Build(first, "first"), Build(second, "second"));
+
+        Assert.All(results, result =>
+        {
+            Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
+            Assert.Equal([first, second], result.BuiltTogether.Order(StringComparer.Ordinal));
+            Assert.True(File.Exists(Path.Combine(result.OutputDirectory, "Shared.dll")), $"no Shared.dll in {result.OutputDirectory}");
+        });
+        Assert.True(File.Exists(Path.Combine(results[0].OutputDirectory, "First.dll")));
+        Assert.True(File.Exists(Path.Combine(results[1].OutputDirectory, "Second.dll")));
+        // Nothing of the batch is left beside the builds.
+        Assert.Equal(["first", "second"], Directory.GetDirectories(Path.Combine(_directory, "builds")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFunctionThatDoesNotCompileFailsAloneWithItsErrors()
+    {
+        var broken = WriteProject("Broken", "namespace Broken; public static class Entry { public static string Run() => Shared.Greeting.Missing; }", "Shared");
+        var working = WriteProject("Working", "namespace Working; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var brokenLog = new List<string>();
+        var workingLog = new List<string>();
+
+        var results = await Task.WhenAll(Build(broken, "broken", brokenLog.Add), Build(working, "working", workingLog.Add));
+
+        Assert.False(results[0].Succeeded);
+        var error = Assert.Single(results[0].Errors);
+        Assert.Contains("Program.cs(1,", error, StringComparison.Ordinal);
+        Assert.Contains("error CS0117", error, StringComparison.Ordinal);
+        Assert.Equal(results[0].Errors, brokenLog);
+        Assert.False(Directory.Exists(results[0].OutputDirectory));
+
+        Assert.True(results[1].Succeeded);
+        Assert.Empty(workingLog);
+        Assert.True(File.Exists(Path.Combine(results[1].OutputDirectory, "Working.dll")));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private Task<FunctionBuildResult> Build(string project, string function, Action<string>? log = null) =>
+        FunctionBuild.RunAsync(project, "Debug", Path.Combine(_directory, "builds", function, "1"), restore: true, log ?? (_ => { }), CancellationToken.None);
+
+    private string WriteProject(string name, string source, string? reference = null)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_directory, name)).FullName;
+        var referenceItem = reference is null ? "" : $"""<ItemGroup><ProjectReference Include="../{reference}/{reference}.csproj" /></ItemGroup>""";
+        var project = Path.Combine(folder, name + ".csproj");
+        File.WriteAllText(project, $"""<Project Sdk="Microsoft.NET.Sdk">{referenceItem}</Project>""");
+        File.WriteAllText(Path.Combine(folder, "Program.cs"), source);
+        return project;
+    }
+}

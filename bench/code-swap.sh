@@ -99,7 +99,7 @@ for edit in $(seq 1 "$EDITS"); do
 done
 kill -INT "$LOAD_PID"; wait "$LOAD_PID" || true
 LOAD_PID=""
-processes_before=$(pgrep -fc 'Leaderboard\.(Api|Processor|Live)' || true)
+processes_before=$(pgrep -fc 'Leaderboard\.(Api|Processor|Live|Intake)' || true)
 stop_apphost
 left=$(pgrep -fa "$ROOT/(Functions|.localcloud)" | grep -v pgrep | wc -l || true)
 

@@ -37,8 +37,22 @@ public sealed class FunctionBuildTests : IDisposable
         });
         Assert.True(File.Exists(Path.Combine(results[0].OutputDirectory, "First.dll")));
         Assert.True(File.Exists(Path.Combine(results[1].OutputDirectory, "Second.dll")));
-        // Nothing of the batch is left beside the builds.
-        Assert.Equal(["first", "second"], Directory.GetDirectories(Path.Combine(_directory, "builds")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABuildCompilesOnlyTheProjectsWhoseSourceChanged()
+    {
+        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var second = WriteProject("Second", "namespace Second; public static class Entry { public static string Run() => Shared.Greeting.Text + \"!\"; }", "Shared");
+        await Task.WhenAll(Build(first, "first"), Build(second, "second"));
+        var compiled = CompiledAssemblies();
+
+        await File.AppendAllTextAsync(Path.Combine(_directory, "First", "Program.cs"), "\n// edited\n");
+        var rebuilt = await Build(first, "first", version: "2");
+
+        Assert.True(rebuilt.Succeeded, string.Join(Environment.NewLine, rebuilt.Errors));
+        var recompiled = CompiledAssemblies().Where(assembly => compiled[assembly.Key] != assembly.Value).Select(assembly => assembly.Key);
+        Assert.Equal(["First"], recompiled);
     }
 
     [Fact]
@@ -65,8 +79,14 @@ public sealed class FunctionBuildTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private Task<FunctionBuildResult> Build(string project, string function, Action<string>? log = null) =>
-        FunctionBuild.RunAsync(project, "Debug", Path.Combine(_directory, "builds", function, "1"), restore: true, log ?? (_ => { }), CancellationToken.None);
+    private Task<FunctionBuildResult> Build(string project, string function, Action<string>? log = null, string version = "1") =>
+        FunctionBuild.RunAsync(project, "Debug", Path.Combine(_directory, "builds", function, version), restore: true, log ?? (_ => { }), CancellationToken.None);
+
+    /// <summary>When the compiler last wrote each project's assembly (in its intermediate folder).</summary>
+    private Dictionary<string, DateTime> CompiledAssemblies() =>
+        new[] { "Shared", "First", "Second" }.ToDictionary(
+            name => name,
+            name => File.GetLastWriteTimeUtc(Path.Combine(_directory, name, "obj", "Debug", "net10.0", name + ".dll")));
 
     private string WriteProject(string name, string source, string? reference = null)
     {

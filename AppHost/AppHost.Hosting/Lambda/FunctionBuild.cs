@@ -19,9 +19,11 @@ internal sealed record FunctionBuildResult(bool Succeeded, string OutputDirector
 /// Builds asked for at about the same time (a save in <c>Leaderboard.Core</c> asks for every function
 /// that references it) run as one <c>dotnet build</c> of a generated traversal project: each shared
 /// project is compiled once, and the invocation's start and evaluation are paid once. Every project's
-/// output goes to its own folder under the batch's root (<c>FunctionBuildRoot</c> in
-/// <c>Directory.Build.props</c>), from where each function's folder moves to the directory its caller
-/// asked for. One batch at a time: the projects' intermediate files are shared.
+/// output goes to its own folder under one root that stays the same from build to build
+/// (<c>FunctionBuildRoot</c> in <c>Directory.Build.props</c>), so the compiler runs only for projects
+/// whose inputs changed (an output path that moves makes every project compile again); each function's
+/// folder is then copied to the fresh directory its caller asked for. One batch at a time: the
+/// projects' intermediate files are shared.
 /// </remarks>
 internal static partial class FunctionBuild
 {
@@ -102,8 +104,8 @@ internal static partial class FunctionBuild
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var first = batch[0];
-        // Beside the functions' build folders (builds/{function}/{time}), on the same volume, so the outputs move, not copy.
-        var root = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(first.OutputDirectory))!, $".batch-{Guid.NewGuid():N}");
+        // Beside the functions' build folders (builds/{function}/{time}).
+        var root = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(first.OutputDirectory))!, ".output", first.Configuration);
         Directory.CreateDirectory(root);
         // Only when every caller has given up does the build stop (the AppHost stops).
         using var everyoneGone = new CancellationTokenSource();
@@ -146,11 +148,10 @@ internal static partial class FunctionBuild
             {
                 await registration.DisposeAsync();
             }
-            TryDelete(root);
         }
     }
 
-    /// <summary>Moves the request's project output to where it asked for it, or tells the errors of the projects it builds from.</summary>
+    /// <summary>Copies the request's project output to where it asked for it, or tells the errors of the projects it builds from.</summary>
     private static FunctionBuildResult Collect(BuildRequest request, string root, int exitCode, List<string> errors, IReadOnlyList<string> output, TimeSpan duration)
     {
         var name = Path.GetFileNameWithoutExtension(request.ProjectPath);
@@ -170,8 +171,7 @@ internal static partial class FunctionBuild
             }
             return new FunctionBuildResult(false, request.OutputDirectory, ownErrors, duration, []);
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(request.OutputDirectory)!);
-        Directory.Move(built, request.OutputDirectory);
+        CopyDirectory(built, request.OutputDirectory);
         return new FunctionBuildResult(true, request.OutputDirectory, [], duration, []);
     }
 
@@ -195,15 +195,13 @@ internal static partial class FunctionBuild
             </Project>
             """);
 
-    private static void TryDelete(string directory)
+    private static void CopyDirectory(string source, string target)
     {
-        try
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // A file still held (Windows): the folder goes when the builds folder is cleared.
+            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
         }
     }
 

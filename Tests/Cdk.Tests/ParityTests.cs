@@ -155,7 +155,9 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
     [Fact]
     public void EveryStreamEventSourceIsAMappingOfItsTablesStreamToItsFunctionWithTheSameSettings()
     {
-        var mappings = synthesized.Resources("AWS::Lambda::EventSourceMapping").Values.ToList();
+        var mappings = synthesized.Resources("AWS::Lambda::EventSourceMapping").Values
+            .Where(mapping => Intrinsics.GetAtt(mapping["Properties"]!["EventSourceArn"], "StreamArn") is not null)
+            .ToList();
 
         Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => function.Streams.Count), mappings.Count);
         foreach (var (name, source) in LeaderboardApp.Definition.Functions.SelectMany(function => function.Streams.Select(source => (function.Name, source))))
@@ -176,6 +178,58 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
                 synthesized.LogicalId(synthesized.Stack.StreamFailureQueues[(name, source.Table)]),
                 Intrinsics.GetAtt(mapping["DestinationConfig"]!["OnFailure"]!["Destination"], "Arn"));
             Assert.Equal(source.FilterPatterns ?? [], FilterPatterns(mapping));
+        }
+    }
+
+    [Fact]
+    public void EveryQueueOfTheDefinitionIsAQueueWithItsSettingsAndItsDeadLetterQueue()
+    {
+        var deployedQueues = synthesized.Resources("AWS::SQS::Queue");
+        var streamFailureQueues = synthesized.Stack.StreamFailureQueues.Values.Select(synthesized.LogicalId).ToHashSet();
+
+        // The definition's queues and their dead-letter queues are every queue but the stream mappings' failure queues.
+        Assert.Equal(
+            LeaderboardApp.Definition.Queues.Sum(queue => queue.DeadLetterQueueName is null ? 1 : 2),
+            deployedQueues.Keys.Count(id => !streamFailureQueues.Contains(id)));
+        foreach (var queue in LeaderboardApp.Definition.Queues)
+        {
+            var deployed = synthesized.Stack.Queues[queue.Name];
+            var properties = synthesized.Properties(synthesized.LogicalId(deployed.Queue));
+            Assert.Equal(queue.VisibilityTimeoutSeconds, (int?)properties["VisibilityTimeout"]);
+            Assert.Equal(queue.MessageRetentionSeconds, (int?)properties["MessageRetentionPeriod"]);
+            Assert.Equal(queue.IsFifo, (bool?)properties["FifoQueue"] ?? false);
+            if (queue.MaxReceiveCount is { } maxReceiveCount)
+            {
+                Assert.Equal(synthesized.LogicalId(deployed.DeadLetterQueue!), Intrinsics.GetAtt(properties["RedrivePolicy"]!["deadLetterTargetArn"], "Arn"));
+                Assert.Equal(maxReceiveCount, (int?)properties["RedrivePolicy"]!["maxReceiveCount"]);
+            }
+            else
+            {
+                Assert.Null(properties["RedrivePolicy"]);
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryQueueEventSourceIsAMappingOfItsQueueToItsFunctionWithTheSameSettings()
+    {
+        var mappings = synthesized.Resources("AWS::Lambda::EventSourceMapping").Values
+            .Where(mapping => Intrinsics.GetAtt(mapping["Properties"]!["EventSourceArn"], "StreamArn") is null)
+            .Select(mapping => mapping["Properties"]!)
+            .ToList();
+
+        Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => function.Queues.Count), mappings.Count);
+        foreach (var (name, source) in LeaderboardApp.Definition.Functions.SelectMany(function => function.Queues.Select(source => (function.Name, source))))
+        {
+            var function = synthesized.LogicalId(synthesized.Stack.Functions[name]);
+            var queue = synthesized.LogicalId(synthesized.Stack.Queues[source.Queue].Queue);
+            var mapping = Assert.Single(mappings, candidate =>
+                Intrinsics.Ref(candidate["FunctionName"]) == function && Intrinsics.GetAtt(candidate["EventSourceArn"], "Arn") == queue);
+
+            Assert.Equal(source.BatchSize, (int?)mapping["BatchSize"]);
+            Assert.Equal(source.MaximumBatchingWindowSeconds == 0 ? null : source.MaximumBatchingWindowSeconds, (int?)mapping["MaximumBatchingWindowInSeconds"]);
+            Assert.Equal(source.MaximumConcurrency, (int?)mapping["ScalingConfig"]?["MaximumConcurrency"]);
+            Assert.Equal(source.ReportBatchItemFailures, Intrinsics.Strings(mapping["FunctionResponseTypes"]).Contains("ReportBatchItemFailures"));
         }
     }
 

@@ -35,18 +35,22 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
             app.HttpApis.Sum(api => api.Routes.Select(route => route.Function).Distinct().Count()) + app.WebSocketApis.Sum(api => api.Routes.Count));
         template.ResourceCountIs("AWS::ApiGatewayV2::Route", LeaderboardApp.HttpApi.Routes.Count + LeaderboardApp.WebSocketApi.Routes.Count);
         template.ResourceCountIs("AWS::ApiGatewayV2::RouteResponse", LeaderboardApp.WebSocketApi.Routes.Count(route => route.ReturnsResponse));
-        // Each stream mapping has its failed-batch queue.
+        // Each stream mapping has its failed-batch queue; each queue of the app its dead-letter queue (when it has one) and its senders' policy.
         var streams = app.Functions.Sum(function => function.Streams.Count);
-        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", streams);
-        template.ResourceCountIs("AWS::SQS::Queue", streams);
+        var queueSources = app.Functions.Sum(function => function.Queues.Count);
+        var deadLetterQueues = app.Queues.Count(queue => queue.DeadLetterQueueName is not null);
+        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", streams + queueSources);
+        template.ResourceCountIs("AWS::SQS::Queue", streams + app.Queues.Count + deadLetterQueues);
+        template.ResourceCountIs("AWS::IAM::ManagedPolicy", app.Queues.Count);
         // Each function's, and the site deployment handler's.
         template.ResourceCountIs("AWS::Logs::LogGroup", app.Functions.Count + siteHandlers);
         template.ResourceCountIs("AWS::S3::Bucket", app.Sites.Count);
         template.ResourceCountIs("Custom::CDKBucketDeployment", app.Sites.Count);
         template.ResourceCountIs("AWS::CloudFront::Distribution", app.Sites.Count);
         template.ResourceCountIs("AWS::CloudFront::OriginAccessControl", app.Sites.Count);
-        // Errors and throttles of each function, 5xx of each HTTP API, iterator age and failed batches of each mapping.
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 2 * app.Functions.Count + app.HttpApis.Count + 2 * streams);
+        // Errors and throttles of each function, 5xx of each HTTP API, iterator age and failed batches of each stream mapping,
+        // the oldest message's age of each queue and the messages of each dead-letter queue.
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 2 * app.Functions.Count + app.HttpApis.Count + 2 * streams + app.Queues.Count + deadLetterQueues);
         template.ResourceCountIs("AWS::Events::Rule", app.Functions.Sum(function => function.Schedules.Count));
     }
 
@@ -146,7 +150,8 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         Assert.Equal(app.Functions.Count, alarms.Count(alarm => alarm == ("AWS/Lambda", "Errors")));
         Assert.Equal(app.Functions.Count, alarms.Count(alarm => alarm == ("AWS/Lambda", "Throttles")));
         Assert.Equal(streams, alarms.Count(alarm => alarm == ("AWS/Lambda", "IteratorAge")));
-        Assert.Equal(streams, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
+        Assert.Equal(streams + app.Queues.Count(queue => queue.DeadLetterQueueName is not null), alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")));
+        Assert.Equal(app.Queues.Count, alarms.Count(alarm => alarm == ("AWS/SQS", "ApproximateAgeOfOldestMessage")));
         Assert.Contains(("AWS/ApiGateway", "5xx"), alarms);
         Assert.All(synthesized.Resources("AWS::CloudWatch::Alarm").Values, alarm => Assert.Null(alarm["Properties"]!["AlarmActions"]));
     }

@@ -35,13 +35,16 @@ public sealed class LeaderboardStackProps : StackProps
     public DeploymentSettings Settings { get; init; } = new();
 }
 
+/// <summary>One queue of the definition on AWS: the queue, its dead-letter queue (null without one), and the managed policy of its producers.</summary>
+public sealed record QueueResources(Queue Queue, Queue? DeadLetterQueue, ManagedPolicy Senders);
+
 /// <summary>One static site of the definition on AWS: its private bucket, what deploys its files there, and the CloudFront distribution that serves them.</summary>
 public sealed record StaticSite(Bucket Bucket, BucketDeployment Deployment, Distribution Distribution);
 
 /// <summary>
-/// The app of an <see cref="AppDefinition"/> on AWS: its tables, functions, HTTP and WebSocket APIs,
-/// stream event source mappings, schedules and static sites, with log groups and alarms — the same
-/// declaration the local cloud runs.
+/// The app of an <see cref="AppDefinition"/> on AWS: its tables, queues, functions, HTTP and WebSocket
+/// APIs, stream and queue event source mappings, schedules and static sites, with log groups and alarms —
+/// the same declaration the local cloud runs.
 /// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "CDK apps name their stacks XxxStack.")]
 public sealed class LeaderboardStack : Stack
@@ -59,6 +62,15 @@ public sealed class LeaderboardStack : Stack
     public const string SiteIndexFile = "index.html";
 
     private const string DefaultStage = "$default";
+
+    /// <summary>What a producer of a queue may do with it: find it, read its attributes, send.</summary>
+    public static readonly IReadOnlyList<string> QueueSenderActions = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
+
+    /// <summary>The age of a queue's oldest message at which its alarm goes off (for five minutes in a row).</summary>
+    public static readonly TimeSpan OldestMessageAgeAlarm = TimeSpan.FromMinutes(5);
+
+    private const int MaximumVisibilityTimeoutSeconds = 43_200;
+    private const int MaximumRetentionSeconds = 1_209_600;
 
     /// <summary>
     /// How long browsers and CloudFront keep a site's files: a redeploy shows within this time without an
@@ -79,6 +91,7 @@ public sealed class LeaderboardStack : Stack
     private readonly Dictionary<string, StaticSite> sites = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> webSocketApiOfFunction = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Function, string Table), Queue> streamFailureQueues = [];
+    private readonly Dictionary<string, QueueResources> queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
     private readonly List<Alarm> alarms = [];
     private CfnParameter? jwtIssuer;
@@ -105,6 +118,14 @@ public sealed class LeaderboardStack : Stack
         {
             tables.Add(table.Name, AddTable(table));
         }
+        foreach (var queue in definition.Queues)
+        {
+            if (queues.ContainsKey(queue.Name))
+            {
+                throw new InvalidOperationException($"Queue '{queue.Name}' is declared twice; queue names are unique in an account and region.");
+            }
+            queues.Add(queue.Name, AddQueue(queue));
+        }
         foreach (var function in definition.Functions)
         {
             functions.Add(function.Name, AddFunction(function));
@@ -122,6 +143,10 @@ public sealed class LeaderboardStack : Stack
             foreach (var stream in function.Streams)
             {
                 streamFailureQueues.Add((function.Name, stream.Table), AddStreamEventSource(function.Name, stream));
+            }
+            foreach (var source in function.Queues)
+            {
+                AddQueueEventSource(function, source);
             }
         }
         foreach (var function in definition.Functions)
@@ -159,10 +184,13 @@ public sealed class LeaderboardStack : Stack
     /// <summary>Where each stream event source mapping sends the batches that failed every retry, by the function and the table whose stream it reads.</summary>
     public IReadOnlyDictionary<(string Function, string Table), Queue> StreamFailureQueues => streamFailureQueues;
 
+    /// <summary>The SQS queues, each with its dead-letter queue and the policy of those who may send to it, by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, QueueResources> Queues => queues;
+
     /// <summary>The EventBridge rules that invoke functions on a schedule, by the schedule's name.</summary>
     public IReadOnlyDictionary<string, Rule> Schedules => schedules;
 
-    /// <summary>Every alarm: function errors and throttles, stream iterator age and failures, API 5xx.</summary>
+    /// <summary>Every alarm: function errors and throttles, stream iterator age and failures, queue backlogs and dead letters, API 5xx.</summary>
     public IReadOnlyList<Alarm> Alarms => alarms;
 
     private Table AddTable(TableDefinition table)
@@ -384,6 +412,138 @@ public sealed class LeaderboardStack : Stack
             failures.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(5) }), 1,
             $"Batches from the stream of '{source.Table}' failed every retry of {functionName}; their positions are in the queue.");
         return failures;
+    }
+
+    /// <summary>
+    /// A queue of the definition, encrypted and reachable over TLS only, with its dead-letter queue (kept
+    /// 14 days, alarmed on its first message), an alarm on the age of its oldest message, and a managed
+    /// policy that may only send to it, for the producers outside the stack (game servers).
+    /// </summary>
+    private QueueResources AddQueue(QueueDefinition queue)
+    {
+        var usedBy = $"Queue '{queue.Name}'";
+        if (queue.VisibilityTimeoutSeconds is < 0 or > MaximumVisibilityTimeoutSeconds)
+        {
+            throw new ArgumentException($"{usedBy} has a visibility timeout of {queue.VisibilityTimeoutSeconds} s; SQS allows 0 to {MaximumVisibilityTimeoutSeconds} s (12 hours).");
+        }
+        if (queue.MessageRetentionSeconds is < 60 or > MaximumRetentionSeconds)
+        {
+            throw new ArgumentException($"{usedBy} keeps messages {queue.MessageRetentionSeconds} s; SQS allows 60 s to {MaximumRetentionSeconds} s (14 days).");
+        }
+        if (queue.MaxReceiveCount is < 1 or > 1000)
+        {
+            throw new ArgumentException($"{usedBy} moves messages to its dead-letter queue after {queue.MaxReceiveCount} receives; SQS allows 1 to 1000.");
+        }
+        var fifo = queue.IsFifo ? true : (bool?)null;
+        Queue? deadLetters = null;
+        if (queue.DeadLetterQueueName is { } deadLetterName)
+        {
+            deadLetters = new Queue(this, deadLetterName, new QueueProps
+            {
+                Fifo = fifo,
+                Encryption = QueueEncryption.SQS_MANAGED,
+                EnforceSSL = true,
+                RetentionPeriod = Duration.Days(14),
+                RemovalPolicy = settings.RemovalPolicy,
+            });
+            AddAlarm($"{deadLetterName}-messages",
+                deadLetters.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(1) }), 1,
+                $"Messages of '{queue.Name}' failed {queue.MaxReceiveCount} receives and wait in '{deadLetterName}'; redrive them once the cause is fixed.");
+            _ = new CfnOutput(this, $"{deadLetterName}-url", new CfnOutputProps
+            {
+                Value = deadLetters.QueueUrl,
+                Description = $"The URL of the dead-letter queue of '{queue.Name}'.",
+            });
+        }
+        var construct = new Queue(this, queue.Name, new QueueProps
+        {
+            Fifo = fifo,
+            // A FIFO queue's producers need not invent deduplication ids: the body's hash is one.
+            ContentBasedDeduplication = fifo,
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            VisibilityTimeout = Duration.Seconds(queue.VisibilityTimeoutSeconds),
+            RetentionPeriod = Duration.Seconds(queue.MessageRetentionSeconds),
+            DeadLetterQueue = deadLetters is null ? null : new DeadLetterQueue { Queue = deadLetters, MaxReceiveCount = queue.MaxReceiveCount!.Value },
+            RemovalPolicy = settings.RemovalPolicy,
+        });
+        AddAlarm($"{queue.Name}-oldest-message-age",
+            construct.MetricApproximateAgeOfOldestMessage(new MetricOptions { Statistic = Stats.MAXIMUM, Period = Duration.Minutes(1) }),
+            OldestMessageAgeAlarm.TotalSeconds,
+            $"A message has waited in '{queue.Name}' for more than {OldestMessageAgeAlarm.TotalMinutes:0} minutes: its consumers fall behind or fail.",
+            evaluationPeriods: 5);
+        var senders = new ManagedPolicy(this, $"{queue.Name}-senders", new ManagedPolicyProps
+        {
+            Description = $"May send messages to '{queue.Name}' and nothing else: for the producers outside the stack.",
+            Statements =
+            [
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Actions = [.. QueueSenderActions],
+                    Resources = [construct.QueueArn],
+                }),
+            ],
+        });
+        _ = new CfnOutput(this, $"{queue.Name}-url", new CfnOutputProps
+        {
+            Value = construct.QueueUrl,
+            Description = $"The URL of the queue '{queue.Name}'.",
+        });
+        _ = new CfnOutput(this, $"{queue.Name}-arn", new CfnOutputProps
+        {
+            Value = construct.QueueArn,
+            Description = $"The ARN of the queue '{queue.Name}'.",
+        });
+        _ = new CfnOutput(this, $"{queue.Name}-senders-policy", new CfnOutputProps
+        {
+            Value = senders.ManagedPolicyArn,
+            Description = $"The managed policy to attach to whoever sends to '{queue.Name}'.",
+        });
+        return new QueueResources(construct, deadLetters, senders);
+    }
+
+    /// <summary>
+    /// A function reading a queue, with Lambda's SQS event source mapping; the function's role may receive,
+    /// delete and change the visibility of that queue's messages, not send.
+    /// </summary>
+    private void AddQueueEventSource(FunctionDefinition function, QueueEventSourceDefinition source)
+    {
+        var usedBy = $"The queue event source of '{function.Name}'";
+        var queue = definition.Queues.SingleOrDefault(queue => queue.Name == source.Queue)
+            ?? throw new InvalidOperationException($"{usedBy} reads queue '{source.Queue}', which the definition does not declare.");
+        if (queue.VisibilityTimeoutSeconds < function.TimeoutSeconds)
+        {
+            throw new InvalidOperationException(
+                $"{usedBy} reads queue '{queue.Name}', whose visibility timeout ({queue.VisibilityTimeoutSeconds} s) is shorter than the function's timeout ({function.TimeoutSeconds} s), which Lambda refuses; give the queue at least {6 * function.TimeoutSeconds} s (AWS advises six times the function's timeout).");
+        }
+        var largestBatch = queue.IsFifo ? 10 : 10_000;
+        if (source.BatchSize < 1 || source.BatchSize > largestBatch)
+        {
+            throw new ArgumentException($"{usedBy} reads batches of {source.BatchSize} from '{queue.Name}'; Lambda allows 1 to {largestBatch} for a {(queue.IsFifo ? "FIFO" : "standard")} queue.");
+        }
+        if (source.MaximumBatchingWindowSeconds is < 0 or > 300)
+        {
+            throw new ArgumentException($"{usedBy} gathers a batch for {source.MaximumBatchingWindowSeconds} s; Lambda allows 0 to 300 s.");
+        }
+        if (queue.IsFifo && source.MaximumBatchingWindowSeconds > 0)
+        {
+            throw new ArgumentException($"{usedBy} gathers batches of FIFO queue '{queue.Name}' for {source.MaximumBatchingWindowSeconds} s; Lambda has no batching window for FIFO queues.");
+        }
+        if (source.BatchSize > 10 && source.MaximumBatchingWindowSeconds < 1)
+        {
+            throw new ArgumentException($"{usedBy} reads batches of {source.BatchSize} from '{queue.Name}' without a batching window; Lambda needs a window of at least 1 s for batches over 10.");
+        }
+        if (source.MaximumConcurrency is < 2 or > 1000)
+        {
+            throw new ArgumentException($"{usedBy} has a maximum concurrency of {source.MaximumConcurrency}; Lambda allows 2 to 1000.");
+        }
+        Invoked(function.Name).AddEventSource(new SqsEventSource(queues[queue.Name].Queue, new SqsEventSourceProps
+        {
+            BatchSize = source.BatchSize,
+            MaxBatchingWindow = source.MaximumBatchingWindowSeconds > 0 ? Duration.Seconds(source.MaximumBatchingWindowSeconds) : null,
+            MaxConcurrency = source.MaximumConcurrency,
+            ReportBatchItemFailures = source.ReportBatchItemFailures,
+        }));
     }
 
     /// <summary>One filter of a mapping's filter criteria: the pattern exactly as the definition writes it.</summary>

@@ -1,7 +1,7 @@
 using PlatformBench;
 
-// PlatformBench <coldstart|seed|stream-lag|intake|intake-send|intake-verify|live-push|apphost|report> [--key=value ...]; see bench/README.md.
-string[] commands = ["coldstart", "seed", "stream-lag", "intake", "intake-send", "intake-verify", "live-push", "apphost", "report"];
+// PlatformBench <coldstart|seed|stream-lag|intake|intake-send|intake-verify|sqs-serve|sqs-throughput|live-push|apphost|report> [--key=value ...]; see bench/README.md.
+string[] commands = ["coldstart", "seed", "stream-lag", "intake", "intake-send", "intake-verify", "sqs-serve", "sqs-throughput", "live-push", "apphost", "report"];
 if (args.Length == 0 || !commands.Contains(args[0]))
 {
     await Console.Error.WriteLineAsync("""
@@ -11,6 +11,8 @@ if (args.Length == 0 || !commands.Contains(args[0]))
                PlatformBench intake     --gateway=URL --dynamodb=URL --queue-url=URL --out=FILE [--rate=500] [--duration=30] [--players=100] [--board=intake]
                PlatformBench intake-send   --gateway=URL --queue-url=URL --out-dir=DIR [--rate=100] [--duration=30] [--players=40] [--board=kill]
                PlatformBench intake-verify --gateway=URL --dynamodb=URL --out-dir=DIR [--board=kill] [--patience=180]
+               PlatformBench sqs-serve  [--port=9324]
+               PlatformBench sqs-throughput --endpoint=URL --out=FILE [--producers=4] [--consumers=4] [--duration=20] [--warmup=3]
                PlatformBench live-push  --gateway=URL --websocket=URL --dynamodb=URL --out=FILE [--subscribers=10] [--matches=40] [--interval-ms=500] [--board=NAME]
                PlatformBench apphost    --label=NAME --command=FILE --args=A,B --workdir=DIR --gateway=URL --out=FILE [--runs=5] [--log-dir=DIR]
                PlatformBench report     --results=DIR --readme=FILE --run=TEXT
@@ -27,6 +29,8 @@ return args[0] switch
     "intake" => await Intake.RunAsync(options),
     "intake-send" => await IntakeKill.SendAsync(options),
     "intake-verify" => await IntakeKill.VerifyAsync(options),
+    "sqs-serve" => await SqsThroughput.ServeAsync(options),
+    "sqs-throughput" => await SqsThroughput.RunAsync(options),
     "live-push" => await LivePush.RunAsync(options),
     "apphost" => await AppHostCycle.RunAsync(options),
     _ => await Report.RunAsync(options),

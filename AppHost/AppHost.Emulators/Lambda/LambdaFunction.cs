@@ -21,12 +21,6 @@ namespace AppHost.Emulators.Lambda;
 /// </remarks>
 public sealed class LambdaFunction : IAsyncDisposable
 {
-    /// <summary>
-    /// How many environments of all functions may be in their init phase at once: one per core. An init
-    /// is mostly JIT and start-up work that uses a core fully; more at once only slow each other and the
-    /// warm environments serving traffic.
-    /// </summary>
-    private static readonly SemaphoreSlim InitSlots = new(Math.Max(1, Environment.ProcessorCount));
 
     private readonly ConcurrentBag<ExecutionEnvironment> _idle = [];
     /// <summary>Every environment alive, whether the orchestrator launched it, and the version of the code it runs.</summary>
@@ -49,6 +43,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private long _coldStarts;
     private long _throttles;
     private long _errors;
+    private long _lastInvokedAt;
 
     /// <param name="command">
     /// Resolves the command of the environments the emulator starts, once, when the first is needed
@@ -75,6 +70,9 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// <summary>Invocations waiting for an environment, the machine's cap on environments being reached.</summary>
     public int WaitingInvocations => Volatile.Read(ref _waiting);
 
+    /// <summary>When the last invocation arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp; 0 before the first): the more recent, the sooner this function's inits get a slot.</summary>
+    private long LastInvokedAt => Volatile.Read(ref _lastInvokedAt);
+
     /// <summary>Invocations so far, cold starts among them, and throttled requests.</summary>
     public (long Invocations, long ColdStarts, long Throttles, long Errors) Counters =>
         (Interlocked.Read(ref _invocations), Interlocked.Read(ref _coldStarts), Interlocked.Read(ref _throttles), Interlocked.Read(ref _errors));
@@ -83,6 +81,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     public async Task<InvocationResult> InvokeAsync(LambdaInvocationRequest request, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Volatile.Write(ref _lastInvokedAt, System.Diagnostics.Stopwatch.GetTimestamp());
         Interlocked.Increment(ref _active);
         ExecutionEnvironment environment;
         try
@@ -169,7 +168,9 @@ public sealed class LambdaFunction : IAsyncDisposable
     {
         try
         {
-            var environment = await StartWithCodeAsync(Volatile.Read(ref _code), provisioned, cancellationToken);
+            // A cold start has an invocation waiting for it; a provisioned environment does not.
+            var environment = await StartWithCodeAsync(Volatile.Read(ref _code), provisioned,
+                provisioned ? LastInvokedAt : InitSlots.InvocationWaiting, cancellationToken);
             if (Volatile.Read(ref _disposed) != 0 || IsRetired(environment))
             {
                 await DiscardAsync(environment);
@@ -260,7 +261,7 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             for (var index = 0; index < warmEnvironments && TryReserve(); index++)
             {
-                warm.Add(await StartWithCodeAsync(next, provisioned: Settings.ProvisionedConcurrency > index, _stopping.Token));
+                warm.Add(await StartWithCodeAsync(next, provisioned: Settings.ProvisionedConcurrency > index, LastInvokedAt, _stopping.Token));
             }
         }
         catch
@@ -313,21 +314,19 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// Starts an environment of <paramref name="code"/> in a slot already reserved, holding one of the
     /// machine's <see cref="InitSlots"/> for its init; a failed start gives the slot back.
     /// </summary>
-    private async Task<ExecutionEnvironment> StartWithCodeAsync(FunctionCode code, bool provisioned, CancellationToken cancellationToken)
+    /// <param name="initPriority">Its place among the inits waiting for a slot (<see cref="InitSlots.TakeAsync"/>).</param>
+    private async Task<ExecutionEnvironment> StartWithCodeAsync(FunctionCode code, bool provisioned, long initPriority, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _starting);
         try
         {
             var command = await code.CommandAsync(cancellationToken);
             ExecutionEnvironment environment;
-            await InitSlots.WaitAsync(cancellationToken);
-            try
+            // An init is mostly JIT and start-up work that uses a core fully: more at once than the machine's
+            // InitSlots only slow each other and the warm environments serving traffic.
+            using (await InitSlots.Machine.TakeAsync(initPriority, cancellationToken))
             {
                 environment = await ExecutionEnvironment.StartAsync(Settings, command, _log, cancellationToken, provisioned);
-            }
-            finally
-            {
-                InitSlots.Release();
             }
             _all[environment] = (false, code.Version);
             return environment;

@@ -43,7 +43,10 @@ public sealed partial class SqsEmulator : IAsyncDisposable
     private SqsEmulator(SqsOptions options, WebApplication app)
     {
         _options = options;
-        _store = options.Store ?? new InMemoryQueueStore();
+        _store = options.Store
+            ?? (options.DataDirectory is { } directory
+                ? new DiskQueueStore(directory, options.FlushToDisk, options.CompactJournalAtBytes, options.Log)
+                : new InMemoryQueueStore());
         _app = app;
     }
 
@@ -60,6 +63,18 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         app.Run(emulator.HandleAsync);
         await app.StartAsync(cancellationToken);
         emulator.Endpoint = new Uri(app.Urls.Single().TrimEnd('/') + "/");
+        if (emulator._store is DiskQueueStore disk)
+        {
+            try
+            {
+                disk.Load(emulator.QueueUrl, emulator.QueueArn, options.Time);
+            }
+            catch
+            {
+                await emulator.DisposeAsync();
+                throw;
+            }
+        }
         return emulator;
     }
 
@@ -82,6 +97,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
         }
         await _app.StopAsync();
         await _app.DisposeAsync();
+        (_store as IDisposable)?.Dispose();
         _stopping.Dispose();
     }
 

@@ -34,9 +34,15 @@ public sealed class SqsQueue
     private long _nextSequenceNumber;
     private bool _deleted;
     private DateTimeOffset _lastModifiedAt;
+    private IQueueJournal? _journal;
 
     /// <summary>A queue with the given (already normalized) attributes on top of SQS's defaults.</summary>
     public SqsQueue(string name, Uri url, string arn, IReadOnlyDictionary<string, string> attributes, TimeProvider time)
+        : this(name, url, arn, attributes, time, time.GetUtcNow())
+    {
+    }
+
+    private SqsQueue(string name, Uri url, string arn, IReadOnlyDictionary<string, string> attributes, TimeProvider time, DateTimeOffset createdAt)
     {
         Name = name;
         Url = url;
@@ -48,8 +54,62 @@ public sealed class SqsQueue
         {
             _attributes[key] = value;
         }
-        CreatedAt = _lastModifiedAt = time.GetUtcNow();
+        CreatedAt = _lastModifiedAt = createdAt;
         _nextSequenceNumber = CreatedAt.ToUnixTimeMilliseconds() * 1_000_000;
+    }
+
+    /// <summary>
+    /// A queue as a journal left it: its settings, its messages (in their order) and its deduplication entries,
+    /// under the URL and ARN the emulator gives it now.
+    /// </summary>
+    internal static SqsQueue Restored(
+        string name, Uri url, string arn, JournalQueueState state, IEnumerable<StoredMessage> messages,
+        IEnumerable<(string Key, string MessageId, string SequenceNumber, DateTimeOffset Until)> deduplication, TimeProvider time)
+    {
+        var queue = new SqsQueue(name, url, arn, state.Attributes, time, state.CreatedAt) { _lastModifiedAt = state.ModifiedAt };
+        foreach (var (key, value) in state.Tags)
+        {
+            queue._tags[key] = value;
+        }
+        foreach (var message in messages.OrderBy(message => message.Position))
+        {
+            message.Node = queue._messages.AddLast(message);
+            queue._byId[message.MessageId] = message;
+            queue._nextPosition = message.Position + 1;
+        }
+        foreach (var (key, messageId, sequenceNumber, until) in deduplication)
+        {
+            queue._deduplication[key] = (messageId, sequenceNumber, until);
+        }
+        // Sequence numbers only grow: past every one given out before, and, like a new queue's, from the clock.
+        var given = queue._messages.Select(message => message.SequenceNumber)
+            .Concat(queue._deduplication.Values.Select(entry => entry.SequenceNumber))
+            .Select(number => number is null ? 0 : long.Parse(number, CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(0)
+            .Max();
+        queue._nextSequenceNumber = Math.Max(Math.Max(state.NextSequenceNumber, given), time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000);
+        return queue;
+    }
+
+    /// <summary>From now on, every change of this queue's state is written to <paramref name="journal"/>.</summary>
+    internal void AttachJournal(IQueueJournal journal)
+    {
+        lock (_gate)
+        {
+            _journal = journal;
+        }
+    }
+
+    /// <summary>The queue's whole state as journal entries: its settings, each message, each deduplication entry.</summary>
+    internal IReadOnlyList<QueueJournalEntry> Snapshot()
+    {
+        lock (_gate)
+        {
+            List<QueueJournalEntry> entries = [StateEntry()];
+            entries.AddRange(_messages.Select(PutEntry));
+            entries.AddRange(_deduplication.Select(entry => DeduplicationEntry(entry.Key, entry.Value)));
+            return entries;
+        }
     }
 
     public string Name { get; }
@@ -103,6 +163,7 @@ public sealed class SqsQueue
                 }
             }
             _lastModifiedAt = _time.GetUtcNow();
+            Journal(StateEntry());
             Signal();
         }
     }
@@ -133,6 +194,7 @@ public sealed class SqsQueue
             {
                 _tags[key] = value;
             }
+            Journal(StateEntry());
         }
     }
 
@@ -145,6 +207,7 @@ public sealed class SqsQueue
             {
                 _tags.Remove(key);
             }
+            Journal(StateEntry());
         }
     }
 
@@ -236,7 +299,9 @@ public sealed class SqsQueue
             Append(stored);
             if (deduplicationKey is not null)
             {
-                _deduplication[deduplicationKey] = (stored.MessageId, stored.SequenceNumber!, now + DeduplicationInterval);
+                var entry = (stored.MessageId, stored.SequenceNumber!, now + DeduplicationInterval);
+                _deduplication[deduplicationKey] = entry;
+                Journal(DeduplicationEntry(deduplicationKey, entry));
             }
             Signal();
             return new SentMessage(stored.MessageId, md5OfBody, md5OfAttributes, md5OfSystemAttributes, stored.SequenceNumber);
@@ -289,6 +354,7 @@ public sealed class SqsQueue
                 message.FirstReceivedAt ??= now;
                 message.ReceiptNonce = Guid.NewGuid().ToString("N");
                 message.VisibleAt = now + visibility;
+                Journal(PutEntry(message));
                 delivered.Add(Deliver(message));
             }
             foreach (var message in toDeadLetter)
@@ -354,6 +420,7 @@ public sealed class SqsQueue
                 throw SqsException.MessageNotInflight();
             }
             message.VisibleAt = now.AddSeconds(visibilityTimeoutSeconds);
+            Journal(PutEntry(message));
             if (visibilityTimeoutSeconds == 0)
             {
                 Signal();
@@ -369,6 +436,7 @@ public sealed class SqsQueue
             ThrowIfDeleted();
             _messages.Clear();
             _byId.Clear();
+            Journal(new QueueJournalEntry(QueueJournalEntry.PurgeOp, Name));
         }
     }
 
@@ -450,6 +518,7 @@ public sealed class SqsQueue
                 }
                 message.Node = next is null ? _messages.AddLast(message) : _messages.AddBefore(next, message);
                 _byId[message.MessageId] = message;
+                Journal(PutEntry(message));
             }
             Signal();
         }
@@ -602,6 +671,7 @@ public sealed class SqsQueue
         }
         message.Node = _messages.AddLast(message);
         _byId[message.MessageId] = message;
+        Journal(PutEntry(message));
     }
 
     private void Remove(StoredMessage message)
@@ -609,7 +679,25 @@ public sealed class SqsQueue
         _messages.Remove(message.Node!);
         message.Node = null;
         _byId.Remove(message.MessageId);
+        Journal(new QueueJournalEntry(QueueJournalEntry.RemoveOp, Name) { Id = message.MessageId });
     }
+
+    private void Journal(QueueJournalEntry entry) => _journal?.Write(entry);
+
+    private QueueJournalEntry StateEntry() => new(QueueJournalEntry.QueueOp, Name)
+    {
+        State = new JournalQueueState(
+            new Dictionary<string, string>(_attributes, StringComparer.Ordinal),
+            new Dictionary<string, string>(_tags, StringComparer.Ordinal),
+            CreatedAt,
+            _lastModifiedAt,
+            _nextSequenceNumber),
+    };
+
+    private QueueJournalEntry PutEntry(StoredMessage message) => new(QueueJournalEntry.PutOp, Name) { Message = JournalMessage.Of(message) };
+
+    private QueueJournalEntry DeduplicationEntry(string key, (string MessageId, string SequenceNumber, DateTimeOffset Until) entry) =>
+        new(QueueJournalEntry.DeduplicationOp, Name) { DeduplicationKey = key, Id = entry.MessageId, SequenceNumber = entry.SequenceNumber, Until = entry.Until };
 
     private void DropExpired(DateTimeOffset now)
     {

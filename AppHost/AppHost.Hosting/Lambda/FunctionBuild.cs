@@ -171,7 +171,7 @@ internal static partial class FunctionBuild
             }
             return new FunctionBuildResult(false, request.OutputDirectory, ownErrors, duration, []);
         }
-        CopyDirectory(built, request.OutputDirectory);
+        ReplaceFiles(built, request.OutputDirectory);
         return new FunctionBuildResult(true, request.OutputDirectory, [], duration, []);
     }
 
@@ -194,16 +194,6 @@ internal static partial class FunctionBuild
               </Target>
             </Project>
             """);
-
-    private static void CopyDirectory(string source, string target)
-    {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-    }
 
     /// <summary>An MSBuild error line: <c>path(line,column): error CODE: message [project]</c>.</summary>
     [GeneratedRegex(@": error [A-Z]+\d*:")]

@@ -95,6 +95,7 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
         string[] testArgs =
         [
             "--DynamoDb:InMemory=true",
+            "--Sqs:InMemory=true",
             // Tests that edit a function's source turn it on again.
             "--Lambda:Watch=false",
             $"--Ports:{LeaderboardApp.Names.DynamoDb}=0",

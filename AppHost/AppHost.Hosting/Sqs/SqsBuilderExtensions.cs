@@ -4,6 +4,7 @@ using AppHost.Emulators.EventSources;
 using AppHost.Emulators.Sqs;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -18,12 +19,16 @@ public static class SqsBuilderExtensions
     /// <summary>The name of the local SQS a stream mapping adds for its on-failure destination when the AppHost adds none.</summary>
     public const string DefaultName = "sqs";
 
+    /// <summary>The setting that keeps queues in memory instead of under the state directory's <c>sqs</c> folder.</summary>
+    public const string InMemorySetting = "Sqs:InMemory";
+
     private static readonly TimeSpan DepthInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// The local Amazon SQS on <c>Ports:{name}</c> (9324), speaking the AWS JSON protocol of the AWS SDKs and CLI
-    /// (<c>aws sqs ... --endpoint-url http://127.0.0.1:9324</c>); any credentials do. Its metrics are the queues'
-    /// CloudWatch metrics (<see cref="SqsMetrics"/>). Adding it twice under one name returns the first.
+    /// (<c>aws sqs ... --endpoint-url http://127.0.0.1:9324</c>); any credentials do. Queues and messages are kept
+    /// under the state directory's <c>sqs</c> folder and survive a restart, unless <c>Sqs:InMemory=true</c>. Its
+    /// metrics are the queues' CloudWatch metrics (<see cref="SqsMetrics"/>). Adding it twice under one name returns the first.
     /// </summary>
     public static IResourceBuilder<SqsEmulatorResource> AddSqsEmulator(this IDistributedApplicationBuilder builder, string name = DefaultName)
     {
@@ -115,14 +120,24 @@ public static class SqsBuilderExtensions
     private static async Task<StartResult> StartSqsAsync(SqsEmulatorResource resource, StartContext context, CancellationToken cancellationToken)
     {
         var settings = context.Services.GetRequiredService<LocalCloudSettings>();
-        var emulator = context.Lifetime.Own(await SqsEmulator.StartAsync(new SqsOptions { Port = resource.Port, Region = settings.Region }, cancellationToken));
+        var inMemory = context.Services.GetRequiredService<IConfiguration>().GetValue<bool>(InMemorySetting);
+        var dataDirectory = inMemory ? null : Path.Combine(settings.StateDirectory, "sqs");
+        var console = context.Console;
+        var emulator = context.Lifetime.Own(await SqsEmulator.StartAsync(new SqsOptions
+        {
+            Port = resource.Port,
+            Region = settings.Region,
+            DataDirectory = dataDirectory,
+            Log = line => console.LogInformation("{Line}", line),
+        }, cancellationToken));
         context.Lifetime.Own(new DisposeOnStop(new SqsMetrics(emulator.Store)));
         context.ExportTelemetry(resource.Name, activitySource: null, SqsMetrics.MeterName);
         resource.Emulator = emulator;
-        context.Console.LogInformation("SQS on {Endpoint} (aws sqs ... --endpoint-url {Endpoint})", resource.Endpoint, resource.Endpoint);
+        context.Console.LogInformation("SQS on {Endpoint} (aws sqs ... --endpoint-url {Endpoint}), messages {Storage}",
+            resource.Endpoint, resource.Endpoint, dataDirectory is null ? "in memory" : $"on disk in {dataDirectory}");
         return new StartResult(
             [new UrlSnapshot("sqs", resource.Endpoint, IsInternal: false)],
-            [new("sqs.endpoint", resource.Endpoint), new("sqs.region", settings.Region)]);
+            [new("sqs.endpoint", resource.Endpoint), new("sqs.region", settings.Region), new("sqs.data", dataDirectory ?? "in memory (Sqs:InMemory=true)")]);
     }
 
     private static async Task<StartResult> StartQueueAsync(SqsQueueResource queue, StartContext context, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ if (args.Length == 0 || !commands.Contains(args[0]))
                PlatformBench intake     --gateway=URL --dynamodb=URL --queue-url=URL --out=FILE [--rate=500] [--duration=30] [--players=100] [--board=intake]
                PlatformBench intake-send   --gateway=URL --queue-url=URL --out-dir=DIR [--rate=100] [--duration=30] [--players=40] [--board=kill]
                PlatformBench intake-verify --gateway=URL --dynamodb=URL --out-dir=DIR [--board=kill] [--patience=180]
-               PlatformBench sqs-serve  [--port=9324]
+               PlatformBench sqs-serve  [--port=9324] [--data-dir=DIR [--flush-to-disk]]
                PlatformBench sqs-throughput --endpoint=URL --out=FILE [--producers=4] [--consumers=4] [--duration=20] [--warmup=3]
                PlatformBench live-push  --gateway=URL --websocket=URL --dynamodb=URL --out=FILE [--subscribers=10] [--matches=40] [--interval-ms=500] [--board=NAME]
                PlatformBench apphost    --label=NAME --command=FILE --args=A,B --workdir=DIR --gateway=URL --out=FILE [--runs=5] [--log-dir=DIR]

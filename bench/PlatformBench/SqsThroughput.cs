@@ -14,10 +14,18 @@ namespace PlatformBench;
 /// </summary>
 internal static class SqsThroughput
 {
-    /// <summary>Runs the emulator in this process until SIGTERM or Ctrl+C, on <c>--port</c>.</summary>
+    /// <summary>
+    /// Runs the emulator in this process until SIGTERM or Ctrl+C, on <c>--port</c>: in memory, or with
+    /// <c>--data-dir</c> on disk (<c>--flush-to-disk</c>: waiting for the disk on every change).
+    /// </summary>
     public static async Task<int> ServeAsync(Options options)
     {
-        await using var emulator = await SqsEmulator.StartAsync(new SqsOptions { Port = options.Int("port", 9324) });
+        await using var emulator = await SqsEmulator.StartAsync(new SqsOptions
+        {
+            Port = options.Int("port", 9324),
+            DataDirectory = options.Get("data-dir", "") is { Length: > 0 } directory ? directory : null,
+            FlushToDisk = options.Get("flush-to-disk", "false") == "true",
+        });
         Console.WriteLine($"sqs-serve: listening on {emulator.Endpoint}");
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, press) =>

@@ -135,6 +135,35 @@ public sealed class SqsPersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task AKillInTheMiddleOfAMoveToTheDeadLetterQueueLosesNoMessage()
+    {
+        await using (var first = await StartAsync())
+        {
+            var deadLetters = (await first.Sqs.CreateQueueAsync("moved-dlq")).QueueUrl;
+            var arn = (await first.Sqs.GetQueueAttributesAsync(deadLetters, ["QueueArn"])).QueueARN;
+            var url = (await first.Sqs.CreateQueueAsync(new CreateQueueRequest
+            {
+                QueueName = "moved",
+                Attributes = new() { ["VisibilityTimeout"] = "0", ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{arn}}","maxReceiveCount":"1"}""" },
+            })).QueueUrl;
+            await first.Sqs.SendMessageAsync(url, "poison");
+            Assert.Single((await first.Sqs.ReceiveMessageAsync(url)).Messages);
+            // This receive moves it.
+            Assert.Empty((await first.Sqs.ReceiveMessageAsync(url)).Messages ?? []);
+        }
+        // The process killed after the dead-letter queue's line, before the source's removal.
+        var lines = File.ReadAllLines(JournalPath).ToList();
+        var removal = lines.FindLastIndex(line => line.Contains("\"op\":\"remove\",\"queue\":\"moved\"", StringComparison.Ordinal));
+        Assert.True(removal > 0, string.Join(Environment.NewLine, lines));
+        Assert.Contains("\"queue\":\"moved-dlq\"", lines[removal - 1], StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(JournalPath, lines.Take(removal));
+
+        await using var second = await StartAsync();
+        var deadLetterUrl = (await second.Sqs.GetQueueUrlAsync("moved-dlq")).QueueUrl;
+        Assert.Equal("poison", Assert.Single((await second.Sqs.ReceiveMessageAsync(deadLetterUrl)).Messages).Body);
+    }
+
+    [Fact]
     public async Task TheJournalIsRewrittenAsTheLiveStateAtStartAndWhenItOutgrowsItsLimit()
     {
         await using (var first = await StartAsync(compactAtBytes: 20_000))

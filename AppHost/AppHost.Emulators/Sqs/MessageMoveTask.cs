@@ -159,7 +159,7 @@ internal sealed class MessageMoveTask : IDisposable
             var message = taken[index];
             var destinationArn = DestinationArn ?? message.DeadLetterSourceArn;
             var destination = destinationArn is null ? null : _findQueueByArn(destinationArn);
-            if (destination is null || !destination.AcceptMoved([message], deadLetterSourceArn: null))
+            if (destination is null || !destination.AcceptMoved([message], deadLetterSourceArn: null, _source))
             {
                 _source.Restore([.. taken.Skip(index)]);
                 return destinationArn is null

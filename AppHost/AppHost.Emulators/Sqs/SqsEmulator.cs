@@ -377,7 +377,7 @@ public sealed partial class SqsEmulator : IAsyncDisposable
             var attempt = queue.Receive(maxMessages, visibilityTimeout, deadLetterQueue is not null);
             if (attempt.ToDeadLetter.Count > 0)
             {
-                if (!deadLetterQueue!.AcceptMoved(attempt.ToDeadLetter, queue.Arn))
+                if (!deadLetterQueue!.AcceptMoved(attempt.ToDeadLetter, queue.Arn, queue))
                 {
                     queue.Restore(attempt.ToDeadLetter);
                 }

@@ -359,7 +359,8 @@ public sealed class SqsQueue
             }
             foreach (var message in toDeadLetter)
             {
-                Remove(message);
+                // Journaled by the dead-letter queue once it holds them (AcceptMoved).
+                Remove(message, journaled: false);
             }
             var nextVisibleAt = _messages.Where(message => message.VisibleAt > now).Select(message => (DateTimeOffset?)message.VisibleAt).Min();
             return new ReceiveAttempt(delivered, toDeadLetter, _changed.Task, nextVisibleAt);
@@ -454,7 +455,11 @@ public sealed class SqsQueue
     /// Takes messages moved here (by redrive, with the queue they left; by a move task back to their source,
     /// with none), visible at once and counted as never received; false (taking none) when this queue is deleted.
     /// </summary>
-    internal bool AcceptMoved(IReadOnlyList<StoredMessage> messages, string? deadLetterSourceArn)
+    /// <remarks>
+    /// The journal gets each message here first, then its removal from <paramref name="from"/>: a kill between the
+    /// two leaves it in both queues after a restart (delivered twice, as SQS may), never in neither.
+    /// </remarks>
+    internal bool AcceptMoved(IReadOnlyList<StoredMessage> messages, string? deadLetterSourceArn, SqsQueue from)
     {
         lock (_gate)
         {
@@ -471,6 +476,7 @@ public sealed class SqsQueue
                 message.ReceiptNonce = null;
                 message.VisibleAt = now;
                 Append(message);
+                Journal(RemoveEntry(from.Name, message));
             }
             Signal();
             return true;
@@ -487,7 +493,8 @@ public sealed class SqsQueue
             var taken = _messages.Where(message => message.VisibleAt <= now).Take(maxMessages).ToList();
             foreach (var message in taken)
             {
-                Remove(message);
+                // Journaled by the queue that takes them (AcceptMoved); until then the journal has them here.
+                Remove(message, journaled: false);
             }
             return taken;
         }
@@ -674,13 +681,18 @@ public sealed class SqsQueue
         Journal(PutEntry(message));
     }
 
-    private void Remove(StoredMessage message)
+    private void Remove(StoredMessage message, bool journaled = true)
     {
         _messages.Remove(message.Node!);
         message.Node = null;
         _byId.Remove(message.MessageId);
-        Journal(new QueueJournalEntry(QueueJournalEntry.RemoveOp, Name) { Id = message.MessageId });
+        if (journaled)
+        {
+            Journal(RemoveEntry(Name, message));
+        }
     }
+
+    private static QueueJournalEntry RemoveEntry(string queue, StoredMessage message) => new(QueueJournalEntry.RemoveOp, queue) { Id = message.MessageId };
 
     private void Journal(QueueJournalEntry entry) => _journal?.Write(entry);
 

@@ -212,10 +212,13 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             return;
         }
-        // The launcher runs the code current now (after a swap it updates the process's files first).
-        var code = Volatile.Read(ref _code);
+        InitSlots.Slot? slot = null;
         try
         {
+            // A relaunch replaces an environment nobody waits for: it starts after every other init that waits.
+            slot = relaunch ? await InitSlots.Machine.TakeAsync(0, _stopping.Token) : null;
+            // The launcher runs the code current now (after a swap it updates the process's files first).
+            var code = Volatile.Read(ref _code);
             var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), address =>
             {
                 _externalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
@@ -237,6 +240,10 @@ public sealed class LambdaFunction : IAsyncDisposable
         catch (OperationCanceledException)
         {
             Interlocked.Decrement(ref _reserved);
+        }
+        finally
+        {
+            slot?.Dispose();
         }
     }
 

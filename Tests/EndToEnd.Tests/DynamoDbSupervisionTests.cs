@@ -48,6 +48,8 @@ public sealed class DynamoDbSupervisionTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(2));
             var outage = Stopwatch.StartNew();
             Process.GetProcessById(killed).Kill();
+            // Reads sent while the store is away (load requests may outlast a short outage within their SDK retries).
+            var refusedWhileAway = RefusedWhileAwayAsync(gateway);
             await JavaProcessIdAsync(app, previous: killed);
             await AnswersAsync(app.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb));
             output.WriteLine($"DynamoDB Local answered again {outage.Elapsed.TotalSeconds:0.0} s after kill -9");
@@ -61,7 +63,7 @@ public sealed class DynamoDbSupervisionTests(ITestOutputHelper output)
             HttpStatusCode[] refused = [HttpStatusCode.ServiceUnavailable];
             HttpStatusCode[] answered = [HttpStatusCode.Accepted, HttpStatusCode.OK, .. refused];
             Assert.All(statuses.Values, status => Assert.Contains(status, answered));
-            Assert.Contains(HttpStatusCode.ServiceUnavailable, statuses.Values);
+            Assert.True(await refusedWhileAway, "no request was refused with 503 while DynamoDB Local was away");
             // A refused match may still have been stored before the answer was lost: as a client does, send it again (idempotent).
             foreach (var matchId in statuses.Where(entry => refused.Contains(entry.Value)).Select(entry => entry.Key).ToList())
             {
@@ -200,6 +202,22 @@ public sealed class DynamoDbSupervisionTests(ITestOutputHelper output)
             }, CancellationToken.None));
         }
         await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>Reads the board until one is refused with 503 (the store is away): true then; false when 10 s pass without one.</summary>
+    private static async Task<bool> RefusedWhileAwayAsync(HttpClient gateway)
+    {
+        var until = Stopwatch.StartNew();
+        while (until.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            using var read = await gateway.GetAsync($"leaderboards/{Board}");
+            if (read.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        return false;
     }
 
     private static async Task<Dictionary<string, (int Wins, int Losses, int Matches)>> TotalsAsync(HttpClient gateway, List<string> players)

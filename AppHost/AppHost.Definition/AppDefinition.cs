@@ -14,6 +14,12 @@ public sealed record AppDefinition(
 {
     public IReadOnlyList<QueueDefinition> Queues { get; init; } = Queues ?? [];
 
+    /// <summary>Every layer some function runs with, once each.</summary>
+    public IReadOnlyList<LayerDefinition> Layers => Functions.SelectMany(function => function.Layers).Distinct().ToList();
+
+    /// <summary>Every secret some function reads, once each.</summary>
+    public IReadOnlyList<SecretDefinition> Secrets => Functions.SelectMany(function => function.Secrets).Distinct().ToList();
+
     public QueueDefinition Queue(string name) => Queues.Single(queue => queue.Name == name);
 
     public FunctionDefinition Function(string name) => Functions.Single(function => function.Name == name);

@@ -18,6 +18,8 @@ namespace AppHost.Definition;
 /// <param name="Streams">The tables' streams that invoke the function (Lambda's event source mappings).</param>
 /// <param name="Schedules">The EventBridge schedules that invoke the function.</param>
 /// <param name="Queues">The SQS queues whose messages invoke the function (Lambda's event source mappings).</param>
+/// <param name="Layers">The layers the function runs with, in Lambda's order (a later one's files win).</param>
+/// <param name="Secrets">The secrets the function reads (through a layer that serves them); each gives it its id variable.</param>
 public sealed record FunctionDefinition(
     string Name,
     string ProjectPath,
@@ -28,13 +30,19 @@ public sealed record FunctionDefinition(
     int? ProvisionedConcurrency = null,
     IReadOnlyList<StreamEventSourceDefinition>? Streams = null,
     IReadOnlyList<ScheduleDefinition>? Schedules = null,
-    IReadOnlyList<QueueEventSourceDefinition>? Queues = null)
+    IReadOnlyList<QueueEventSourceDefinition>? Queues = null,
+    IReadOnlyList<LayerDefinition>? Layers = null,
+    IReadOnlyList<SecretDefinition>? Secrets = null)
 {
     public IReadOnlyList<StreamEventSourceDefinition> Streams { get; init; } = Streams ?? [];
 
     public IReadOnlyList<ScheduleDefinition> Schedules { get; init; } = Schedules ?? [];
 
     public IReadOnlyList<QueueEventSourceDefinition> Queues { get; init; } = Queues ?? [];
+
+    public IReadOnlyList<LayerDefinition> Layers { get; init; } = Layers ?? [];
+
+    public IReadOnlyList<SecretDefinition> Secrets { get; init; } = Secrets ?? [];
 
     /// <summary>The assembly the project builds, named after its project file.</summary>
     public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);

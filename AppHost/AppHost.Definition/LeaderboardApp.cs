@@ -22,7 +22,31 @@ public static class LeaderboardApp
         public const string LiveBoard = "live-board";
         public const string LambdaEmulator = "lambda-emulator";
         public const string Dashboard = "dashboard";
+        public const string ParametersAndSecrets = "parameters-and-secrets";
+        public const string MatchSigningKey = "match-signing-key";
     }
+
+    /// <summary>
+    /// AWS's Parameters and Secrets Lambda Extension: functions read secrets from it over HTTP on their own
+    /// loopback, cached. Locally a stand-in of ours serves the same API from the app's secrets.
+    /// </summary>
+    public static LayerDefinition ParametersAndSecretsExtension { get; } = LayerDefinition.AwsPublished(
+        Names.ParametersAndSecrets,
+        new PublishedLayer(
+            new Dictionary<string, string>
+            {
+                ["us-east-1"] = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12",
+            },
+            LayerStandIn.ParametersAndSecretsExtension));
+
+    /// <summary>
+    /// The key game servers sign match results with (HMAC-SHA256 of the body). During a rotation the
+    /// functions accept the previous key too.
+    /// </summary>
+    public static SecretDefinition MatchSigningKey { get; } = new(
+        Names.MatchSigningKey,
+        "The key game servers sign match results with (HMAC-SHA256 of the request body).",
+        "Leaderboard__MatchSigningSecretId");
 
     /// <summary>
     /// The single table: generic <c>PK</c>/<c>SK</c> keys and one index, <c>GSI1</c>, that holds
@@ -44,7 +68,9 @@ public static class LeaderboardApp
         MemoryMb: 512,
         TimeoutSeconds: 15,
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
-        ProvisionedConcurrency: 1);
+        ProvisionedConcurrency: 1,
+        Layers: [ParametersAndSecretsExtension],
+        Secrets: [MatchSigningKey]);
 
     /// <summary>The stream function: adds accepted matches to the board totals, reading every change of the table 100 records at a time.</summary>
     public static FunctionDefinition Processor { get; } = new(
@@ -89,7 +115,9 @@ public static class LeaderboardApp
         MemoryMb: 512,
         TimeoutSeconds: 10,
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
-        Queues: [new(Names.MatchIntakeQueue, BatchSize: 100, MaximumBatchingWindowSeconds: 1, MaximumConcurrency: 4)]);
+        Queues: [new(Names.MatchIntakeQueue, BatchSize: 100, MaximumBatchingWindowSeconds: 1, MaximumConcurrency: 4)],
+        Layers: [ParametersAndSecretsExtension],
+        Secrets: [MatchSigningKey]);
 
     /// <summary>The HTTP API in front of the API function. Writing a match needs a token with <c>matches:write</c>.</summary>
     public static HttpApiDefinition HttpApi { get; } = new(

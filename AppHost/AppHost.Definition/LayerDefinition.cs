@@ -10,8 +10,14 @@ namespace AppHost.Definition;
 /// <param name="Name">The layer's name: the CDK layer version's and the local one's.</param>
 /// <param name="ContentPath">The folder, relative to the repository root, holding the layer's <c>/opt</c> content.</param>
 /// <param name="Published">The AWS-published layer, by region, and its local stand-in.</param>
-public sealed record LayerDefinition(string Name, string? ContentPath = null, PublishedLayer? Published = null)
+/// <param name="Environment">
+/// The layer's settings, read from the function's environment: every function that runs with the layer
+/// gets them, locally and in AWS (a function's own <see cref="FunctionDefinition.Environment"/> wins).
+/// </param>
+public sealed record LayerDefinition(string Name, string? ContentPath = null, PublishedLayer? Published = null, IReadOnlyDictionary<string, string>? Environment = null)
 {
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = Environment ?? new Dictionary<string, string>();
+
     public string Name { get; init; } = !string.IsNullOrWhiteSpace(Name) ? Name
         : throw new ArgumentException("A layer needs a name.", nameof(Name));
 
@@ -19,10 +25,12 @@ public sealed record LayerDefinition(string Name, string? ContentPath = null, Pu
         : throw new ArgumentException($"Layer '{Name}' needs either a ContentPath (built from this repository) or Published (an AWS-published layer), not both or neither.", nameof(ContentPath));
 
     /// <summary>A layer whose <c>/opt</c> content is the repository folder <paramref name="contentPath"/>.</summary>
-    public static LayerDefinition FromContent(string name, string contentPath) => new(name, ContentPath: contentPath);
+    public static LayerDefinition FromContent(string name, string contentPath, IReadOnlyDictionary<string, string>? environment = null) =>
+        new(name, ContentPath: contentPath, Environment: environment);
 
     /// <summary>A layer AWS publishes, replaced locally by <paramref name="published"/>'s stand-in.</summary>
-    public static LayerDefinition AwsPublished(string name, PublishedLayer published) => new(name, Published: published);
+    public static LayerDefinition AwsPublished(string name, PublishedLayer published, IReadOnlyDictionary<string, string>? environment = null) =>
+        new(name, Published: published, Environment: environment);
 }
 
 /// <summary>What locally stands in for an AWS-published layer.</summary>

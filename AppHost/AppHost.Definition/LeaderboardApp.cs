@@ -37,7 +37,12 @@ public static class LeaderboardApp
             {
                 ["us-east-1"] = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12",
             },
-            LayerStandIn.ParametersAndSecretsExtension));
+            LayerStandIn.ParametersAndSecretsExtension),
+        new Dictionary<string, string>
+        {
+            ["PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED"] = "true",
+            ["SECRETS_MANAGER_TTL"] = "300",
+        });
 
     /// <summary>
     /// The key game servers sign match results with (HMAC-SHA256 of the body). During a rotation the

@@ -1,31 +1,44 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using AppHost.Emulators.Processes;
 
 namespace AppHost.Emulators.Lambda;
 
 /// <summary>
-/// One Lambda execution environment: a function process and the <see cref="RuntimeApi"/> it polls.
-/// It runs one invocation at a time, timing it and writing its START, END and REPORT lines to its
-/// <see cref="InvocationLog"/>. After a timeout or a crash it is dead and its owner replaces it.
+/// One Lambda execution environment: a function process, the <see cref="RuntimeApi"/> it polls and
+/// the environment's extensions (<see cref="EnvironmentExtensions"/>). It runs one invocation at a
+/// time, timing it and writing its START, END and REPORT lines to its <see cref="InvocationLog"/>; an
+/// invocation ends when the runtime has answered and every extension is done with it. After a timeout
+/// or a crash it is dead and its owner replaces it.
 /// </summary>
 internal sealed class ExecutionEnvironment : IAsyncDisposable
 {
     private readonly LambdaFunctionSettings _settings;
     private readonly InvocationLog _log;
     private readonly RuntimeApi _runtimeApi;
+    private readonly ExtensionsApi _extensionsApi;
+    private readonly EnvironmentExtensions _extensions;
     private readonly PeakMemoryReader _peakMemory = new();
+    private readonly Stopwatch _initClock = Stopwatch.StartNew();
     private IFunctionProcess? _process;
     private TimeSpan? _pendingInitDuration;
+    private ShutdownReason _shutdownReason = ShutdownReason.Spindown;
 
-    private ExecutionEnvironment(LambdaFunctionSettings settings, Action<string> console)
+    private ExecutionEnvironment(LambdaFunctionSettings settings, Action<string> console, string? sessionToken = null)
     {
+        SessionToken = sessionToken ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         _settings = settings;
         _log = new InvocationLog(console);
-        _runtimeApi = new RuntimeApi(settings, _log);
+        _extensionsApi = new ExtensionsApi(settings, _log);
+        _extensions = new EnvironmentExtensions(settings, _extensionsApi, _log.Write);
+        _runtimeApi = new RuntimeApi(settings, _log, _extensionsApi);
         LogStreamName = LambdaFunctionSettings.NewLogStreamName();
     }
 
     public string LogStreamName { get; }
+
+    /// <summary>The environment's own <c>AWS_SESSION_TOKEN</c>: extensions take it as proof a caller runs inside the environment.</summary>
+    public string SessionToken { get; }
 
     /// <summary>True once the environment can no longer serve invocations (timed out, crashed, stopped).</summary>
     public bool IsDead { get; private set; }
@@ -47,8 +60,13 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         try
         {
             var address = await environment._runtimeApi.StartAsync(0, cancellationToken);
-            environment._process = ChildProcess.Start(
-                command with { Environment = settings.LambdaVariables(environment.LogStreamName, address, command.Environment, provisioned) }, environment._log.Write);
+            var variables = settings.LambdaVariables(environment.LogStreamName, address, command.Environment, provisioned, environment.SessionToken);
+            await environment._extensions.StartAsync(address, variables, previous: null, settings.InitTimeout, cancellationToken);
+            foreach (var (name, value) in environment._extensions.Variables)
+            {
+                variables[name] = value;
+            }
+            environment._process = ChildProcess.Start(command with { Environment = variables }, environment._log.Write);
             await environment.WaitForInitAsync(settings.InitTimeout, cancellationToken);
             if (provisioned)
             {
@@ -57,8 +75,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             }
             return environment;
         }
-        catch
+        catch (Exception exception)
         {
+            environment._shutdownReason = exception is FunctionInitException ? ShutdownReason.Failure : ShutdownReason.Spindown;
             await environment.DisposeAsync();
             throw;
         }
@@ -70,53 +89,75 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// there, and waits for its init phase to end. Throws <see cref="FunctionInitException"/> on failure.
     /// </summary>
     /// <remarks>
-    /// <paramref name="onListening"/> receives the Runtime API's <c>host:port</c> (port 0 picks one)
-    /// once it listens; only then is <paramref name="launch"/> asked for the process. The launcher
-    /// shows the process's output itself and passes each line on, with the time it was written, to
-    /// the callback it is given: the line joins the log tail of the invocation it was written in.
+    /// Once the Runtime API listens (port 0 picks one) and the extensions have registered,
+    /// <paramref name="onListening"/> receives what the process must be given: the Runtime API's
+    /// <c>host:port</c>, the session token and the extensions' variables (a relaunch passes the last
+    /// ones back as <paramref name="previous"/>, and gets the same: the orchestrator keeps a process's
+    /// environment). Only then is <paramref name="launch"/> asked for the process. The launcher shows
+    /// the process's output itself and passes each line on, with the time it was written, to the
+    /// callback it is given: the line joins the log tail of the invocation it was written in.
     /// </remarks>
     public static async Task<ExecutionEnvironment> AttachAsync(
         LambdaFunctionSettings settings,
         int port,
         Func<Action<DateTimeOffset, string>, CancellationToken, Task<IFunctionProcess>> launch,
-        Action<string> onListening,
+        AttachedEnvironmentVariables? previous,
+        Action<AttachedEnvironmentVariables> onListening,
         Action<string> log,
         CancellationToken cancellationToken)
     {
-        var environment = new ExecutionEnvironment(settings, log);
+        var environment = new ExecutionEnvironment(settings, log, previous?.SessionToken);
         try
         {
-            onListening(await environment._runtimeApi.StartAsync(port, cancellationToken));
+            var address = await environment._runtimeApi.StartAsync(port, cancellationToken);
+            var variables = settings.LambdaVariables(environment.LogStreamName, address, sessionToken: environment.SessionToken);
+            await environment._extensions.StartAsync(address, variables, previous?.Extensions, settings.AttachedInitTimeout, cancellationToken);
+            onListening(new AttachedEnvironmentVariables(address, environment.SessionToken, environment._extensions.Variables));
             environment._process = await launch(environment._log.AddRelayed, cancellationToken);
             await environment.WaitForInitAsync(settings.AttachedInitTimeout, cancellationToken);
             return environment;
         }
-        catch
+        catch (Exception exception)
         {
+            environment._shutdownReason = exception is FunctionInitException ? ShutdownReason.Failure : ShutdownReason.Spindown;
             await environment.DisposeAsync();
             throw;
         }
     }
 
+    /// <summary>
+    /// Waits for the end of the init phase: the runtime's first poll for an invocation, and every
+    /// extension waiting for its first event. Registration closes then.
+    /// </summary>
     private async Task WaitForInitAsync(TimeSpan initTimeout, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.StartNew();
-        var timeout = Task.Delay(initTimeout, cancellationToken);
-        var ended = await Task.WhenAny(_runtimeApi.FirstPoll, _runtimeApi.InitError, _process!.Exited, timeout);
-        if (ended == _runtimeApi.FirstPoll)
+        var timeout = Task.Delay(initTimeout - _initClock.Elapsed is { Ticks: > 0 } left ? left : TimeSpan.Zero, cancellationToken);
+        var ready = ReadyAsync(cancellationToken);
+        var ended = await Task.WhenAny(ready, _runtimeApi.InitError, _process!.Exited, _extensions.Failed, timeout);
+        if (ended == ready)
         {
-            _pendingInitDuration = started.Elapsed;
+            _extensionsApi.CloseRegistration();
+            _pendingInitDuration = _initClock.Elapsed;
             return;
         }
         IsDead = true;
+        _shutdownReason = ShutdownReason.Failure;
         var (errorType, message) = ended == _runtimeApi.InitError
             ? ("Runtime.InitError", $"{_runtimeApi.InitError.Result.ErrorType}: {_runtimeApi.InitError.Result.ErrorMessage}")
             : ended == _process.Exited
                 ? ("Runtime.ExitError", $"Runtime exited during init with exit status {_process.Exited.Result}")
-                : ("Runtime.InitError", $"Init phase timed out after {initTimeout.TotalSeconds:0.00} seconds");
+                : ended == _extensions.Failed
+                    ? _extensions.Failed.Result
+                    : ("Runtime.InitError", $"Init phase timed out after {initTimeout.TotalSeconds:0.00} seconds");
         cancellationToken.ThrowIfCancellationRequested();
         var lastLines = string.Join('\n', _process.LastOutput(20));
         throw new FunctionInitException(errorType, message, lastLines);
+    }
+
+    private async Task ReadyAsync(CancellationToken cancellationToken)
+    {
+        await _runtimeApi.FirstPoll.WaitAsync(cancellationToken);
+        await _extensionsApi.AllWaitingAsync(cancellationToken);
     }
 
     /// <summary>Runs one invocation to its end: response, function error, timeout or crash.</summary>
@@ -131,13 +172,20 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         _log.Open();
         _log.Write($"START RequestId: {requestId} Version: $LATEST");
         var clock = Stopwatch.StartNew();
+        _extensionsApi.Invoke(pending);
         await _runtimeApi.HandOutAsync(pending, cancellationToken);
 
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timeout = Task.Delay(_settings.Timeout, timer.Token);
-        var ended = await Task.WhenAny(pending.Completion.Task, _process!.Exited, timeout);
-        await timer.CancelAsync();
+        var ended = await Task.WhenAny(pending.Completion.Task, _process!.Exited, _extensions.Failed, timeout);
         var duration = clock.Elapsed;
+        if (ended == pending.Completion.Task && !_extensions.None)
+        {
+            // The invocation ends when every extension is done with it, within the same timeout.
+            var extensionsDone = _extensionsApi.AllWaitingAsync(timer.Token);
+            ended = await Task.WhenAny(extensionsDone, _process.Exited, _extensions.Failed, timeout) == extensionsDone ? pending.Completion.Task : timeout;
+        }
+        await timer.CancelAsync();
         var (status, payload) = (InvocationStatus.Succeeded, Array.Empty<byte>());
         if (ended == pending.Completion.Task)
         {
@@ -146,14 +194,24 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         else if (ended == _process.Exited)
         {
             IsDead = true;
+            _shutdownReason = ShutdownReason.Failure;
             var message = $"RequestId: {requestId} Error: Runtime exited with error: exit status {_process.Exited.Result}";
             _log.Write(message);
             (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Runtime.ExitError", message));
+        }
+        else if (ended == _extensions.Failed)
+        {
+            IsDead = true;
+            _shutdownReason = ShutdownReason.Failure;
+            var (errorType, message) = _extensions.Failed.Result;
+            _log.Write($"RequestId: {requestId} Error: {message}");
+            (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody(errorType, message));
         }
         else
         {
             cancellationToken.ThrowIfCancellationRequested();
             IsDead = true;
+            _shutdownReason = ShutdownReason.Timeout;
             var message = $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {requestId} Task timed out after {_settings.Timeout.TotalSeconds:0.00} seconds";
             _log.Write(message);
             (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Sandbox.Timedout", message));
@@ -186,8 +244,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the function process first (SIGTERM: its host shuts down and stops polling), then closes
-    /// the invocation queue, so a healthy runtime never sees its Runtime API go away under it.
+    /// Stops the function process first (SIGTERM: its host shuts down and stops polling), then gives
+    /// the extensions their <c>SHUTDOWN</c> with the reason, then closes the invocation queue, so a
+    /// healthy runtime never sees its Runtime API go away under it.
     /// </summary>
     private async Task StopProcessAsync()
     {
@@ -195,6 +254,14 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         {
             await _process.DisposeAsync();
         }
+        await _extensions.ShutDownAsync(_shutdownReason);
         _runtimeApi.CloseQueue();
     }
 }
+
+/// <summary>
+/// What the process of an environment launched from outside must be given: the Runtime API's
+/// <c>host:port</c> (<c>AWS_LAMBDA_RUNTIME_API</c>), its session token (<c>AWS_SESSION_TOKEN</c>) and the
+/// variables of its extensions.
+/// </summary>
+public sealed record AttachedEnvironmentVariables(string RuntimeApi, string SessionToken, IReadOnlyDictionary<string, string> Extensions);

@@ -25,7 +25,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     private readonly ConcurrentBag<ExecutionEnvironment> _idle = [];
     /// <summary>Every environment alive, whether the orchestrator launched it, and the version of the code it runs.</summary>
     private readonly ConcurrentDictionary<ExecutionEnvironment, (bool External, int Code)> _all = new();
-    private readonly TaskCompletionSource<string> _externalRuntimeApi = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<AttachedEnvironmentVariables> _externalVariables = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _externalReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -185,10 +185,11 @@ public sealed class LambdaFunction : IAsyncDisposable
     }
 
     /// <summary>
-    /// The <c>host:port</c> to give the externally launched process as <c>AWS_LAMBDA_RUNTIME_API</c>;
-    /// completes once <see cref="AttachExternalEnvironment"/> has opened it.
+    /// What to give the externally launched process: its <c>AWS_LAMBDA_RUNTIME_API</c>, session token and
+    /// extensions' variables; completes once <see cref="AttachExternalEnvironment"/> has opened its
+    /// Runtime API and started its extensions. A relaunched process gets the same.
     /// </summary>
-    public Task<string> ExternalRuntimeApi => _externalRuntimeApi.Task;
+    public Task<AttachedEnvironmentVariables> ExternalVariables => _externalVariables.Task;
 
     /// <summary>Completes when the external environment's first init ends; faults with <see cref="FunctionInitException"/> if it failed.</summary>
     public Task ExternalEnvironmentReady => _externalReady.Task;
@@ -219,10 +220,11 @@ public sealed class LambdaFunction : IAsyncDisposable
             slot = relaunch ? await InitSlots.Machine.TakeAsync(0, _stopping.Token) : null;
             // The launcher runs the code current now (after a swap it updates the process's files first).
             var code = Volatile.Read(ref _code);
-            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), address =>
+            var previous = _externalVariables.Task.IsCompletedSuccessfully ? _externalVariables.Task.Result : null;
+            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), previous, variables =>
             {
-                _externalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-                _externalRuntimeApi.TrySetResult(address);
+                _externalPort = int.Parse(variables.RuntimeApi[(variables.RuntimeApi.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                _externalVariables.TrySetResult(variables);
             }, _log, _stopping.Token);
             _all[environment] = (true, code.Version);
             _idle.Add(environment);

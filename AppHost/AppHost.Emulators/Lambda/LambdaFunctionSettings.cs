@@ -58,6 +58,19 @@ public sealed record LambdaFunctionSettings
 
     public string Region { get; init; } = DefaultRegion;
 
+    /// <summary>
+    /// The folders holding the content of the function's layers, in Lambda's order (a later layer's files
+    /// win). Each environment gets its own copy of them as its <c>/opt</c>, named in <c>LAMBDA_OPT</c>, and
+    /// runs the executables in its <c>extensions/</c> folder as external extensions.
+    /// </summary>
+    public IReadOnlyList<string> LayerDirectories { get; init; } = [];
+
+    /// <summary>Extensions the emulator runs inside its own process for each environment, standing in for layers AWS publishes.</summary>
+    public IReadOnlyList<IExtensionStandIn> StandIns { get; init; } = [];
+
+    /// <summary>How long extensions have after <c>SHUTDOWN</c> before their processes are killed (Lambda: 2 s).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Environments initialised ahead of traffic, as Lambda's provisioned concurrency (0: none).</summary>
     public int ProvisionedConcurrency { get; init; }
 
@@ -69,10 +82,13 @@ public sealed record LambdaFunctionSettings
     /// <summary>
     /// The variables Lambda gives every process of an environment, over <paramref name="environment"/>
     /// (the function's own): <c>AWS_LAMBDA_RUNTIME_API</c> = <paramref name="runtimeApi"/> and the rest;
-    /// <c>AWS_LAMBDA_INITIALIZATION_TYPE</c> says whether the environment is <paramref name="provisioned"/>.
+    /// <c>AWS_LAMBDA_INITIALIZATION_TYPE</c> says whether the environment is <paramref name="provisioned"/>;
+    /// <c>AWS_SESSION_TOKEN</c> is the environment's own <paramref name="sessionToken"/> when it has one.
     /// </summary>
-    public Dictionary<string, string> LambdaVariables(string logStreamName, string runtimeApi, IReadOnlyDictionary<string, string>? environment = null, bool provisioned = false) =>
-        new(environment ?? new Dictionary<string, string>())
+    public Dictionary<string, string> LambdaVariables(
+        string logStreamName, string runtimeApi, IReadOnlyDictionary<string, string>? environment = null, bool provisioned = false, string? sessionToken = null)
+    {
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             ["AWS_LAMBDA_RUNTIME_API"] = runtimeApi,
             ["AWS_LAMBDA_FUNCTION_NAME"] = Name,
@@ -87,6 +103,12 @@ public sealed record LambdaFunctionSettings
             ["_HANDLER"] = Handler,
             ["TZ"] = ":UTC",
         };
+        if (sessionToken is not null)
+        {
+            variables["AWS_SESSION_TOKEN"] = sessionToken;
+        }
+        return variables;
+    }
 }
 
 /// <summary>Lambda's documented limits and the account id the emulator reports.</summary>

@@ -14,9 +14,10 @@ namespace AppHost.Emulators.Lambda;
 /// <summary>
 /// The Lambda Runtime API of one execution environment, on its own loopback port
 /// (<c>AWS_LAMBDA_RUNTIME_API</c>): it hands the function process one invocation at a time and
-/// takes the invocation's response or error, and the error of a failed init.
+/// takes the invocation's response or error, and the error of a failed init. The environment's
+/// <see cref="ExtensionsApi"/> is served on the same address.
 /// </summary>
-internal sealed class RuntimeApi(LambdaFunctionSettings settings, InvocationLog log) : IAsyncDisposable
+internal sealed class RuntimeApi(LambdaFunctionSettings settings, InvocationLog log, ExtensionsApi extensions) : IAsyncDisposable
 {
     private const string Prefix = "/2018-06-01/runtime";
 
@@ -81,6 +82,7 @@ internal sealed class RuntimeApi(LambdaFunctionSettings settings, InvocationLog 
         app.MapPost(Prefix + "/invocation/{requestId}/response", PostResponseAsync);
         app.MapPost(Prefix + "/invocation/{requestId}/error", PostErrorAsync);
         app.MapPost(Prefix + "/init/error", PostInitErrorAsync);
+        extensions.Map(app);
         return app;
     }
 

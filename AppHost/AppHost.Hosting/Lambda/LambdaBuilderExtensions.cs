@@ -81,8 +81,8 @@ public static class LambdaBuilderExtensions
                     return;
                 }
                 var function = await resource.Function.WaitAsync(context.CancellationToken);
-                var runtimeApi = await function.ExternalRuntimeApi.WaitAsync(context.CancellationToken);
-                foreach (var (name, value) in function.Settings.LambdaVariables(logStreamName, runtimeApi))
+                var attached = await function.ExternalVariables.WaitAsync(context.CancellationToken);
+                foreach (var (name, value) in function.Settings.LambdaVariables(logStreamName, attached.RuntimeApi, attached.Extensions, sessionToken: attached.SessionToken))
                 {
                     context.EnvironmentVariables[name] = value;
                 }

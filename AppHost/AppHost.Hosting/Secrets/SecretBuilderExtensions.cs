@@ -38,20 +38,20 @@ public static class SecretBuilderExtensions
                 var current = await secret.Value.GetValueAsync(cancellationToken);
                 if (string.IsNullOrEmpty(current))
                 {
-                    throw new ResourceStartException($"The secret {secret.Name} has no value: set Parameters:{secret.Name} (dotnet user-secrets set Parameters:{secret.Name} VALUE --project AppHost/AppHost).");
+                    throw new ResourceStartException($"The secret {definition.Name} has no value: set Parameters:{definition.Name} (dotnet user-secrets set Parameters:{definition.Name} VALUE --project AppHost/AppHost).");
                 }
                 var previous = builder.Configuration[$"Parameters:{definition.PreviousValueParameter}"];
-                context.Services.GetRequiredService<SecretStore>().Set(secret.Name, current, previous);
+                context.Services.GetRequiredService<SecretStore>().Set(definition.Name, current, previous);
                 context.Console.LogInformation("Serving {Secret} to the functions' Parameters and Secrets extensions{Rotation}",
-                    secret.Name, string.IsNullOrEmpty(previous) ? "" : ", with a previous version (AWSPREVIOUS) during the rotation");
+                    definition.Name, string.IsNullOrEmpty(previous) ? "" : ", with a previous version (AWSPREVIOUS) during the rotation");
                 return new StartResult([], [new("secret.idVariable", definition.IdVariable), new("secret.rotating", !string.IsNullOrEmpty(previous))]);
             })
             .WithCommand("rotate", "Rotate", context =>
             {
                 var store = context.Services.GetRequiredService<SecretStore>();
-                store.Rotate(resource.Name, NewValue(definition.GeneratedLength));
+                store.Rotate(definition.Name, NewValue(definition.GeneratedLength));
                 context.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource)
-                    .LogInformation("Rotated {Secret}: a new current value, the last one served as AWSPREVIOUS; the extensions serve it once their cache expires. The rotation lasts until the AppHost stops.", resource.Name);
+                    .LogInformation("Rotated {Secret}: a new current value, the last one served as AWSPREVIOUS; the extensions serve it once their cache expires. The rotation lasts until the AppHost stops.", definition.Name);
                 return Task.FromResult(CommandResults.Success());
             }, new CommandOptions
             {
@@ -63,7 +63,7 @@ public static class SecretBuilderExtensions
     /// <summary>Lets the function read <paramref name="secret"/>: it gets the secret's id (locally its name) in the definition's variable.</summary>
     public static IResourceBuilder<LambdaFunctionResource> WithReference(this IResourceBuilder<LambdaFunctionResource> function, IResourceBuilder<SecretResource> secret) =>
         function.WithAnnotation(new SecretReferenceAnnotation(secret.Resource))
-            .WithEnvironment(secret.Resource.Definition.IdVariable, secret.Resource.Name)
+            .WithEnvironment(secret.Resource.Definition.IdVariable, secret.Resource.Definition.Name)
             .WaitFor(secret);
 
     private static string NewValue(int length)

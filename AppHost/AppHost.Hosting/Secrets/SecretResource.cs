@@ -5,9 +5,10 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>
 /// A Secrets Manager secret of the app, served locally to the functions that read it by their
 /// environments' Parameters and Secrets extension. Its value is the Aspire secret parameter
-/// <see cref="Value"/>; a rotation in progress also serves <c>Parameters:{name}-previous</c> as <c>AWSPREVIOUS</c>.
+/// <see cref="Value"/> (named as the secret, so its value is <c>Parameters:{name}</c>; the resource is
+/// <c>{name}-secret</c>, under it); a rotation in progress also serves <c>Parameters:{name}-previous</c> as <c>AWSPREVIOUS</c>.
 /// </summary>
-public sealed class SecretResource(SecretDefinition definition, ParameterResource value) : Resource(definition.Name), IResourceWithWaitSupport
+public sealed class SecretResource(SecretDefinition definition, ParameterResource value) : Resource(definition.Name + "-secret"), IResourceWithWaitSupport
 {
     public SecretDefinition Definition { get; } = definition;
 

@@ -20,7 +20,8 @@ public sealed record RouteDefinition(
     bool RequiresJwt = false,
     IReadOnlyList<string>? Scopes = null,
     bool RequiresApiKey = false,
-    string? ExampleBody = null)
+    string? ExampleBody = null,
+    BodySignature? Signature = null)
 {
     public const string DefaultRouteKey = "$default";
 

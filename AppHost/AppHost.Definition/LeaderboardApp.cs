@@ -107,7 +107,8 @@ public static class LeaderboardApp
         Names.MatchIntakeQueue,
         VisibilityTimeoutSeconds: 60,
         MaxReceiveCount: 3,
-        ExampleMessage: """[{"matchId":"intake-1","boardId":"board-1","results":[{"playerId":"player-1","score":1200,"outcome":"win"},{"playerId":"player-2","score":800,"outcome":"loss"}]}]""");
+        ExampleMessage: """[{"matchId":"intake-1","boardId":"board-1","results":[{"playerId":"player-1","score":1200,"outcome":"win"},{"playerId":"player-2","score":800,"outcome":"loss"}]}]""",
+        Signature: new BodySignature(MatchSigningKey, "signature"));
 
     /// <summary>
     /// The queue function: validates and stores the match results of <see cref="MatchIntakeQueue"/> with the
@@ -132,7 +133,8 @@ public static class LeaderboardApp
             new("POST", "/players", Names.Api, ExampleBody: """{"displayName":"Ada","region":"eu-west"}"""),
             new("GET", "/players/{playerId}", Names.Api),
             new("POST", "/matches", Names.Api, RequiresJwt: true, Scopes: ["matches:write"],
-                ExampleBody: """{"matchId":"match-1","boardId":"board-1","results":[{"playerId":"player-1","score":1200,"outcome":"win"},{"playerId":"player-2","score":800,"outcome":"loss"}]}"""),
+                ExampleBody: """{"matchId":"match-1","boardId":"board-1","results":[{"playerId":"player-1","score":1200,"outcome":"win"},{"playerId":"player-2","score":800,"outcome":"loss"}]}""",
+                Signature: new BodySignature(MatchSigningKey, "X-Leaderboard-Signature")),
             new("GET", "/matches/{matchId}", Names.Api),
             new("GET", "/leaderboards/{boardId}", Names.Api),
             new("GET", "/leaderboards/{boardId}/players/{playerId}", Names.Api),

@@ -15,12 +15,14 @@ namespace AppHost.Definition;
 /// Receives after which a message moves to the dead-letter queue <see cref="DeadLetterQueueName"/>; null: no
 /// dead-letter queue.
 /// </param>
+/// <param name="Signature">How senders sign each message's body (a message attribute), when they must.</param>
 public sealed record QueueDefinition(
     string Name,
     int VisibilityTimeoutSeconds = 30,
     int MessageRetentionSeconds = 345_600,
     int? MaxReceiveCount = 3,
-    string? ExampleMessage = null)
+    string? ExampleMessage = null,
+    BodySignature? Signature = null)
 {
     public bool IsFifo => Name.EndsWith(".fifo", StringComparison.Ordinal);
 

@@ -155,6 +155,23 @@ public sealed class ExtensionsTests : IDisposable
     }
 
     [Fact]
+    public async Task AnInternalExtensionTakesEachInvokeButMayNotRegisterForShutdown()
+    {
+        var console = new List<string>();
+        await using var function = new LambdaFunction(
+            TestFunctions.Settings(environment: new Dictionary<string, string> { ["TEST_FUNCTION_INTERNAL_EXTENSION"] = "1" }),
+            line => { lock (console) { console.Add(line); } });
+
+        var first = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+        var second = await function.InvokeAsync(Payload("""{"action":"internal-extension"}"""));
+
+        Assert.Contains("internal extension: SHUTDOWN 400, INVOKE 200", console);
+        Assert.Contains("EXTENSION\tName: internal-probe\tState: Registered\tEvents: [INVOKE]", console);
+        // The INVOKE of the invocation now running reaches the extension as the runtime gets it, so only the earlier one is certain.
+        Assert.Contains(first.RequestId, JsonNode.Parse(second.Payload)!["seen"]!.AsArray().Select(id => id!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task TheSecretsStandInServesItsEnvironmentWithItsOwnTokenAndStopsOnShutdown()
     {
         var store = new SecretStore();

@@ -36,6 +36,8 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
             .. app.HttpApis.Select(api => api.Name),
             .. app.WebSocketApis.Select(api => api.Name),
             .. app.Sites.Select(site => site.Name),
+            // Each secret: its parameter (named as the secret) and the secret resource under it.
+            .. app.Secrets.SelectMany(secret => new[] { secret.Name, secret.Name + "-secret" }),
         ];
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), fixture.App.Resources.Select(resource => resource.Name).Order(StringComparer.Ordinal));

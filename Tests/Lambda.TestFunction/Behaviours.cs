@@ -75,6 +75,8 @@ internal static class Behaviours
                     using var answer = await extension.SendAsync(read, cancellationToken);
                     return Json(new JsonObject { ["status"] = (int)answer.StatusCode, ["body"] = await answer.Content.ReadAsStringAsync(cancellationToken) });
                 }
+            case "internal-extension":
+                return Json(new JsonObject { ["seen"] = new JsonArray([.. InternalExtension.SeenRequestIds.Select(id => (JsonNode)id!)]) });
             case "opt":
                 var opt = Environment.GetEnvironmentVariable("LAMBDA_OPT");
                 return Json(new JsonObject

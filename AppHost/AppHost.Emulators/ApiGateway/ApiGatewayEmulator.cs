@@ -346,12 +346,17 @@ public sealed class ApiGatewayEmulator : IAsyncDisposable
         {
             headers.Add(new("content-type", "application/json"));
         }
+        var signature = route.Signature is { } signing && _options.Secrets is { } secrets ? Secrets.BodySigner.Sign(signing, secrets, body) : null;
+        if (signature is not null)
+        {
+            headers.Add(new(route.Signature!.Name.ToLowerInvariant(), signature));
+        }
         var request = new GatewayRequest(
             method, path, _api.Stage == "$default" ? path : $"/{_api.Stage}{path}", "", headers, body,
             "127.0.0.1", "HTTP/1.1", ApiGatewayIds.NewId(), DateTimeOffset.UtcNow, Endpoint.Host, _api.Stage, _apiId,
             new RouteMatch(route, pathParameters), token?.Claims, token?.Scopes, apiKey);
         var written = _api.Kind == ApiKind.Http ? ProxyEvents.WriteHttpApiEvent(request) : ProxyEvents.WriteRestApiEvent(request);
-        var title = route.RouteKey + (token is null ? "" : " (with a development token)");
+        var title = route.RouteKey + (token is null ? "" : " (with a development token)") + (signature is null ? "" : " (signed)");
         return new TestTool.SampleEvent(TestTool.SampleEvent.IdFrom(route.RouteKey), title, System.Text.Json.Nodes.JsonNode.Parse(written)!);
     }
 

@@ -14,4 +14,7 @@ public sealed class ApiGatewayOptions
 
     /// <summary>API keys that routes requiring one accept (REST APIs).</summary>
     public IReadOnlyList<string> ApiKeys { get; set; } = [];
+
+    /// <summary>The secrets that sign the sample requests of routes whose callers sign their bodies.</summary>
+    public Secrets.SecretStore? Secrets { get; set; }
 }

@@ -39,8 +39,19 @@ public sealed class SqsQueueClient(HttpClient http, Uri endpoint)
     }
 
     /// <summary>Sends one message; returns its id.</summary>
-    public async Task<string> SendAsync(string queueUrl, string body, CancellationToken cancellationToken) =>
-        (await CallAsync("SendMessage", new JsonObject { ["QueueUrl"] = queueUrl, ["MessageBody"] = body }, cancellationToken))["MessageId"]!.GetValue<string>();
+    public Task<string> SendAsync(string queueUrl, string body, CancellationToken cancellationToken) => SendAsync(queueUrl, body, null, cancellationToken);
+
+    /// <summary>Sends one message, with String message attributes if any; returns its id.</summary>
+    public async Task<string> SendAsync(string queueUrl, string body, IReadOnlyDictionary<string, string>? stringAttributes, CancellationToken cancellationToken)
+    {
+        var message = new JsonObject { ["QueueUrl"] = queueUrl, ["MessageBody"] = body };
+        if (stringAttributes is { Count: > 0 })
+        {
+            message["MessageAttributes"] = new JsonObject(stringAttributes.Select(pair =>
+                KeyValuePair.Create(pair.Key, (JsonNode?)new JsonObject { ["DataType"] = "String", ["StringValue"] = pair.Value })));
+        }
+        return (await CallAsync("SendMessage", message, cancellationToken))["MessageId"]!.GetValue<string>();
+    }
 
     /// <summary>Creates the queue (or finds it, when it exists with these attributes); returns its URL.</summary>
     public async Task<string> CreateQueueAsync(string queueName, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken) =>

@@ -5,10 +5,13 @@ using AppHost.Emulators.TestTool;
 
 namespace AppHost.Emulators.EventSources;
 
-/// <summary>An SQS batch as Lambda's SQS event source mapping delivers it: one message with the queue's example body (or <c>{}</c>).</summary>
+/// <summary>
+/// An SQS batch as Lambda's SQS event source mapping delivers it: one message with the queue's example body
+/// (or <c>{}</c>), and its signature as a String message attribute (name, value) when senders sign.
+/// </summary>
 public static class SqsSampleEvents
 {
-    public static SampleEvent Batch(string queueName, string queueArn, string region, string? exampleMessage)
+    public static SampleEvent Batch(string queueName, string queueArn, string region, string? exampleMessage, (string Name, string Value)? signature = null)
     {
         var body = exampleMessage ?? "{}";
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -24,12 +27,14 @@ public static class SqsSampleEvents
                 ["SenderId"] = "000000000000",
                 ["ApproximateFirstReceiveTimestamp"] = now,
             },
-            ["messageAttributes"] = new JsonObject(),
+            ["messageAttributes"] = signature is var (name, value)
+                ? new JsonObject { [name] = new JsonObject { ["stringValue"] = value, ["stringListValues"] = new JsonArray(), ["binaryListValues"] = new JsonArray(), ["dataType"] = "String" } }
+                : new JsonObject(),
             ["md5OfBody"] = MessageDigests.Body(body),
             ["eventSource"] = "aws:sqs",
             ["eventSourceARN"] = queueArn,
             ["awsRegion"] = region,
         };
-        return new SampleEvent(SampleEvent.IdFrom("sqs " + queueName), $"SQS batch of {queueName}: one message", new JsonObject { ["Records"] = new JsonArray(record) });
+        return new SampleEvent(SampleEvent.IdFrom("sqs " + queueName), $"SQS batch of {queueName}: one message" + (signature is null ? "" : " (signed)"), new JsonObject { ["Records"] = new JsonArray(record) });
     }
 }

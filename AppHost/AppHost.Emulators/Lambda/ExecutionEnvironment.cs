@@ -179,7 +179,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         var timeout = Task.Delay(_settings.Timeout, timer.Token);
         var ended = await Task.WhenAny(pending.Completion.Task, _process!.Exited, _extensions.Failed, timeout);
         var duration = clock.Elapsed;
-        if (ended == pending.Completion.Task && !_extensions.None)
+        if (ended == pending.Completion.Task && _extensionsApi.AnyRegistered)
         {
             // The invocation ends when every extension is done with it, within the same timeout.
             var extensionsDone = _extensionsApi.AllWaitingAsync(timer.Token);

@@ -43,6 +43,9 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     /// <summary>Completes with the error an extension reports (<c>init/error</c>, <c>exit/error</c>).</summary>
     public Task<LambdaErrorBody> Error => _error.Task;
 
+    /// <summary>True once any extension, external or internal, has registered.</summary>
+    public bool AnyRegistered => !_registered.IsEmpty;
+
     /// <summary>The extensions registered so far, by name, with the events they take.</summary>
     public IReadOnlyList<(string Name, bool External, IReadOnlyList<string> Events)> Registered =>
         _registered.Values.Select(extension => (extension.Name, extension.External, (IReadOnlyList<string>)extension.Events)).ToList();

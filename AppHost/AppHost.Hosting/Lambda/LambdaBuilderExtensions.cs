@@ -255,7 +255,7 @@ public static class LambdaBuilderExtensions
         context.ExportTelemetry(emulator.Name, EmulatorTelemetry.LambdaSourceName, LambdaMetrics.MeterName);
         var model = context.Services.GetRequiredService<DistributedApplicationModel>();
         var testTool = new LambdaTestTool(
-            function => TestToolSamples.For(function, model, settings.Region),
+            function => TestToolSamples.For(function, model, settings.Region, context.Services.GetService<SecretStore>() ?? new SecretStore()),
             new SavedRequestStore(Path.Combine(settings.StateDirectory, "test-tool")),
             settings.DashboardUrl(context.Services));
         var functions = emulator.Functions.Select(function => function.Function.Result).ToList();

@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using AppHost.Emulators.EventSources;
+using AppHost.Emulators.Secrets;
 using AppHost.Emulators.TestTool;
 using Aspire.Hosting.ApplicationModel;
 
@@ -14,7 +16,7 @@ namespace AppHost.Hosting;
 /// </summary>
 internal static class TestToolSamples
 {
-    public static IReadOnlyList<SampleEvent> For(string function, DistributedApplicationModel model, string region)
+    public static IReadOnlyList<SampleEvent> For(string function, DistributedApplicationModel model, string region, SecretStore secrets)
     {
         var samples = new List<SampleEvent>();
         foreach (var api in model.Resources.OfType<ApiGatewayEmulatorResource>())
@@ -42,7 +44,12 @@ internal static class TestToolSamples
         {
             if (mapping.Queue.Arn is { } queueArn)
             {
-                samples.Add(SqsSampleEvents.Batch(mapping.Queue.Definition.Name, queueArn, region, mapping.Queue.Definition.ExampleMessage));
+                var definition = mapping.Queue.Definition;
+                var signature = definition.Signature is { } signing
+                    && BodySigner.Sign(signing, secrets, Encoding.UTF8.GetBytes(definition.ExampleMessage ?? "{}")) is { } value
+                    ? (signing.Name, value)
+                    : ((string, string)?)null;
+                samples.Add(SqsSampleEvents.Batch(definition.Name, queueArn, region, definition.ExampleMessage, signature));
             }
         }
         foreach (var schedule in model.Resources.OfType<ScheduleResource>().Where(schedule => schedule.Parent.Name == function))

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text;
 using AppHost.Definition;
 using AppHost.Emulators.EventSources;
+using AppHost.Emulators.Secrets;
 using AppHost.Emulators.Sqs;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -71,11 +73,15 @@ public static class SqsBuilderExtensions
         {
             builder.WithCommand("send-example", "Send example message", async context =>
             {
-                await Client(queue).SendAsync(queue.Url, example, context.CancellationToken);
+                var signature = definition.Signature is { } signing
+                    ? BodySigner.Sign(signing, context.Services.GetService<SecretStore>() ?? new SecretStore(), Encoding.UTF8.GetBytes(example))
+                    : null;
+                await Client(queue).SendAsync(queue.Url, example,
+                    signature is null ? null : new Dictionary<string, string> { [definition.Signature!.Name] = signature }, context.CancellationToken);
                 return CommandResults.Success();
             }, new CommandOptions
             {
-                Description = $"Sends the definition's example message: {example}",
+                Description = $"Sends the definition's example message{(definition.Signature is { } signing ? $", signed with {signing.Key.Name} in its '{signing.Name}' attribute" : "")}: {example}",
                 IconName = "Send",
                 UpdateState = context => Running(context),
             });

@@ -48,9 +48,9 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
     private string HttpApi => synthesized.LogicalId(synthesized.Stack.HttpApis[LeaderboardApp.HttpApi.Name]);
 
     [Fact]
-    public void RemovalPolicyDestroyDeletesTheTableTheLogGroupsTheQueuesAndTheSitesBucketEmptiedFirst()
+    public void RemovalPolicyDestroyDeletesTheTableTheLogGroupsTheQueuesTheSecretsAndTheSitesBucketEmptiedFirst()
     {
-        foreach (var type in new[] { "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::S3::Bucket" })
+        foreach (var type in new[] { "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SecretsManager::Secret", "AWS::S3::Bucket" })
         {
             Assert.NotEmpty(synthesized.Resources(type));
             Assert.All(synthesized.Resources(type).Values, resource => Assert.Equal("Delete", (string?)resource["DeletionPolicy"]));
@@ -67,14 +67,16 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
     }
 
     [Fact]
-    public void ACollectorLayerAddsTheLayerAndTheOtlpSettingsToEveryFunction()
+    public void ACollectorLayerAddsTheLayerFirstAndTheOtlpSettingsToEveryFunction()
     {
         foreach (var function in ConfiguredStackFixture.Definition.Functions)
         {
+            var layers = synthesized.LayersOf(function.Name);
+            Assert.Equal(ConfiguredStackFixture.CollectorLayerArn, (string?)layers[0]);
+            Assert.Equal(function.Layers.Count, layers.Count - 1);
             synthesized.Template.HasResourceProperties("AWS::Lambda::Function", new Dictionary<string, object>
             {
                 ["Handler"] = function.AssemblyName,
-                ["Layers"] = Match.ArrayWith(new object[] { ConfiguredStackFixture.CollectorLayerArn }),
                 ["Environment"] = new Dictionary<string, object>
                 {
                     ["Variables"] = Match.ObjectLike(new Dictionary<string, object>

@@ -14,6 +14,9 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
 
     private static readonly string[] StreamReadActions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"];
 
+    /// <summary>What reading a secret takes (CDK's read grant adds DescribeSecret to GetSecretValue).</summary>
+    private static readonly HashSet<string> SecretReadActions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
+
     private readonly Synthesis synthesized = fixture.Synthesized;
 
     [Fact]
@@ -150,6 +153,34 @@ public sealed class IamTests(LeaderboardStackFixture fixture) : IClassFixture<Le
                 Assert.Equal(RoleOf(function.Name), role);
             }
         }
+    }
+
+    [Fact]
+    public void OnlyTheFunctionsThatListASecretMayReadItAndOnlyThatSecret()
+    {
+        var onSecrets = Statements()
+            .Where(statement => Intrinsics.Strings(statement.Statement["Action"]).Any(action => action.StartsWith("secretsmanager:", StringComparison.Ordinal)))
+            .ToList();
+
+        Assert.NotEmpty(LeaderboardApp.Definition.Secrets);
+        foreach (var secret in LeaderboardApp.Definition.Secrets)
+        {
+            var id = synthesized.LogicalId(synthesized.Stack.Secrets[secret.Name]);
+            var readers = onSecrets.Where(statement => Resources(statement.Statement).Any(resource => Intrinsics.Ref(resource) == id)).ToList();
+            var listing = LeaderboardApp.Definition.Functions.Where(function => function.Secrets.Contains(secret)).Select(function => RoleOf(function.Name));
+
+            Assert.Equal(listing.Order(), readers.Select(statement => statement.Role).Distinct().Order());
+            Assert.All(readers, statement => Assert.Contains("secretsmanager:GetSecretValue", Intrinsics.Strings(statement.Statement["Action"])));
+        }
+        Assert.All(onSecrets, statement =>
+        {
+            Assert.Equal("Allow", (string?)statement.Statement["Effect"]);
+            Assert.Null(statement.Statement["Condition"]);
+            Assert.Subset(SecretReadActions, Intrinsics.Strings(statement.Statement["Action"]).ToHashSet());
+            // Each names the secrets of the definition, never a pattern or every secret.
+            Assert.All(Resources(statement.Statement), resource =>
+                Assert.Contains(Intrinsics.Ref(resource), LeaderboardApp.Definition.Secrets.Select(secret => synthesized.LogicalId(synthesized.Stack.Secrets[secret.Name]))));
+        });
     }
 
     /// <summary>Every policy statement in the template, with the role its policy is attached to.</summary>

@@ -307,16 +307,74 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
             Assert.Equal(function.ReservedConcurrency, (int?)deployed["ReservedConcurrentExecutions"]);
             // A function without variables has no Environment at all.
             var variables = deployed["Environment"]?["Variables"]?.AsObject() ?? [];
-            // The function's own variables, its layers' settings and the ids of the secrets it reads.
-            var declared = (function.Environment ?? new Dictionary<string, string>()).Keys
-                .Concat(function.Layers.SelectMany(layer => layer.Environment.Keys))
-                .Concat(function.Secrets.Select(secret => secret.IdVariable))
-                .Distinct();
+            var declared = (function.Environment ?? new Dictionary<string, string>()).Keys;
+            var layerSettings = function.Layers.SelectMany(layer => layer.Environment.Keys);
+            var secretIds = function.Secrets.Select(secret => secret.IdVariable);
             var webSocketEndpoint = LeaderboardApp.Definition.WebSocketApis.Any(api => api.Routes.Any(route => route.Function == function.Name))
                 ? [WebSocketApiDefinition.ManagementEndpointVariable]
                 : Array.Empty<string>();
-            Assert.Equal(declared.Concat(webSocketEndpoint).Order(), variables.Select(variable => variable.Key).Order());
+            Assert.Equal(declared.Union(layerSettings).Concat(secretIds).Concat(webSocketEndpoint).Order(), variables.Select(variable => variable.Key).Order());
         }
+    }
+
+    [Fact]
+    public void EveryFunctionRunsWithTheDefinitionsLayersInItsOrderAndGetsTheirSettingsUnlessItSetsThemItself()
+    {
+        foreach (var function in LeaderboardApp.Definition.Functions)
+        {
+            var deployed = synthesized.LayersOf(function.Name);
+
+            Assert.Equal(function.Layers.Count, deployed.Count);
+            foreach (var (layer, entry) in function.Layers.Zip(deployed))
+            {
+                Assert.True(JsonNode.DeepEquals(synthesized.LayerEntry(layer), entry), $"{function.Name}: {entry?.ToJsonString()} is not layer '{layer.Name}'.");
+            }
+            var variables = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Functions[function.Name]))["Environment"]?["Variables"];
+            foreach (var (name, value) in function.Layers.SelectMany(layer => layer.Environment).Where(setting => function.Environment?.ContainsKey(setting.Key) != true))
+            {
+                Assert.Equal(function.Layers.Last(layer => layer.Environment.ContainsKey(name)).Environment[name], (string?)variables?[name]);
+            }
+        }
+        Assert.Contains(LeaderboardApp.Definition.Functions, function => function.Layers.Count > 0);
+    }
+
+    [Fact]
+    public void EveryPublishedLayerIsLookedUpByRegionInAMappingOfTheDefinitionsArns()
+    {
+        var published = LeaderboardApp.Definition.Layers.Where(layer => layer.Published is not null).ToList();
+
+        Assert.NotEmpty(published);
+        // One mapping per published layer, and no other.
+        Assert.Equal(published.Count, synthesized.Json["Mappings"]!.AsObject().Count);
+        foreach (var layer in published)
+        {
+            var lookUp = synthesized.LayerEntry(layer)["Fn::FindInMap"]!;
+            Assert.Equal(layer.Published!.ArnsByRegion.OrderBy(arn => arn.Key, StringComparer.Ordinal), synthesized.LayerArnsIn((string)lookUp[0]!).OrderBy(arn => arn.Key, StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void EverySecretOfTheDefinitionIsAGeneratedSecretWhoseArnIsInTheIdVariableOfTheFunctionsThatReadIt()
+    {
+        var deployedSecrets = synthesized.Resources("AWS::SecretsManager::Secret");
+
+        Assert.Equal(LeaderboardApp.Definition.Secrets.Count, deployedSecrets.Count);
+        foreach (var secret in LeaderboardApp.Definition.Secrets)
+        {
+            var id = synthesized.LogicalId(synthesized.Stack.Secrets[secret.Name]);
+            var properties = deployedSecrets[id]["Properties"]!;
+            Assert.Equal(secret.Description, (string?)properties["Description"]);
+            Assert.Equal(secret.GeneratedLength, (int?)properties["GenerateSecretString"]!["PasswordLength"]);
+            Assert.True((bool?)properties["GenerateSecretString"]!["ExcludePunctuation"]);
+            Assert.Null(properties["Name"]);
+
+            foreach (var function in LeaderboardApp.Definition.Functions)
+            {
+                var idVariable = synthesized.Properties(synthesized.LogicalId(synthesized.Stack.Functions[function.Name]))["Environment"]?["Variables"]?[secret.IdVariable];
+                Assert.Equal(function.Secrets.Contains(secret) ? id : null, Intrinsics.Ref(idVariable));
+            }
+        }
+        Assert.NotEmpty(LeaderboardApp.Definition.Secrets);
     }
 
     [Fact]

@@ -52,6 +52,11 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
         // the oldest message's age of each queue and the messages of each dead-letter queue.
         template.ResourceCountIs("AWS::CloudWatch::Alarm", 2 * app.Functions.Count + app.HttpApis.Count + 2 * streams + app.Queues.Count + deadLetterQueues);
         template.ResourceCountIs("AWS::Events::Rule", app.Functions.Sum(function => function.Schedules.Count));
+        // A layer version for each layer built from a repository folder (a published layer is only an ARN),
+        // and the AWS CLI of each site deployment.
+        template.ResourceCountIs("AWS::Lambda::LayerVersion", app.Layers.Count(layer => layer.ContentPath is not null) + app.Sites.Count);
+        template.ResourceCountIs("AWS::SecretsManager::Secret", app.Secrets.Count);
+        template.ResourceCountIs("AWS::SecretsManager::ResourcePolicy", 0);
     }
 
     [Fact]
@@ -84,12 +89,27 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public void WithoutACollectorLayerTheFunctionsHaveOnlyTheirOwnLayersNoTelemetryExportAndNoTracing()
+    public void TheSecretsAreKeptWhenTheStackIsDestroyedAndTheirArnsAreOutputs()
     {
-        foreach (var (name, construct) in synthesized.Stack.Functions)
+        var outputs = synthesized.Json["Outputs"]!.AsObject().Select(output => output.Value!).ToList();
+
+        foreach (var secret in LeaderboardApp.Definition.Secrets)
         {
-            var function = synthesized.Json["Resources"]![synthesized.LogicalId(construct)]!;
-            Assert.Equal(LeaderboardApp.Definition.Function(name).Layers.Count, function["Properties"]!["Layers"]?.AsArray().Count ?? 0);
+            var id = synthesized.LogicalId(synthesized.Stack.Secrets[secret.Name]);
+            Assert.Equal("Retain", (string?)synthesized.Json["Resources"]![id]!["DeletionPolicy"]);
+            Assert.Equal("Retain", (string?)synthesized.Json["Resources"]![id]!["UpdateReplacePolicy"]);
+            var output = Assert.Single(outputs, output => (string?)output["Description"] == $"The ARN of the secret '{secret.Name}'.");
+            Assert.Equal(id, Intrinsics.Ref(output["Value"]));
+        }
+    }
+
+    [Fact]
+    public void WithoutACollectorLayerTheFunctionsRunWithTheirOwnLayersOnlyWithNoTelemetryExportAndNoTracing()
+    {
+        foreach (var definition in LeaderboardApp.Definition.Functions)
+        {
+            var function = synthesized.Json["Resources"]![synthesized.LogicalId(synthesized.Stack.Functions[definition.Name])]!;
+            Assert.Equal(definition.Layers.Count, synthesized.LayersOf(definition.Name).Count);
             Assert.Null(function["Properties"]!["TracingConfig"]);
             Assert.DoesNotContain(
                 function["Properties"]!["Environment"]?["Variables"]?.AsObject() ?? [],

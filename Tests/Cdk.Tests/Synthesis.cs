@@ -43,11 +43,12 @@ public sealed class Synthesis : IDisposable
     public JsonObject Json { get; }
 
     /// <summary>
-    /// Synthesizes <paramref name="definition"/> with <paramref name="context"/>. With
-    /// <paramref name="buildDirectory"/>, the functions are published there for real; with neither it
-    /// nor a <c>functionAssets</c> context value, stand-ins take the place of their outputs.
+    /// Synthesizes <paramref name="definition"/> with <paramref name="context"/>, for any region (as the CDK
+    /// app does) or for <paramref name="region"/>. With <paramref name="buildDirectory"/>, the functions are
+    /// published there for real; with neither it nor a <c>functionAssets</c> context value, stand-ins take
+    /// the place of their outputs.
     /// </summary>
-    public static Synthesis Create(AppDefinition definition, IDictionary<string, object>? context = null, string? buildDirectory = null)
+    public static Synthesis Create(AppDefinition definition, IDictionary<string, object>? context = null, string? buildDirectory = null, string? region = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "cdk-tests-" + Guid.NewGuid().ToString("N"));
         var fullContext = CdkJsonContext();
@@ -72,6 +73,7 @@ public sealed class Synthesis : IDisposable
             {
                 Definition = definition,
                 Settings = settings,
+                Env = region is null ? null : new Amazon.CDK.Environment { Region = region },
             });
             return new Synthesis(directory, stack, app.Synth().Directory);
         }
@@ -108,6 +110,32 @@ public sealed class Synthesis : IDisposable
 
     /// <summary>The properties of the one resource with this logical id.</summary>
     public JsonObject Properties(string logicalId) => Json["Resources"]![logicalId]!["Properties"]!.AsObject();
+
+    /// <summary>A function's layers, in the template's order; none when it has no layer.</summary>
+    public IReadOnlyList<JsonNode?> LayersOf(string function) =>
+        Properties(LogicalId(Stack.Functions[function]))["Layers"] is JsonArray layers ? [.. layers] : [];
+
+    /// <summary>The ARNs of a region mapping of a published layer, by region.</summary>
+    public IReadOnlyDictionary<string, string> LayerArnsIn(string mapping) =>
+        Json["Mappings"]![mapping]!.AsObject().ToDictionary(region => region.Key, region => (string)region.Value![LayerArns.MappingKey]!);
+
+    /// <summary>
+    /// What a function's layers hold for <paramref name="layer"/> in a stack for any region, without an ARN
+    /// from context: a reference to its layer version (a repository folder), or the look-up by
+    /// <c>AWS::Region</c> in the one mapping that holds exactly the definition's ARNs (a published layer).
+    /// </summary>
+    public JsonNode LayerEntry(LayerDefinition layer)
+    {
+        if (layer.ContentPath is not null)
+        {
+            return new JsonObject { ["Ref"] = LogicalId(Stack.Layers[layer.Name]) };
+        }
+        var mapping = Assert.Single(
+            Json["Mappings"]?.AsObject() ?? [],
+            candidate => LayerArnsIn(candidate.Key).OrderBy(arn => arn.Key, StringComparer.Ordinal)
+                .SequenceEqual(layer.Published!.ArnsByRegion.OrderBy(arn => arn.Key, StringComparer.Ordinal))).Key;
+        return new JsonObject { ["Fn::FindInMap"] = new JsonArray(mapping, new JsonObject { ["Ref"] = "AWS::Region" }, LayerArns.MappingKey) };
+    }
 
     /// <summary>The logical id of an L2 construct's CloudFormation resource.</summary>
     public string LogicalId(IConstruct construct) => Stack.GetLogicalId((CfnElement)construct.Node.DefaultChild!);

@@ -24,6 +24,12 @@ public sealed class TemplateLintTests
     public static TheoryData<string, Dictionary<string, object>> Variants() => new()
     {
         { "default", [] },
+        {
+            "published layer's ARN from context", new()
+            {
+                [ContextKeys.LayerArn(LeaderboardApp.ParametersAndSecretsExtension.Name)] = "arn:aws:lambda:eu-west-3:780235371811:layer:AWS-Parameters-and-Secrets-Lambda-Extension:3",
+            }
+        },
         { "provisioned concurrency", new() { [ContextKeys.ProvisionedConcurrency] = "true" } },
         {
             "X-Ray through the collector layer", new()
@@ -57,6 +63,25 @@ public sealed class TemplateLintTests
     }
 
     [Fact]
+    public async Task TheTemplateOfAStackForOneRegionWithALayerBuiltFromARepositoryFolderPassesCfnLint()
+    {
+        using var folder = new TemporaryLayerFolder();
+        var layer = LayerDefinition.FromContent("probe", folder.ContentPath);
+        var region = LeaderboardApp.ParametersAndSecretsExtension.Published!.ArnsByRegion.Keys.First();
+        var definition = LeaderboardApp.Definition with
+        {
+            Functions = [.. LeaderboardApp.Definition.Functions.Select(function => function with { Layers = [.. function.Layers, layer] })],
+        };
+        using var synthesis = Synthesis.Create(definition, region: region);
+
+        var findings = await CfnLint.RunAsync(Path.Combine(synthesis.AssemblyDirectory, synthesis.Stack.TemplateFile));
+
+        Assert.Contains(synthesis.LogicalId(synthesis.Stack.Layers[layer.Name]), synthesis.Resources("AWS::Lambda::LayerVersion").Keys);
+        var refused = findings.Where(finding => !AcceptedWarnings.Contains(finding.Rule)).ToList();
+        Assert.True(refused.Count == 0, $"cfn-lint on the {region} template with a repository layer:{Environment.NewLine}{string.Join(Environment.NewLine, refused)}");
+    }
+
+    [Fact]
     public async Task AFunctionOnARetiredRuntimeIsAnError()
     {
         using var synthesis = Synthesis.Create(LeaderboardApp.Definition);
@@ -83,8 +108,8 @@ public sealed class TemplateLintTests
         Assert.Contains(BundledHandlerRuntimes.Python, runtimes);
         Assert.Contains(BundledHandlerRuntimes.NodeJs, runtimes);
         Assert.Equal(synthesis.Stack.Functions.Count + 2, runtimes.Count);
-        // The region map of the replaced Node runtime is gone; the layers' region maps stay.
-        Assert.DoesNotContain("LatestNodeRuntimeMap", synthesis.Json["Mappings"]?.AsObject().Select(mapping => mapping.Key) ?? []);
+        // The providers' region-to-runtime mapping is gone: the only mappings left hold the published layers' ARNs.
+        Assert.Equal(LeaderboardApp.Definition.Layers.Count(layer => layer.Published is not null), synthesis.Json["Mappings"]?.AsObject().Count ?? 0);
     }
 
     /// <summary>One finding of cfn-lint.</summary>

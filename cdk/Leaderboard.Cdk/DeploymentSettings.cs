@@ -99,6 +99,19 @@ public sealed partial record DeploymentSettings
         };
     }
 
+    /// <summary>
+    /// The layer version ARN that context <c>layerArn:{layerName}</c> gives for an AWS-published layer of the
+    /// definition (another region, or another version, than the definition's); null when none is given.
+    /// </summary>
+    public static string? LayerArnFromContext(Node node, string layerName)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var key = ContextKeys.LayerArn(layerName);
+        return Read(node, key) is not { } arn ? null
+            : LayerArns.RegionOf(arn) is not null ? arn
+            : throw new ArgumentException($"Context '{key}' is '{arn}'; give a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION).");
+    }
+
     private static string? Read(Node node, string key) =>
         NonEmpty(Convert.ToString(node.TryGetContext(key), CultureInfo.InvariantCulture));
 
@@ -153,6 +166,9 @@ public static class ContextKeys
     public const string Stage = "stage";
     public const string GitHubRepository = "githubRepository";
     public const string GitHubOidcProviderArn = "githubOidcProviderArn";
+
+    /// <summary>The key that gives the version ARN of the AWS-published layer <paramref name="layerName"/>, in place of the definition's.</summary>
+    public static string LayerArn(string layerName) => "layerArn:" + layerName;
 
     /// <summary>CDK's own key for a custom bootstrap qualifier (<c>cdk bootstrap --qualifier</c>), which also names the bootstrap roles.</summary>
     public const string BootstrapQualifier = "@aws-cdk/core:bootstrapQualifier";

@@ -43,9 +43,9 @@ public sealed record QueueResources(Queue Queue, Queue? DeadLetterQueue, Managed
 public sealed record StaticSite(Bucket Bucket, BucketDeployment Deployment, Distribution Distribution);
 
 /// <summary>
-/// The app of an <see cref="AppDefinition"/> on AWS: its tables, queues, functions, HTTP and WebSocket
-/// APIs, stream and queue event source mappings, schedules and static sites, with log groups and alarms —
-/// the same declaration the local cloud runs.
+/// The app of an <see cref="AppDefinition"/> on AWS: its tables, queues, secrets, layers, functions, HTTP and
+/// WebSocket APIs, stream and queue event source mappings, schedules and static sites, with log groups and
+/// alarms — the same declaration the local cloud runs.
 /// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "CDK apps name their stacks XxxStack.")]
 public sealed class LeaderboardStack : Stack
@@ -73,6 +73,12 @@ public sealed class LeaderboardStack : Stack
     private const int MaximumVisibilityTimeoutSeconds = 43_200;
     private const int MaximumRetentionSeconds = 1_209_600;
 
+    /// <summary>The most layers Lambda runs a function with.</summary>
+    private const int MaximumLayersPerFunction = 5;
+
+    /// <summary>The longest value Secrets Manager generates.</summary>
+    private const int MaximumGeneratedSecretLength = 4096;
+
     /// <summary>
     /// How long browsers and CloudFront keep a site's files: a redeploy shows within this time without an
     /// invalidation, for which <c>BucketDeployment</c> would grant <c>cloudfront:CreateInvalidation</c> on every resource.
@@ -94,8 +100,8 @@ public sealed class LeaderboardStack : Stack
     private readonly Dictionary<(string Function, string Table), Queue> streamFailureQueues = [];
     private readonly Dictionary<string, QueueResources> queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ILayerVersion> layers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Secret> secrets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ILayerVersion> layers = new(StringComparer.Ordinal);
     private readonly List<Alarm> alarms = [];
     private CfnParameter? jwtIssuer;
     private LogGroup? siteDeploymentLogs;
@@ -131,7 +137,19 @@ public sealed class LeaderboardStack : Stack
         }
         foreach (var secret in definition.Secrets)
         {
+            if (secrets.ContainsKey(secret.Name))
+            {
+                throw new InvalidOperationException($"Secret '{secret.Name}' is declared twice, with different settings; declare it once and list that declaration in each function that reads it.");
+            }
             secrets.Add(secret.Name, AddSecret(secret));
+        }
+        foreach (var layer in definition.Layers)
+        {
+            if (layers.ContainsKey(layer.Name))
+            {
+                throw new InvalidOperationException($"Layer '{layer.Name}' is declared twice, with different settings; declare it once and list that declaration in each function that runs with it.");
+            }
+            layers.Add(layer.Name, AddLayer(layer));
         }
         foreach (var function in definition.Functions)
         {
@@ -191,6 +209,12 @@ public sealed class LeaderboardStack : Stack
     /// <summary>Where each stream event source mapping sends the batches that failed every retry, by the function and the table whose stream it reads.</summary>
     public IReadOnlyDictionary<(string Function, string Table), Queue> StreamFailureQueues => streamFailureQueues;
 
+    /// <summary>The Secrets Manager secrets, by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, Secret> Secrets => secrets;
+
+    /// <summary>The layers the functions run with (a layer version, or the ARN of a layer AWS publishes), by their name in the definition.</summary>
+    public IReadOnlyDictionary<string, ILayerVersion> Layers => layers;
+
     /// <summary>The SQS queues, each with its dead-letter queue and the policy of those who may send to it, by their name in the definition.</summary>
     public IReadOnlyDictionary<string, QueueResources> Queues => queues;
 
@@ -232,27 +256,23 @@ public sealed class LeaderboardStack : Stack
 
     /// <summary>
     /// The one place a function is made: its published project on the managed .NET 10 runtime, with
-    /// the definition's memory, timeout, concurrency and environment. An environment value that names a
-    /// table of the definition becomes the deployed table's name, and the function may read and write
-    /// that table's data.
+    /// the definition's memory, timeout, concurrency, layers and environment. Each layer's settings come
+    /// first (a later layer's win, as its files do), then the id of each secret it reads, then its own
+    /// environment, which wins over the layers'. An environment value that names a table of the definition
+    /// becomes the deployed table's name, and the function may read and write that table's data; it may
+    /// read the secrets it lists.
     /// </summary>
     private Function AddFunction(FunctionDefinition function)
     {
-        if (function.Secrets.Count > 0 && !function.Layers.Any(layer => layer.Published?.StandIn == LayerStandIn.ParametersAndSecretsExtension))
-        {
-            throw new InvalidOperationException(
-                $"Function '{function.Name}' reads secrets but runs with no layer that serves them: add the Parameters and Secrets extension layer to its Layers.");
-        }
+        CheckLayersAndSecrets(function);
         var usedTables = new List<Table>();
-        // A layer's settings first: the function's own environment wins.
-        var environment = function.Layers.SelectMany(layer => layer.Environment).ToDictionary(StringComparer.Ordinal);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in function.Layers.SelectMany(layer => layer.Environment))
+        {
+            environment[name] = value;
+        }
         foreach (var secret in function.Secrets)
         {
-            if (function.Environment?.ContainsKey(secret.IdVariable) == true)
-            {
-                throw new InvalidOperationException(
-                    $"Function '{function.Name}': its environment sets {secret.IdVariable}, which gives it the id of secret '{secret.Name}'; rename one of them.");
-            }
             environment[secret.IdVariable] = secrets[secret.Name].SecretArn;
         }
         foreach (var (name, value) in function.Environment ?? new Dictionary<string, string>())
@@ -285,7 +305,8 @@ public sealed class LeaderboardStack : Stack
             Timeout = Duration.Seconds(function.TimeoutSeconds),
             ReservedConcurrentExecutions = function.ReservedConcurrency,
             Environment = environment,
-            Layers = collectorLayer is null && function.Layers.Count == 0 ? null : [.. collectorLayer is null ? [] : new[] { collectorLayer }, .. function.Layers.Select(LayerOf)],
+            // The collector first, then the definition's layers in its order.
+            Layers = [.. collectorLayer is null ? [] : new[] { collectorLayer }, .. function.Layers.Select(layer => layers[layer.Name])],
             Tracing = settings.XRayTracing ? Tracing.ACTIVE : null,
             LogGroup = new LogGroup(this, $"{function.Name}-logs", new LogGroupProps
             {
@@ -331,12 +352,63 @@ public sealed class LeaderboardStack : Stack
     }
 
     /// <summary>
+    /// What Lambda and the definition's secrets need of a function's layers, refused at synthesis naming the
+    /// function: each layer once, no more layers than Lambda allows, a layer that serves the secrets it reads,
+    /// and each secret's id variable its own.
+    /// </summary>
+    private void CheckLayersAndSecrets(FunctionDefinition function)
+    {
+        var usedBy = $"Function '{function.Name}'";
+        if (function.Layers.GroupBy(layer => layer.Name, StringComparer.Ordinal).FirstOrDefault(named => named.Count() > 1) is { } twice)
+        {
+            throw new InvalidOperationException($"{usedBy} lists layer '{twice.Key}' twice.");
+        }
+        var layerCount = function.Layers.Count + (collectorLayer is null ? 0 : 1);
+        if (layerCount > MaximumLayersPerFunction)
+        {
+            throw new InvalidOperationException(
+                $"{usedBy} runs with {layerCount} layers{(collectorLayer is null ? "" : ", the collector layer included")}; Lambda allows {MaximumLayersPerFunction}.");
+        }
+        if (function.Secrets.Count == 0)
+        {
+            return;
+        }
+        if (!function.Layers.Any(layer => layer.Published?.StandIn == LayerStandIn.ParametersAndSecretsExtension))
+        {
+            throw new InvalidOperationException(
+                $"{usedBy} reads secret '{function.Secrets[0].Name}' but runs with no layer that serves secrets: add to its Layers the AWS-published layer "
+                + $"whose stand-in is {nameof(LayerStandIn.ParametersAndSecretsExtension)} (AWS's Parameters and Secrets Lambda Extension).");
+        }
+        if (function.Secrets.GroupBy(secret => secret.IdVariable, StringComparer.Ordinal).FirstOrDefault(sharing => sharing.Count() > 1) is { } shared)
+        {
+            throw new InvalidOperationException(
+                $"{usedBy} reads secrets {string.Join(" and ", shared.Select(secret => $"'{secret.Name}'"))}, which all give their id in {shared.Key}; give each secret its own IdVariable, and list a secret once.");
+        }
+        foreach (var secret in function.Secrets)
+        {
+            var setBy = function.Environment?.ContainsKey(secret.IdVariable) == true ? "its environment"
+                : function.Layers.FirstOrDefault(layer => layer.Environment.ContainsKey(secret.IdVariable)) is { } layer ? $"its layer '{layer.Name}'"
+                : null;
+            if (setBy is not null)
+            {
+                throw new InvalidOperationException(
+                    $"{usedBy}: {setBy} sets {secret.IdVariable}, the variable that gives it the id of secret '{secret.Name}'; rename one of them.");
+            }
+        }
+    }
+
+    /// <summary>
     /// A secret of the definition with a generated value (letters and digits), kept or removed with the
     /// stack as the tables are. Rotating it is <c>aws secretsmanager put-secret-value</c>: the new value
     /// becomes AWSCURRENT, the last one AWSPREVIOUS, and the functions accept both.
     /// </summary>
     private Secret AddSecret(SecretDefinition secret)
     {
+        if (secret.GeneratedLength is < 1 or > MaximumGeneratedSecretLength)
+        {
+            throw new ArgumentException(
+                $"Secret '{secret.Name}' has a generated length of {secret.GeneratedLength}; Secrets Manager generates 1 to {MaximumGeneratedSecretLength} characters.");
+        }
         var construct = new Secret(this, secret.Name, new SecretProps
         {
             Description = secret.Description,
@@ -346,52 +418,75 @@ public sealed class LeaderboardStack : Stack
         _ = new CfnOutput(this, $"{secret.Name}-arn", new CfnOutputProps
         {
             Value = construct.SecretArn,
-            Description = $"The secret '{secret.Name}': {secret.Description}",
+            Description = $"The ARN of the secret '{secret.Name}'.",
         });
         return construct;
     }
 
     /// <summary>
     /// A layer of the definition, made once however many functions run with it: a layer version of its
-    /// repository folder, or the ARN of a layer AWS publishes — from the context (<c>layerArn:NAME</c>),
-    /// else for the stack's region, else (a stack for any region) looked up by region at deployment.
+    /// repository folder, or the version ARN of a layer AWS publishes (see <see cref="PublishedLayerArn"/>).
     /// </summary>
-    private ILayerVersion LayerOf(LayerDefinition layer)
+    private ILayerVersion AddLayer(LayerDefinition layer)
     {
-        if (layers.TryGetValue(layer.Name, out var made))
+        var id = $"{layer.Name}-layer";
+        if (layer.ContentPath is not { } contentPath)
         {
-            return made;
+            return LayerVersion.FromLayerVersionArn(this, id, PublishedLayerArn(layer.Name, layer.Published!));
         }
-        ILayerVersion version;
-        if (layer.ContentPath is { } contentPath)
+        var directory = RepositoryPaths.Find(contentPath) is { } found && Directory.Exists(found)
+            ? found
+            : throw new InvalidOperationException(
+                $"Layer '{layer.Name}': its folder '{contentPath}' was not found in '{Directory.GetCurrentDirectory()}' or above. Run the CDK app from the repository (cd cdk && npx cdk synth).");
+        return new LayerVersion(this, id, new LayerVersionProps
         {
-            var directory = RepositoryPaths.Find(contentPath) is { } found && Directory.Exists(found)
-                ? found
-                : throw new InvalidOperationException($"Layer '{layer.Name}': its folder '{contentPath}' was not found in '{Directory.GetCurrentDirectory()}' or above.");
-            version = new LayerVersion(this, $"{layer.Name}-layer", new LayerVersionProps
+            Code = Code.FromAsset(directory),
+            CompatibleArchitectures = [Architecture.X86_64],
+            Description = $"{layer.Name} ({contentPath})",
+        });
+    }
+
+    /// <summary>
+    /// The version ARN of a layer AWS publishes: the one in the context (<c>layerArn:NAME</c>), else the
+    /// definition's for the stack's region, else — a stack for any region — the definition's looked up in a
+    /// region mapping at deployment.
+    /// </summary>
+    private string PublishedLayerArn(string name, PublishedLayer published)
+    {
+        var contextKey = ContextKeys.LayerArn(name);
+        var regionKnown = !Token.IsUnresolved(Region);
+        if (DeploymentSettings.LayerArnFromContext(Node, name) is { } fromContext)
+        {
+            return !regionKnown || LayerArns.RegionOf(fromContext) == Region
+                ? fromContext
+                : throw new ArgumentException($"Context '{contextKey}' is '{fromContext}', a layer of another region than the stack's ({Region}); Lambda runs layers of the function's region only.");
+        }
+        foreach (var (region, arn) in published.ArnsByRegion)
+        {
+            if (LayerArns.RegionOf(arn) != region)
             {
-                Code = Code.FromAsset(directory),
-                CompatibleArchitectures = [Architecture.X86_64],
-                Description = $"{layer.Name} ({contentPath})",
-                RemovalPolicy = settings.RemovalPolicy,
-            });
+                throw new InvalidOperationException($"Layer '{name}': its ARN for {region}, '{arn}', is not a layer version ARN of that region.");
+            }
         }
-        else
+        if (regionKnown)
         {
-            var published = layer.Published!;
-            var contextKey = "layerArn:" + layer.Name;
-            var arn = Node.TryGetContext(contextKey) as string
-                ?? (!Token.IsUnresolved(Region)
-                    ? published.ArnsByRegion.GetValueOrDefault(Region)
-                        ?? throw new InvalidOperationException($"Layer '{layer.Name}' has no ARN for region {Region} in the definition: give it with -c {contextKey}=arn:aws:lambda:{Region}:…")
-                    : new CfnMapping(this, $"{layer.Name}-layer-arns", new CfnMappingProps
-                    {
-                        Mapping = published.ArnsByRegion.ToDictionary(entry => entry.Key, entry => (IDictionary<string, object>)new Dictionary<string, object> { ["arn"] = entry.Value }),
-                    }).FindInMap(Aws.REGION, "arn"));
-            version = LayerVersion.FromLayerVersionArn(this, $"{layer.Name}-layer", arn);
+            return published.ArnsByRegion.GetValueOrDefault(Region)
+                ?? throw new InvalidOperationException(
+                    $"Layer '{name}' has no ARN for region {Region} in the definition; give the layer version ARN of that region with -c {contextKey}=arn:aws:lambda:{Region}:ACCOUNT:layer:NAME:VERSION.");
         }
-        layers.Add(layer.Name, version);
-        return version;
+        if (published.ArnsByRegion.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"Layer '{name}' has no ARN in the definition; give the layer version ARN of the region you deploy to with -c {contextKey}=arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION.");
+        }
+        var arns = new CfnMapping(this, $"{name}-layer-arns", new CfnMappingProps
+        {
+            Mapping = published.ArnsByRegion.ToDictionary(
+                entry => entry.Key,
+                entry => (IDictionary<string, object>)new Dictionary<string, object>(StringComparer.Ordinal) { [LayerArns.MappingKey] = entry.Value },
+                StringComparer.Ordinal),
+        });
+        return arns.FindInMap(Aws.REGION, LayerArns.MappingKey);
     }
 
     private HttpApi AddHttpApi(HttpApiDefinition api)

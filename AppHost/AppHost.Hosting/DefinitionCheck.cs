@@ -13,7 +13,7 @@ public static class DefinitionCheckBuilderExtensions
     /// <summary>
     /// Stops the AppHost before anything starts when its resources and <paramref name="definition"/>
     /// disagree — a function, table, queue, API, route, stream or queue event source, schedule or site on one side only,
-    /// a function built from another project than the definition names, or a function not given a table
+    /// a function built from another project than the definition names, a secret a function reads on one side only, or a function not given a table
     /// its environment names — with a message that names
     /// each difference and what to add where.
     /// </summary>
@@ -82,6 +82,8 @@ public static class DefinitionDrift
             "sqs.AddQueue(...) to the AppHost's Program.cs", differences);
         Compare("Site", definition.Sites.Select(site => site.Name), declared.OfType<StaticSiteResource>().Select(site => site.Definition.Name),
             "builder.AddStaticSite(...) to the AppHost's Program.cs", differences);
+        Compare("Secret", definition.Secrets.Select(secret => secret.Name), declared.OfType<SecretResource>().Select(secret => secret.Definition.Name),
+            "builder.AddSecret(...) to the AppHost's Program.cs", differences, "the Secrets of the functions that read it in " + ToTheDefinition);
 
         foreach (var function in functions)
         {
@@ -92,6 +94,15 @@ public static class DefinitionDrift
                 .Where(value => definition.Tables.Any(table => table.Name == value) && !given.Contains(value)).Distinct(StringComparer.Ordinal))
             {
                 differences.Add($"Function '{function.Definition.Name}' uses table '{table}' (its environment names it) but the AppHost does not give it: add .WithReference(table) to the function in the AppHost's Program.cs.");
+            }
+            var read = function.Annotations.OfType<SecretReferenceAnnotation>().Select(reference => reference.Secret.Definition.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var secret in function.Definition.Secrets.Where(secret => !read.Contains(secret.Name)))
+            {
+                differences.Add($"Function '{function.Definition.Name}' reads secret '{secret.Name}' (its definition lists it) but the AppHost does not give it: add .WithReference(secret) to the function in the AppHost's Program.cs.");
+            }
+            foreach (var secret in read.Where(name => function.Definition.Secrets.All(secret => secret.Name != name)))
+            {
+                differences.Add($"Function '{function.Definition.Name}' is given secret '{secret}' locally but its definition does not list it (so CDK would not let it read it): add it to the function's Secrets in {ToTheDefinition}.");
             }
             var expected = definition.Functions.FirstOrDefault(candidate => candidate.Name == function.Definition.Name)?.ProjectPath;
             var project = function.Annotations.OfType<IProjectMetadata>().FirstOrDefault()?.ProjectPath;

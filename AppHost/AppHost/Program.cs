@@ -8,8 +8,11 @@ var table = dynamoDb.AddTable(Table);
 var sqs = builder.AddSqsEmulator(Names.Sqs);
 sqs.AddQueue(MatchIntakeQueue);
 
+var signingKey = builder.AddSecret(MatchSigningKey);
+
 builder.AddLambdaFunction<Projects.Leaderboard_Api>(Api)
-    .WithReference(table).WaitFor(table);
+    .WithReference(table).WaitFor(table)
+    .WithReference(signingKey);
 
 builder.AddLambdaFunction<Projects.Leaderboard_Processor>(Processor)
     .WithReference(table).WaitFor(table);
@@ -18,7 +21,8 @@ builder.AddLambdaFunction<Projects.Leaderboard_Live>(Live)
     .WithReference(table).WaitFor(table);
 
 builder.AddLambdaFunction<Projects.Leaderboard_Intake>(Intake)
-    .WithReference(table).WaitFor(table);
+    .WithReference(table).WaitFor(table)
+    .WithReference(signingKey);
 
 builder.AddApiGatewayEmulator(HttpApi);
 

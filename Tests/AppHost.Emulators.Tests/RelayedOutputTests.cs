@@ -20,7 +20,7 @@ public class RelayedOutputTests
         await using var function = new LambdaFunction(settings, line => { lock (consoleLines) { consoleLines.Add(line); } });
         function.AttachExternalEnvironment(async (launch, cancellationToken) =>
         {
-            var variables = settings.LambdaVariables(LambdaFunctionSettings.NewLogStreamName(), await function.ExternalRuntimeApi, settings.Command!.Environment);
+            var variables = settings.LambdaVariables(LambdaFunctionSettings.NewLogStreamName(), (await function.ExternalVariables).RuntimeApi, settings.Command!.Environment);
             var process = ChildProcess.Start(settings.Command with { Environment = variables }, line =>
             {
                 var writtenAt = DateTimeOffset.UtcNow;

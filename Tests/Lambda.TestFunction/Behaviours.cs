@@ -65,6 +65,23 @@ internal static class Behaviours
             case "log":
                 Console.WriteLine(request["line"]!.GetValue<string>());
                 return Json(new JsonObject { ["logged"] = true });
+            case "secret":
+                // Reads a secret the way functions do in AWS: from the Parameters and Secrets extension, with the session token.
+                using (var extension = new HttpClient())
+                {
+                    using var read = new HttpRequestMessage(HttpMethod.Get,
+                        $"http://localhost:{Environment.GetEnvironmentVariable("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT") ?? "2773"}/secretsmanager/get?secretId={Uri.EscapeDataString(request["secretId"]!.GetValue<string>())}");
+                    read.Headers.Add("X-Aws-Parameters-Secrets-Token", request["token"]?.GetValue<string>() ?? Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN"));
+                    using var answer = await extension.SendAsync(read, cancellationToken);
+                    return Json(new JsonObject { ["status"] = (int)answer.StatusCode, ["body"] = await answer.Content.ReadAsStringAsync(cancellationToken) });
+                }
+            case "opt":
+                var opt = Environment.GetEnvironmentVariable("LAMBDA_OPT");
+                return Json(new JsonObject
+                {
+                    ["opt"] = opt,
+                    ["files"] = opt is null ? null : new JsonArray([.. Directory.EnumerateFiles(opt, "*", SearchOption.AllDirectories).Select(file => Path.GetRelativePath(opt, file)).Order(StringComparer.Ordinal).Select(path => (JsonNode)path!)]),
+                });
             case "bigResponse":
                 return Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new string('x', request["bytes"]!.GetValue<int>())));
             default:

@@ -1,7 +1,7 @@
 using PlatformBench;
 
-// PlatformBench <coldstart|seed|stream-lag|intake|intake-send|intake-verify|sqs-serve|sqs-throughput|live-push|apphost|report> [--key=value ...]; see bench/README.md.
-string[] commands = ["coldstart", "seed", "stream-lag", "intake", "intake-send", "intake-verify", "sqs-serve", "sqs-throughput", "live-push", "apphost", "report"];
+// PlatformBench <coldstart|seed|stream-lag|intake|intake-send|intake-verify|sqs-serve|sqs-throughput|live-push|apphost|extensions|report> [--key=value ...]; see bench/README.md.
+string[] commands = ["coldstart", "seed", "stream-lag", "intake", "intake-send", "intake-verify", "sqs-serve", "sqs-throughput", "live-push", "apphost", "extensions", "report"];
 if (args.Length == 0 || !commands.Contains(args[0]))
 {
     await Console.Error.WriteLineAsync("""
@@ -15,6 +15,7 @@ if (args.Length == 0 || !commands.Contains(args[0]))
                PlatformBench sqs-throughput --endpoint=URL --out=FILE [--producers=4] [--consumers=4] [--duration=20] [--warmup=3]
                PlatformBench live-push  --gateway=URL --websocket=URL --dynamodb=URL --out=FILE [--subscribers=10] [--matches=40] [--interval-ms=500] [--board=NAME]
                PlatformBench apphost    --label=NAME --command=FILE --args=A,B --workdir=DIR --gateway=URL --out=FILE [--runs=5] [--log-dir=DIR]
+               PlatformBench extensions --function=DLL --out=FILE [--runs=10] [--reads=2000]
                PlatformBench report     --results=DIR --readme=FILE --run=TEXT
         """);
     return 64;
@@ -33,5 +34,6 @@ return args[0] switch
     "sqs-throughput" => await SqsThroughput.RunAsync(options),
     "live-push" => await LivePush.RunAsync(options),
     "apphost" => await AppHostCycle.RunAsync(options),
+    "extensions" => await ExtensionCost.RunAsync(options),
     _ => await Report.RunAsync(options),
 };

@@ -13,6 +13,7 @@ using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.S3.Deployment;
+using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Authorizers;
@@ -93,6 +94,8 @@ public sealed class LeaderboardStack : Stack
     private readonly Dictionary<(string Function, string Table), Queue> streamFailureQueues = [];
     private readonly Dictionary<string, QueueResources> queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Rule> schedules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ILayerVersion> layers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Secret> secrets = new(StringComparer.Ordinal);
     private readonly List<Alarm> alarms = [];
     private CfnParameter? jwtIssuer;
     private LogGroup? siteDeploymentLogs;
@@ -125,6 +128,10 @@ public sealed class LeaderboardStack : Stack
                 throw new InvalidOperationException($"Queue '{queue.Name}' is declared twice; queue names are unique in an account and region.");
             }
             queues.Add(queue.Name, AddQueue(queue));
+        }
+        foreach (var secret in definition.Secrets)
+        {
+            secrets.Add(secret.Name, AddSecret(secret));
         }
         foreach (var function in definition.Functions)
         {
@@ -231,8 +238,23 @@ public sealed class LeaderboardStack : Stack
     /// </summary>
     private Function AddFunction(FunctionDefinition function)
     {
+        if (function.Secrets.Count > 0 && !function.Layers.Any(layer => layer.Published?.StandIn == LayerStandIn.ParametersAndSecretsExtension))
+        {
+            throw new InvalidOperationException(
+                $"Function '{function.Name}' reads secrets but runs with no layer that serves them: add the Parameters and Secrets extension layer to its Layers.");
+        }
         var usedTables = new List<Table>();
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        // A layer's settings first: the function's own environment wins.
+        var environment = function.Layers.SelectMany(layer => layer.Environment).ToDictionary(StringComparer.Ordinal);
+        foreach (var secret in function.Secrets)
+        {
+            if (function.Environment?.ContainsKey(secret.IdVariable) == true)
+            {
+                throw new InvalidOperationException(
+                    $"Function '{function.Name}': its environment sets {secret.IdVariable}, which gives it the id of secret '{secret.Name}'; rename one of them.");
+            }
+            environment[secret.IdVariable] = secrets[secret.Name].SecretArn;
+        }
         foreach (var (name, value) in function.Environment ?? new Dictionary<string, string>())
         {
             if (tables.TryGetValue(value, out var table))
@@ -263,7 +285,7 @@ public sealed class LeaderboardStack : Stack
             Timeout = Duration.Seconds(function.TimeoutSeconds),
             ReservedConcurrentExecutions = function.ReservedConcurrency,
             Environment = environment,
-            Layers = collectorLayer is null ? null : [collectorLayer],
+            Layers = [.. collectorLayer is null ? [] : new[] { collectorLayer }, .. function.Layers.Select(LayerOf)],
             Tracing = settings.XRayTracing ? Tracing.ACTIVE : null,
             LogGroup = new LogGroup(this, $"{function.Name}-logs", new LogGroupProps
             {
@@ -274,6 +296,10 @@ public sealed class LeaderboardStack : Stack
         foreach (var table in usedTables.Distinct())
         {
             table.GrantReadWriteData(construct);
+        }
+        foreach (var secret in function.Secrets)
+        {
+            secrets[secret.Name].GrantRead(construct);
         }
         if (settings.ProvisionedConcurrency && function.ProvisionedConcurrency is > 0 and var provisioned)
         {
@@ -302,6 +328,70 @@ public sealed class LeaderboardStack : Stack
             Description = $"The Lambda function '{function.Name}'.",
         });
         return construct;
+    }
+
+    /// <summary>
+    /// A secret of the definition with a generated value (letters and digits), kept or removed with the
+    /// stack as the tables are. Rotating it is <c>aws secretsmanager put-secret-value</c>: the new value
+    /// becomes AWSCURRENT, the last one AWSPREVIOUS, and the functions accept both.
+    /// </summary>
+    private Secret AddSecret(SecretDefinition secret)
+    {
+        var construct = new Secret(this, secret.Name, new SecretProps
+        {
+            Description = secret.Description,
+            GenerateSecretString = new SecretStringGenerator { PasswordLength = secret.GeneratedLength, ExcludePunctuation = true },
+            RemovalPolicy = settings.RemovalPolicy,
+        });
+        _ = new CfnOutput(this, $"{secret.Name}-arn", new CfnOutputProps
+        {
+            Value = construct.SecretArn,
+            Description = $"The secret '{secret.Name}': {secret.Description}",
+        });
+        return construct;
+    }
+
+    /// <summary>
+    /// A layer of the definition, made once however many functions run with it: a layer version of its
+    /// repository folder, or the ARN of a layer AWS publishes — from the context (<c>layerArn:NAME</c>),
+    /// else for the stack's region, else (a stack for any region) looked up by region at deployment.
+    /// </summary>
+    private ILayerVersion LayerOf(LayerDefinition layer)
+    {
+        if (layers.TryGetValue(layer.Name, out var made))
+        {
+            return made;
+        }
+        ILayerVersion version;
+        if (layer.ContentPath is { } contentPath)
+        {
+            var directory = RepositoryPaths.Find(contentPath) is { } found && Directory.Exists(found)
+                ? found
+                : throw new InvalidOperationException($"Layer '{layer.Name}': its folder '{contentPath}' was not found in '{Directory.GetCurrentDirectory()}' or above.");
+            version = new LayerVersion(this, $"{layer.Name}-layer", new LayerVersionProps
+            {
+                Code = Code.FromAsset(directory),
+                CompatibleArchitectures = [Architecture.X86_64],
+                Description = $"{layer.Name} ({contentPath})",
+                RemovalPolicy = settings.RemovalPolicy,
+            });
+        }
+        else
+        {
+            var published = layer.Published!;
+            var contextKey = "layerArn:" + layer.Name;
+            var arn = Node.TryGetContext(contextKey) as string
+                ?? (!Token.IsUnresolved(Region)
+                    ? published.ArnsByRegion.GetValueOrDefault(Region)
+                        ?? throw new InvalidOperationException($"Layer '{layer.Name}' has no ARN for region {Region} in the definition: give it with -c {contextKey}=arn:aws:lambda:{Region}:…")
+                    : new CfnMapping(this, $"{layer.Name}-layer-arns", new CfnMappingProps
+                    {
+                        Mapping = published.ArnsByRegion.ToDictionary(entry => entry.Key, entry => (IDictionary<string, object>)new Dictionary<string, object> { ["arn"] = entry.Value }),
+                    }).FindInMap(Aws.REGION, "arn"));
+            version = LayerVersion.FromLayerVersionArn(this, $"{layer.Name}-layer", arn);
+        }
+        layers.Add(layer.Name, version);
+        return version;
     }
 
     private HttpApi AddHttpApi(HttpApiDefinition api)

@@ -3,6 +3,7 @@ using AppHost.Definition;
 using AppHost.Emulators;
 using AppHost.Emulators.Lambda;
 using AppHost.Emulators.Processes;
+using AppHost.Emulators.Secrets;
 using AppHost.Emulators.TestTool;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -69,7 +70,7 @@ public static class LambdaBuilderExtensions
                     // Nothing listens: a function must not spend its invocations retrying an absent collector.
                     context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
                 }
-                foreach (var (name, value) in definition.Environment ?? new Dictionary<string, string>())
+                foreach (var (name, value) in definition.Layers.SelectMany(layer => layer.Environment).Concat(definition.Environment ?? new Dictionary<string, string>()))
                 {
                     context.EnvironmentVariables[name] = value;
                 }
@@ -186,6 +187,13 @@ public static class LambdaBuilderExtensions
         return new ChildProcessSpec("dotnet", [assembly], buildDirectory, environment);
     }
 
+    /// <summary>What stands in locally for a layer AWS publishes.</summary>
+    private static ParametersSecretsExtension StandInFor(PublishedLayer layer, IServiceProvider services) => layer.StandIn switch
+    {
+        LayerStandIn.ParametersAndSecretsExtension => new ParametersSecretsExtension(services.GetService<SecretStore>() ?? new SecretStore()),
+        _ => throw new ResourceStartException($"No local stand-in for {layer.StandIn}."),
+    };
+
     /// <summary>The project's own build output, which the orchestrated environment runs.</summary>
     private static string ProjectBuildDirectory(LambdaFunctionResource resource, LocalCloudSettings settings) =>
         Path.Combine(Path.GetDirectoryName(Path.Combine(settings.RepositoryRoot, resource.Definition.ProjectPath))!, "bin", resource.BuildConfiguration, "net10.0");
@@ -214,6 +222,8 @@ public static class LambdaBuilderExtensions
                     ProvisionedConcurrency = provisioned ? resource.Definition.ProvisionedConcurrency ?? 0 : 0,
                     MaxEnvironments = maxEnvironments,
                     Region = settings.Region,
+                    LayerDirectories = [.. resource.Definition.Layers.Where(layer => layer.ContentPath is not null).Select(layer => Path.Combine(settings.RepositoryRoot, layer.ContentPath!))],
+                    StandIns = [.. resource.Definition.Layers.Where(layer => layer.Published is not null).Select(layer => StandInFor(layer.Published!, context.Services))],
                 },
                 console.Write,
                 ct => EmulatorCommandAsync(resource, ProjectBuildDirectory(resource, settings), context.Services, ct)));

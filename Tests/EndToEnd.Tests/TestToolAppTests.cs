@@ -173,7 +173,7 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
         var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
         var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '='))).RootElement;
         Assert.Equal("matches:write", claims.GetProperty("scope").GetString());
-        using var anonymous = new HttpClient { BaseAddress = fixture.Gateway.BaseAddress };
+        using var anonymous = fixture.App.CreateGatewayClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "matches") { Content = JsonContent.Create(new { }) };
         request.Headers.Authorization = new("Bearer", token);
         using var answered = await anonymous.SendAsync(request);

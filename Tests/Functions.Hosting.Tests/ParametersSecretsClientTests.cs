@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using AppHost.Emulators.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Functions.Hosting.Tests;
@@ -101,6 +102,22 @@ public sealed class ParametersSecretsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReadLogsNothingSoAFunctionCanReadOnEveryRequest()
+    {
+        _store.Set("quiet-key", "value");
+        var categories = new CategoryRecorder();
+        using var services = Services(new Dictionary<string, string?>
+        {
+            [ParametersSecretsOptions.PortVariable] = _server.Port.ToString(CultureInfo.InvariantCulture),
+            [ParametersSecretsOptions.SessionTokenVariable] = SessionToken,
+        }, logging => logging.AddProvider(categories).SetMinimumLevel(LogLevel.Trace));
+
+        await services.GetRequiredService<ParametersSecretsClient>().GetSecretStringAsync("quiet-key", ParametersSecretsClient.CurrentVersion, CancellationToken.None);
+
+        Assert.DoesNotContain(categories.Logged, category => category.StartsWith("System.Net.Http.HttpClient", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ThePortIs2773WhenTheVariableIsNotSetAsInAws()
     {
         using var services = Services(new Dictionary<string, string?>());
@@ -130,9 +147,10 @@ public sealed class ParametersSecretsClientTests : IAsyncLifetime
         return services.GetRequiredService<ParametersSecretsClient>();
     }
 
-    private static ServiceProvider Services(Dictionary<string, string?> configuration) =>
+    private static ServiceProvider Services(Dictionary<string, string?> configuration, Action<ILoggingBuilder>? logging = null) =>
         new ServiceCollection()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
+            .AddLogging(logging ?? (_ => { }))
             .AddParametersSecretsClient()
             .BuildServiceProvider();
 
@@ -141,5 +159,28 @@ public sealed class ParametersSecretsClientTests : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The categories of every log entry written.</summary>
+    private sealed class CategoryRecorder : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentBag<string> Logged { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, Logged);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Recorder(string category, System.Collections.Concurrent.ConcurrentBag<string> logged) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                logged.Add(category);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Leaderboard.Core;
+using Microsoft.Extensions.Primitives;
 
 namespace Leaderboard.Api;
 
@@ -24,7 +25,7 @@ public sealed partial class MatchSignatureMiddleware(RequestDelegate next, ILogg
             return;
         }
         var signature = context.Request.Headers[MatchSignature.HeaderName];
-        if (signature.Count == 0)
+        if (StringValues.IsNullOrEmpty(signature))
         {
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Match results must be signed",
                 $"The request has no {MatchSignature.HeaderName} header. {HowToSign}", "no signature");
@@ -56,7 +57,7 @@ public sealed partial class MatchSignatureMiddleware(RequestDelegate next, ILogg
                 await RefuseAsync(context, StatusCodes.Status403Forbidden, "The match signature is malformed",
                     $"{MatchSignature.HeaderName} must be '{MatchSignature.Prefix}' followed by 64 lowercase hex digits. {HowToSign}", "a malformed signature");
                 break;
-            default:
+            default: // MatchSignatureCheck.Mismatch; an empty signature was answered above.
                 await RefuseAsync(context, StatusCodes.Status403Forbidden, "The match signature does not match the body",
                     $"{MatchSignature.HeaderName} is not the signature of this body with the match signing key. Sign the bytes exactly as sent, after serializing; {HowToSign}",
                     "a signature that does not match the body");

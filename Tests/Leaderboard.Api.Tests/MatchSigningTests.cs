@@ -46,6 +46,14 @@ public class MatchSigningTests(LeaderboardApiFactory factory) : IClassFixture<Le
     }
 
     [Fact]
+    public async Task AnEmptySignatureHeaderIsNoSignature()
+    {
+        using var response = await PostAsync("""{"matchId":"empty-1","boardId":"b1","results":[]}""", "");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task AMatchSignedWithAnotherKeyIsForbiddenAndIsNotStored()
     {
         var (alice, bob) = (await _signed.CreatePlayerAsync("Alice"), await _signed.CreatePlayerAsync("Bob"));

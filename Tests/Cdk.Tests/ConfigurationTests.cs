@@ -74,7 +74,7 @@ public sealed class ConfigurationTests(ConfiguredStackFixture fixture) : IClassF
             synthesized.Template.HasResourceProperties("AWS::Lambda::Function", new Dictionary<string, object>
             {
                 ["Handler"] = function.AssemblyName,
-                ["Layers"] = new[] { ConfiguredStackFixture.CollectorLayerArn },
+                ["Layers"] = Match.ArrayWith(new object[] { ConfiguredStackFixture.CollectorLayerArn }),
                 ["Environment"] = new Dictionary<string, object>
                 {
                     ["Variables"] = Match.ObjectLike(new Dictionary<string, object>

@@ -307,7 +307,11 @@ public sealed class ParityTests(LeaderboardStackFixture fixture) : IClassFixture
             Assert.Equal(function.ReservedConcurrency, (int?)deployed["ReservedConcurrentExecutions"]);
             // A function without variables has no Environment at all.
             var variables = deployed["Environment"]?["Variables"]?.AsObject() ?? [];
-            var declared = (function.Environment ?? new Dictionary<string, string>()).Keys;
+            // The function's own variables, its layers' settings and the ids of the secrets it reads.
+            var declared = (function.Environment ?? new Dictionary<string, string>()).Keys
+                .Concat(function.Layers.SelectMany(layer => layer.Environment.Keys))
+                .Concat(function.Secrets.Select(secret => secret.IdVariable))
+                .Distinct();
             var webSocketEndpoint = LeaderboardApp.Definition.WebSocketApis.Any(api => api.Routes.Any(route => route.Function == function.Name))
                 ? [WebSocketApiDefinition.ManagementEndpointVariable]
                 : Array.Empty<string>();

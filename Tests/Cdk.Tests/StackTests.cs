@@ -84,11 +84,12 @@ public sealed class StackTests(LeaderboardStackFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public void WithoutACollectorLayerTheFunctionsHaveNoLayerNoTelemetryExportAndNoTracing()
+    public void WithoutACollectorLayerTheFunctionsHaveOnlyTheirOwnLayersNoTelemetryExportAndNoTracing()
     {
-        foreach (var function in synthesized.Stack.Functions.Values.Select(function => synthesized.Json["Resources"]![synthesized.LogicalId(function)]!))
+        foreach (var (name, construct) in synthesized.Stack.Functions)
         {
-            Assert.Null(function["Properties"]!["Layers"]);
+            var function = synthesized.Json["Resources"]![synthesized.LogicalId(construct)]!;
+            Assert.Equal(LeaderboardApp.Definition.Function(name).Layers.Count, function["Properties"]!["Layers"]?.AsArray().Count ?? 0);
             Assert.Null(function["Properties"]!["TracingConfig"]);
             Assert.DoesNotContain(
                 function["Properties"]!["Environment"]?["Variables"]?.AsObject() ?? [],

@@ -285,7 +285,7 @@ public sealed class LeaderboardStack : Stack
             Timeout = Duration.Seconds(function.TimeoutSeconds),
             ReservedConcurrentExecutions = function.ReservedConcurrency,
             Environment = environment,
-            Layers = [.. collectorLayer is null ? [] : new[] { collectorLayer }, .. function.Layers.Select(LayerOf)],
+            Layers = collectorLayer is null && function.Layers.Count == 0 ? null : [.. collectorLayer is null ? [] : new[] { collectorLayer }, .. function.Layers.Select(LayerOf)],
             Tracing = settings.XRayTracing ? Tracing.ACTIVE : null,
             LogGroup = new LogGroup(this, $"{function.Name}-logs", new LogGroupProps
             {

@@ -6,7 +6,7 @@
 #   bench/foundation.sh                       # build, start, seed, measure, update bench/README.md
 #   CONNECTIONS=16 DURATION=10 WARMUP=5 PLAYERS=2000 MATCHES=600 bench/foundation.sh
 #
-# Needs: the .NET SDK, Java 17+, wrk, hey, curl, GNU time (/usr/bin/time). Everything listens on
+# Needs: the .NET SDK, Java 17+, wrk, hey, curl, openssl, GNU time (/usr/bin/time). Everything listens on
 # loopback, on free ports; every process it starts is stopped when it ends, also on error or Ctrl+C.
 # Raw results: bench/results/<run>/. See bench/README.md.
 set -euo pipefail
@@ -33,7 +33,7 @@ LOG=$RESULTS/apphost.log
 BENCH_DLL=$ROOT/bench/LeaderboardBench/bin/Release/net10.0/LeaderboardBench.dll
 
 
-for tool in dotnet java wrk hey curl ss setsid /usr/bin/time; do
+for tool in dotnet java wrk hey curl ss setsid openssl /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "error: '$tool' is not on PATH (see bench/README.md)" >&2; exit 1; }
 done
 
@@ -113,7 +113,7 @@ DYNAMO=http://127.0.0.1:$DYNAMO_PORT
 
 # One execution environment per connection, so the API is measured, not Lambda's throttling.
 say "starting the AppHost: DynamoDB Local (in memory) on $DYNAMO_PORT, API gateway on $GATEWAY_PORT, Lambda emulator on $LAMBDA_PORT"
-setsid dotnet run -c Release --no-build --project AppHost/AppHost -- \
+setsid env "$SIGNING_KEY_PARAMETER" dotnet run -c Release --no-build --project AppHost/AppHost -- \
   --DynamoDb:InMemory=true --Ports:dynamodb="$DYNAMO_PORT" --Ports:api-gateway="$GATEWAY_PORT" \
   --Ports:lambda-emulator="$LAMBDA_PORT" --Lambda:MaxEnvironments="$CONNECTIONS" \
   >"$LOG" 2>&1 </dev/null &
@@ -247,9 +247,10 @@ say "POST /matches through the API (wrk, $THREADS threads, $CONNECTIONS connecti
 # The warm-up resubmits one match (answered 200 after the first 202), which leaves the stream
 # processor no work; the measured run submits a new match every request.
 mapfile -t lineup < <(head -4 "$PLAYERS_FILE")
+warm_match="{\"matchId\":\"warm-$RUN_ID\",\"boardId\":\"$BOARD\",\"results\":[{\"playerId\":\"${lineup[0]}\",\"score\":90,\"outcome\":\"win\"},{\"playerId\":\"${lineup[1]}\",\"score\":60,\"outcome\":\"loss\"},{\"playerId\":\"${lineup[2]}\",\"score\":30,\"outcome\":\"loss\"},{\"playerId\":\"${lineup[3]}\",\"score\":10,\"outcome\":\"loss\"}]}"
 warm_up api-match -m POST -T application/json -H "Authorization: Bearer $TOKEN" \
-  -d "{\"matchId\":\"warm-$RUN_ID\",\"boardId\":\"$BOARD\",\"results\":[{\"playerId\":\"${lineup[0]}\",\"score\":90,\"outcome\":\"win\"},{\"playerId\":\"${lineup[1]}\",\"score\":60,\"outcome\":\"loss\"},{\"playerId\":\"${lineup[2]}\",\"score\":30,\"outcome\":\"loss\"},{\"playerId\":\"${lineup[3]}\",\"score\":10,\"outcome\":\"loss\"}]}" \
-  "$API/matches"
+  -H "X-Leaderboard-Signature: $(match_signature "$warm_match")" -d "$warm_match" "$API/matches"
+# submit_match.lua signs each body with LEADERBOARD_SIGNING_KEY (bench/lib.sh).
 measure_api api-match wrk -s bench/wrk/submit_match.lua -H "Authorization: Bearer $TOKEN" "$API" -- "$PLAYERS_FILE" "$BOARD" "$RUN_ID"
 say "the same writes straight to DynamoDB Local (PlayerRepository.GetManyAsync + MatchRepository.AddAsync)"
 # Its warm-up also resubmits; then it waits for the processor to finish the API run's matches.

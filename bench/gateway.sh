@@ -88,6 +88,7 @@ mapfile -t PROJECT_SETTINGS < <(tr '\0' '\n' <"/proc/$ORCHESTRATED/environ" \
   | grep -E '^(OTEL_|ASPNETCORE_ENVIRONMENT=|DOTNET_ENVIRONMENT=)' | grep -vE '^OTEL_(SERVICE_NAME|RESOURCE_ATTRIBUTES)=')
 (cd "$API_DIR" && exec env "${PROJECT_SETTINGS[@]}" AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMO_PORT" \
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 Leaderboard__TableName=leaderboard \
+  Leaderboard__MatchSigningSecretId=match-signing-key \
   OTEL_SERVICE_NAME=leaderboard-api-kestrel ASPNETCORE_URLS="http://127.0.0.1:$KESTREL_PORT" \
   dotnet Leaderboard.Api.dll) >"$RESULTS/kestrel.log" 2>&1 &
 KESTREL_PID=$!

@@ -1,5 +1,15 @@
 # Shared by the bench scripts (sourced first; a script defines CHILD_PID before it calls run).
 
+# The key game servers sign match results with. Every AppHost a bench script starts gets it as its
+# parameter match-signing-key (the variable Parameters__match-signing-key, which `export` cannot name:
+# pass "$SIGNING_KEY_PARAMETER" with env); the bench tools, wrk scripts and the load test sign with
+# LEADERBOARD_SIGNING_KEY.
+export LEADERBOARD_SIGNING_KEY=${LEADERBOARD_SIGNING_KEY:-bench-match-signing-key}
+SIGNING_KEY_PARAMETER="Parameters__match-signing-key=$LEADERBOARD_SIGNING_KEY"
+
+# The X-Leaderboard-Signature of a request body: match_signature BODY prints sha256=<lowercase hex>.
+match_signature() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$LEADERBOARD_SIGNING_KEY" -r | sed 's/ .*//; s/^/sha256=/'; }
+
 # Runs a command in the background and waits, so a signal reaches the caller's cleanup without delay.
 run() {
   "$@" &
@@ -46,13 +56,13 @@ stop_apphost_on_exit() {
   trap 'exit 143' TERM
 }
 
-# Starts the AppHost in its own session: start_apphost LOG ARGS... (ARGS go to `dotnet run`, e.g.
-# --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true), then waits up to
-# 2 minutes until every URL in APPHOST_READY_URLS answers (default: the gateway's /health).
+# Starts the AppHost in its own session, with the bench's match signing key: start_apphost LOG ARGS...
+# (ARGS go to `dotnet run`, e.g. --no-build -c Release --project AppHost/AppHost -- --DynamoDb:InMemory=true),
+# then waits up to 2 minutes until every URL in APPHOST_READY_URLS answers (default: the gateway's /health).
 start_apphost() {
   local log=$1
   shift
-  setsid dotnet run "$@" >"$log" 2>&1 </dev/null &
+  setsid env "$SIGNING_KEY_PARAMETER" dotnet run "$@" >"$log" 2>&1 </dev/null &
   APPHOST_PID=$!
   local url ready
   for _ in $(seq 1 240); do

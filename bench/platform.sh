@@ -302,7 +302,7 @@ start_apphost() { # SUFFIX [ENV=VALUE...]: the AppHost with these variables (its
   local log=$RESULTS/apphost$suffix.log
   say "starting the AppHost${*:+ with $*}: DynamoDB Local $DYNAMO_PORT, gateway $GATEWAY_PORT, Invoke API $LAMBDA_PORT"
   # The Aspire dashboard and its OTLP endpoints on free ports (what the launch profile gives `dotnet run`).
-  env "$@" ASPNETCORE_URLS=http://127.0.0.1:$(free_port) ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
+  env "$@" "$SIGNING_KEY_PARAMETER" ASPNETCORE_URLS=http://127.0.0.1:$(free_port) ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
     ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:$(free_port) ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:$(free_port) \
     setsid dotnet "$APPHOST_DLL" --DynamoDb:InMemory=true --Ports:dynamodb="$DYNAMO_PORT" \
     --Ports:api-gateway="$GATEWAY_PORT" --Ports:lambda-emulator="$LAMBDA_PORT" \
@@ -319,8 +319,9 @@ start_apphost() { # SUFFIX [ENV=VALUE...]: the AppHost with these variables (its
   say "every resource runs after $((SECONDS - started)) s"
 
   say "starting leaderboard-api as a plain Kestrel app on $DIRECT_PORT (same build, same DynamoDB Local)"
+  # It serves reads only, so the secret id it needs to start is never read (no extension runs beside it).
   env "${DIRECT_ENV[@]}" ASPNETCORE_URLS=$DIRECT AWS_ENDPOINT_URL_DYNAMODB=$DYNAMO Leaderboard__TableName=leaderboard \
-    AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 \
+    Leaderboard__MatchSigningSecretId=match-signing-key AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 \
     DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
     dotnet "$API_DIR/Leaderboard.Api.dll" >"$RESULTS/direct$suffix.log" 2>&1 </dev/null &
   DIRECT_PID=$!

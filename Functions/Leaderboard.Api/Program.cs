@@ -7,11 +7,13 @@ using ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLeaderboardData();
+builder.AddMatchSignatures();
 builder.AddApiConventions();
 builder.Services.AddLambdaHosting(LambdaEventSource.HttpApi);
 
 var app = builder.Build();
 app.UseApiConventions();
+app.UseMatchSignatures();
 app.MapDefaultEndpoints();
 app.MapPlayersApi();
 app.MapMatchesApi();

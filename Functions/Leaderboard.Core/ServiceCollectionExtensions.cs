@@ -1,5 +1,6 @@
 using Amazon;
 using Amazon.DynamoDBv2;
+using Functions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,23 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton<MatchSubmissions>();
         builder.Services.AddSingleton<MatchAggregator>();
         builder.Services.AddHostedService<DataStorePriming>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the check of match result signatures (<see cref="MatchSignatureVerifier"/>, one per request or
+    /// invocation) for a function that accepts match results, reading the key through the Parameters and
+    /// Secrets extension (<see cref="ParametersSecretsClient"/>). <see cref="MatchSigningOptions"/> is
+    /// validated at start: a function without <c>Leaderboard:MatchSigningSecretId</c> does not start.
+    /// </summary>
+    public static IHostApplicationBuilder AddMatchSignatures(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MatchSigningOptions>()
+            .BindConfiguration(LeaderboardOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddParametersSecretsClient();
+        builder.Services.AddScoped<MatchSignatureVerifier>();
         return builder;
     }
 

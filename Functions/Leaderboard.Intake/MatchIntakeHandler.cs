@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Functions.Hosting;
@@ -7,14 +8,16 @@ namespace Leaderboard.Intake;
 
 /// <summary>
 /// Stores the match results of a batch of <c>match-intake</c> messages, each holding one result (a
-/// <c>POST /matches</c> body) or a JSON array of them, with the same rules and idempotency. A message is
-/// reported in <c>batchItemFailures</c> when any of its results is not stored (unreadable, invalid, unknown
-/// players, a match id taken by a different result): only it returns to the queue, and after the queue's
-/// <c>maxReceiveCount</c> it moves to the dead-letter queue; a data store error returns the whole batch. Results
-/// already stored count once when their message comes again. The results of the whole batch are submitted
-/// together: one player lookup, several stores at a time.
+/// <c>POST /matches</c> body) or a JSON array of them, signed with the match signing key in the String
+/// message attribute <c>signature</c> (<see cref="MatchSignature"/>), with the same rules and idempotency. A
+/// message is reported in <c>batchItemFailures</c> when its signature is missing, malformed or wrong (nothing
+/// of it is read), or when any of its results is not stored (unreadable, invalid, unknown players, a match id
+/// taken by a different result): only it returns to the queue, and after the queue's <c>maxReceiveCount</c> it
+/// moves to the dead-letter queue; a data store error, or a signing key that cannot be read, returns the whole
+/// batch. Results already stored count once when their message comes again. The results of the whole batch are
+/// submitted together: one player lookup, several stores at a time.
 /// </summary>
-public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILogger<MatchIntakeHandler> logger)
+public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, MatchSignatureVerifier signatures, ILogger<MatchIntakeHandler> logger)
     : ILambdaEventHandler<SqsEvent, PartialBatchResponse>
 {
     public async Task<PartialBatchResponse> HandleAsync(SqsEvent lambdaEvent, LambdaContext context, CancellationToken cancellationToken)
@@ -27,13 +30,30 @@ public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILo
         var requests = new List<(int Message, SubmitMatchRequest Request)>();
         for (var index = 0; index < messages.Count; index++)
         {
-            if (Read(messages[index].Body) is { } read)
+            var message = messages[index];
+            MatchSignatureCheck signature;
+            try
+            {
+                signature = await signatures.CheckAsync(Encoding.UTF8.GetBytes(message.Body),
+                    message.MessageAttributes.GetValueOrDefault(MatchSignature.MessageAttributeName)?.StringValue, cancellationToken);
+            }
+            catch (MatchSigningKeyUnavailableException exception)
+            {
+                LogSigningKeyUnavailable(exception, messages.Count);
+                return new PartialBatchResponse([.. messages.Select(returned => new BatchItemFailure(returned.MessageId))]);
+            }
+            if (Refusal(signature) is { } refusal)
+            {
+                LogRejected(message.MessageId, message.ReceiveCount, refusal);
+                failed[index] = true;
+            }
+            else if (Read(message.Body) is { } read)
             {
                 requests.AddRange(read.Select(request => (index, request)));
             }
             else
             {
-                LogRejected(messages[index].MessageId, messages[index].ReceiveCount, "the body is neither a match result nor an array of them");
+                LogRejected(message.MessageId, message.ReceiveCount, "the body is neither a match result nor an array of them");
                 failed[index] = true;
             }
         }
@@ -66,6 +86,15 @@ public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILo
         return new PartialBatchResponse([.. messages.Where((_, index) => failed[index]).Select(message => new BatchItemFailure(message.MessageId))]);
     }
 
+    /// <summary>Why a message's signature is refused; null when it is valid.</summary>
+    private static string? Refusal(MatchSignatureCheck signature) => signature switch
+    {
+        MatchSignatureCheck.Valid => null,
+        MatchSignatureCheck.Missing => $"it has no '{MatchSignature.MessageAttributeName}' message attribute (String: '{MatchSignature.Prefix}' and the lowercase hex HMAC-SHA256 of the body with the match signing key)",
+        MatchSignatureCheck.Malformed => $"its '{MatchSignature.MessageAttributeName}' attribute is not '{MatchSignature.Prefix}' followed by 64 lowercase hex digits",
+        _ => $"its '{MatchSignature.MessageAttributeName}' attribute is not the signature of its body with the match signing key",
+    };
+
     private static List<SubmitMatchRequest>? Read(string body)
     {
         try
@@ -86,6 +115,9 @@ public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, ILo
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the batch's {Count} messages; reporting them all for retry")]
     private partial void LogBatchFailed(Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not read the match signing key, so no signature of the batch's {Count} messages can be checked; reporting them all for retry")]
+    private partial void LogSigningKeyUnavailable(Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected message {MessageId} (receive {ReceiveCount}): {Reason}; reporting it for retry")]
     private partial void LogRejected(string messageId, int receiveCount, string reason);

@@ -6,5 +6,6 @@ using ServiceDefaults;
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLeaderboardData();
+builder.AddMatchSignatures();
 builder.Services.AddSqsHandler<MatchIntakeHandler>();
 builder.Build().Run();

@@ -70,9 +70,10 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
     }
 
     [Fact]
-    public async Task WritingAMatchNeedsATokenWithTheWriteScope()
+    public async Task WritingAMatchNeedsATokenWithTheWriteScopeEvenWhenSigned()
     {
-        using var anonymous = new HttpClient { BaseAddress = Gateway.BaseAddress };
+        // Signed, without a token: the gateway's JWT authorizer refuses it before the function sees it.
+        using var anonymous = fixture.App.CreateGatewayClient();
         using var withoutToken = await anonymous.PostAsJsonAsync("matches", Match("e2e-denied", "b", ("a", 1, "win"), ("b", 1, "loss")));
         var readOnly = await anonymous.GetFromJsonAsync<JsonElement>("_auth/dev-token?scope=matches:read");
         using var request = new HttpRequestMessage(HttpMethod.Post, "matches") { Content = JsonContent.Create(Match("e2e-denied", "b", ("a", 1, "win"), ("b", 1, "loss"))) };
@@ -80,7 +81,29 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
         using var withoutScope = await anonymous.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+        Assert.Equal("""{"message":"Unauthorized"}""", await withoutToken.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Forbidden, withoutScope.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithATokenAMatchThatIsNotSignedWithTheAppsKeyIsRefusedByTheFunctionAndNotStored()
+    {
+        var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "matches") { Content = JsonContent.Create(Match("e2e-unsigned", "e2e-board-unsigned", (alice, 1, "win"), (bob, 0, "loss"))) };
+        request.Headers.Authorization = Gateway.DefaultRequestHeaders.Authorization;
+        using var otherKey = fixture.App.CreateGatewayClient("a key that is not the app's");
+        otherKey.DefaultRequestHeaders.Authorization = Gateway.DefaultRequestHeaders.Authorization;
+
+        using var plain = new HttpClient { BaseAddress = Gateway.BaseAddress };
+        using var unsigned = await plain.SendAsync(request);
+        using var wrongKey = await otherKey.PostAsJsonAsync("matches", Match("e2e-wrong-key", "e2e-board-unsigned", (alice, 1, "win"), (bob, 0, "loss")));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        Assert.Equal("application/problem+json", unsigned.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("X-Leaderboard-Signature", await unsigned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, wrongKey.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.GetAsync("matches/e2e-unsigned")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.GetAsync("matches/e2e-wrong-key")).StatusCode);
     }
 
     [Fact]
@@ -153,7 +176,8 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
         var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
         var body = JsonSerializer.Serialize(new[] { Match("e2e-queued-1", "e2e-board-queue", (alice, 40, "win"), (bob, 20, "loss")), Match("e2e-queued-2", "e2e-board-queue", (alice, 5, "loss"), (bob, 9, "win")) });
 
-        var sent = await AwsCli.RunAsync("sqs", "send-message", "--endpoint-url", IntakeQueue.Parent.Endpoint, "--queue-url", IntakeQueue.Url, "--message-body", body);
+        var sent = await AwsCli.RunAsync("sqs", "send-message", "--endpoint-url", IntakeQueue.Parent.Endpoint, "--queue-url", IntakeQueue.Url, "--message-body", body,
+            "--message-attributes", JsonSerializer.Serialize(SignedIntakeMessages.SignatureAttribute(body)));
 
         Assert.True(sent.ExitCode == 0, sent.Stderr);
         Assert.Contains("MessageId", sent.Stdout, StringComparison.Ordinal);
@@ -172,8 +196,8 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
         {
             var poisoned = JsonSerializer.Serialize(Match("e2e-poisoned", "e2e-board-dlq", (alice, 3, "win"), (carol, 1, "loss")));
             var good = JsonSerializer.Serialize(Match("e2e-beside-poison", "e2e-board-dlq", (alice, 7, "win"), (bob, 2, "loss")));
-            await Sqs.SendAsync(IntakeQueue.Url, poisoned, CancellationToken.None);
-            await Sqs.SendAsync(IntakeQueue.Url, good, CancellationToken.None);
+            await SendSignedAsync(poisoned);
+            await SendSignedAsync(good);
 
             Assert.True(await Polling.UntilAsync(async () => (await BoardAsync("e2e-board-dlq")).Count == 2, TimeSpan.FromSeconds(30)));
             var deadLetterUrl = IntakeQueue.Url + "-dlq";
@@ -219,6 +243,13 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
     private static readonly HttpClient SqsHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     private SqsQueueClient Sqs => new(SqsHttp, new Uri(IntakeQueue.Parent.Endpoint));
+
+    private async Task SendSignedAsync(string body)
+    {
+        using var request = SignedIntakeMessages.SendMessage(IntakeQueue.Parent.Endpoint, IntakeQueue.Url, body);
+        using var response = await SqsHttp.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
 
     /// <summary>Writes a player of a chosen id straight into the table, as an operator repairing data would.</summary>
     private async Task CreatePlayerWithIdAsync(string playerId)

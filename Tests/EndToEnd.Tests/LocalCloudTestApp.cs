@@ -1,5 +1,6 @@
 using AppHost.Definition;
 using AppHost.Hosting;
+using Leaderboard.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EndToEnd.Tests;
@@ -11,6 +12,9 @@ namespace EndToEnd.Tests;
 /// </summary>
 public sealed class LocalCloudTestApp : IAsyncDisposable
 {
+    /// <summary>The match signing key of every test app (its parameter <c>match-signing-key</c>), which the test clients sign with.</summary>
+    public const string MatchSigningKey = "end-to-end-tests-signing-key";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>
@@ -104,6 +108,7 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             $"--Ports:{LeaderboardApp.Names.WebSocketApi}=0",
             $"--Ports:{LeaderboardApp.Names.LiveBoard}=0",
             $"--Ports:{LeaderboardApp.Names.Sqs}=0",
+            $"--Parameters:{LeaderboardApp.Names.MatchSigningKey}={MatchSigningKey}",
             .. args,
         ];
         return DistributedApplicationTestingBuilder.CreateAsync<Program>(
@@ -144,9 +149,12 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
     public T Resource<T>(string name)
         where T : IResource => Model.Resources.OfType<T>().Single(resource => resource.Name == name);
 
-    /// <summary>A client of the API Gateway emulator's invoke URL.</summary>
-    public HttpClient CreateGatewayClient() =>
-        new() { BaseAddress = Resource<ApiGatewayEmulatorResource>(LeaderboardApp.Names.ApiGateway).Gateway!.InvokeUrl };
+    /// <summary>A client of the API Gateway emulator's invoke URL that signs every body with <see cref="MatchSigningKey"/>, as a game server does; it sends no token.</summary>
+    public HttpClient CreateGatewayClient() => CreateGatewayClient(MatchSigningKey);
+
+    /// <summary>A client of the API Gateway emulator's invoke URL that signs every body with <paramref name="signingKey"/>.</summary>
+    public HttpClient CreateGatewayClient(string signingKey) =>
+        new(new MatchSigningHandler(signingKey) { InnerHandler = new HttpClientHandler() }) { BaseAddress = Resource<ApiGatewayEmulatorResource>(LeaderboardApp.Names.ApiGateway).Gateway!.InvokeUrl };
 
     /// <summary>The Lambda emulator's Invoke API endpoint (for <c>--endpoint-url</c>).</summary>
     public Uri LambdaEndpoint => Resource<LambdaEmulatorResource>(LeaderboardApp.Names.LambdaEmulator).Emulator!.Endpoint;

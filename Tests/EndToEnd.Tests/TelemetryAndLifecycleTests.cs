@@ -72,15 +72,8 @@ public class TelemetryAndLifecycleTests
         var senderTrace = ActivityTraceId.CreateRandom();
         var queue = app.Resource<SqsQueueResource>(LeaderboardApp.Names.MatchIntakeQueue);
         using var sqs = new HttpClient();
-        using var send = new HttpRequestMessage(HttpMethod.Post, queue.Parent.Endpoint)
-        {
-            Content = new StringContent(JsonSerializer.Serialize(new
-            {
-                QueueUrl = queue.Url,
-                MessageBody = JsonSerializer.Serialize(new { matchId = "traced-queued", boardId = "traced", results = new[] { new { playerId = players[0], score = 2, outcome = "win" }, new { playerId = players[1], score = 1, outcome = "loss" } } }),
-            }), System.Text.Encoding.UTF8, "application/x-amz-json-1.0"),
-        };
-        send.Headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
+        using var send = SignedIntakeMessages.SendMessage(queue.Parent.Endpoint, queue.Url,
+            JsonSerializer.Serialize(new { matchId = "traced-queued", boardId = "traced", results = new[] { new { playerId = players[0], score = 2, outcome = "win" }, new { playerId = players[1], score = 1, outcome = "loss" } } }));
         send.Headers.Add("traceparent", $"00-{senderTrace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var sent = await sqs.SendAsync(send);
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);

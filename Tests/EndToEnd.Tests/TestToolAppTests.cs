@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AppHost.Definition;
 using AppHost.Emulators.TestTool;
 using AppHost.Hosting;
+using Leaderboard.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EndToEnd.Tests;
@@ -82,12 +83,16 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
         var samples = await SamplesAsync(tool, LeaderboardApp.Names.Api);
         JsonNode Sample(string id) => samples.Single(sample => sample!["id"]!.GetValue<string>() == id)!["event"]!;
 
+        // Signed as a game server signs it, so the answer is about the body.
+        var matchSample = Sample("post-matches");
+        matchSample["headers"]![MatchSignature.HeaderName.ToLowerInvariant()] = MatchSignature.Sign(LocalCloudTestApp.MatchSigningKey, matchSample["body"]!.GetValue<string>());
+
         var player = await InvokeAsync(tool, LeaderboardApp.Names.Api, Sample("post-players"));
-        var match = await InvokeAsync(tool, LeaderboardApp.Names.Api, Sample("post-matches"));
+        var match = await InvokeAsync(tool, LeaderboardApp.Names.Api, matchSample);
 
         Assert.Equal(201, player["response"]!["statusCode"]!.GetValue<int>());
         // Its players (player-1, player-2) need not exist: the body is valid, so the answer is about them, not the shape.
-        Assert.NotEqual(400, match["response"]!["statusCode"]!.GetValue<int>());
+        Assert.DoesNotContain(match["response"]!["statusCode"]!.GetValue<int>(), new[] { 400, 401, 403 });
         Assert.True(match["response"]!["statusCode"]!.GetValue<int>() < 500);
     }
 
@@ -114,6 +119,12 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
         var samples = await SamplesAsync(tool, LeaderboardApp.Names.Intake);
         var batch = samples.Single(sample => sample!["id"]!.GetValue<string>() == "sqs-match-intake")!["event"]!;
         var record = batch["Records"]!.AsArray().Single()!;
+        // Signed as a game server signs it, so the message is reported for its players, not its signature.
+        record["messageAttributes"]![MatchSignature.MessageAttributeName] = new JsonObject
+        {
+            ["stringValue"] = MatchSignature.Sign(LocalCloudTestApp.MatchSigningKey, record["body"]!.GetValue<string>()),
+            ["dataType"] = "String",
+        };
 
         var view = await InvokeAsync(tool, LeaderboardApp.Names.Intake, batch);
 
@@ -173,7 +184,7 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
         var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
         var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '='))).RootElement;
         Assert.Equal("matches:write", claims.GetProperty("scope").GetString());
-        using var anonymous = new HttpClient { BaseAddress = fixture.Gateway.BaseAddress };
+        using var anonymous = fixture.App.CreateGatewayClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "matches") { Content = JsonContent.Create(new { }) };
         request.Headers.Authorization = new("Bearer", token);
         using var answered = await anonymous.SendAsync(request);

@@ -9,7 +9,7 @@ namespace Leaderboard.Api.Tests;
 
 public class AggregationTests(LeaderboardApiFactory factory) : IClassFixture<LeaderboardApiFactory>
 {
-    private readonly HttpClient _http = factory.CreateClient();
+    private readonly HttpClient _http = factory.CreateSigningClient();
 
     [Fact]
     public async Task ApplyingAMatchAddsToEveryParticipantAndMarksItProcessed()

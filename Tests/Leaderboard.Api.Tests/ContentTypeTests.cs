@@ -17,7 +17,7 @@ public sealed class ContentTypeTests(LeaderboardApiFactory factory) : IClassFixt
     private static readonly string[] ContentTypes =
         [NoHeader, "application/json", "text/plain", "text/html", "application/xml", "multipart/form-data; boundary=sweep"];
 
-    private readonly HttpClient _http = factory.CreateClient();
+    private readonly HttpClient _http = factory.CreateSigningClient();
 
     public static TheoryData<string, string> ReadRoutes() => RoutesAnd(route => route.ExampleBody is null);
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Functions.Hosting;
 using Leaderboard.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Leaderboard.Api.Tests.ApiClient;
 using MatchIntakeHandler = intake::Leaderboard.Intake.MatchIntakeHandler;
@@ -32,7 +33,7 @@ public class IntakeTests(LeaderboardApiFactory factory) : IClassFixture<Leaderbo
             ["half-invalid"] = $"[{Json(Match("intake-5", "intake-board", (alice, 4, "win"), (bob, 1, "loss")))},{Json(Match("intake-6", "intake-board", (alice, -1, "win"), (bob, 1, "loss")))}]",
         };
 
-        var response = await Handler().HandleAsync(Batch(messages), Context(), CancellationToken.None);
+        var response = await Handler().HandleAsync(SignedBatch(messages), Context(), CancellationToken.None);
 
         Assert.Equal(["conflict", "half-invalid", "unknown-player", "unreadable"], response.BatchItemFailures.Select(failure => failure.ItemIdentifier).Order(StringComparer.Ordinal));
         foreach (var stored in new[] { "intake-1", "intake-2", "intake-3", "intake-5" })
@@ -53,26 +54,87 @@ public class IntakeTests(LeaderboardApiFactory factory) : IClassFixture<Leaderbo
         var (alice, bob) = (await _http.CreatePlayerAsync("Alice"), await _http.CreatePlayerAsync("Bob"));
         var body = $"[{Json(Match("intake-again-1", "intake-again", (alice, 10, "win"), (bob, 5, "loss")))},{Json(Match("intake-again-2", "intake-again", (alice, 1, "loss"), (bob, 2, "win")))}]";
 
-        var first = await Handler().HandleAsync(Batch(new() { ["m"] = body }), Context(), CancellationToken.None);
-        var second = await Handler().HandleAsync(Batch(new() { ["m"] = body }), Context(), CancellationToken.None);
+        var first = await Handler().HandleAsync(SignedBatch(new() { ["m"] = body }), Context(), CancellationToken.None);
+        var second = await Handler().HandleAsync(SignedBatch(new() { ["m"] = body }), Context(), CancellationToken.None);
 
         Assert.Empty(first.BatchItemFailures);
         Assert.Empty(second.BatchItemFailures);
         Assert.False(JsonDocument.Parse(await _http.GetStringAsync("/matches/intake-again-2")).RootElement.GetProperty("processed").GetBoolean());
     }
 
-    private MatchIntakeHandler Handler() => new(factory.Services.GetRequiredService<MatchSubmissions>(), NullLogger<MatchIntakeHandler>.Instance);
+    [Fact]
+    public async Task AMessageWithoutAValidSignatureIsReportedAloneWithItsReasonLoggedAndTheOthersAreStored()
+    {
+        var (alice, bob) = (await _http.CreatePlayerAsync("Alice"), await _http.CreatePlayerAsync("Bob"));
+        var body = (string matchId) => Json(Match(matchId, "intake-signed", (alice, 10, "win"), (bob, 5, "loss")));
+        var batch = Batch(new()
+        {
+            ["signed"] = (body("signed-1"), MatchSignature.Sign(LeaderboardApiFactory.SigningKey, body("signed-1"))),
+            ["unsigned"] = (body("unsigned-1"), null),
+            ["other-key"] = (body("other-key-1"), MatchSignature.Sign("a key that is not the match signing key", body("other-key-1"))),
+            ["changed-after-signing"] = (body("changed-1"), MatchSignature.Sign(LeaderboardApiFactory.SigningKey, body("changed-0"))),
+            ["malformed"] = (body("malformed-1"), "sha256=not-hex"),
+        });
+        var log = new RecordingLogger<MatchIntakeHandler>();
+
+        var response = await Handler(factory, log).HandleAsync(batch, Context(), CancellationToken.None);
+
+        Assert.Equal(["changed-after-signing", "malformed", "other-key", "unsigned"], response.BatchItemFailures.Select(failure => failure.ItemIdentifier).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/matches/signed-1")).StatusCode);
+        foreach (var refused in new[] { "unsigned-1", "other-key-1", "changed-1", "malformed-1" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/matches/{refused}")).StatusCode);
+        }
+        Assert.Contains(log.Messages, line => line.StartsWith("Rejected message unsigned (receive 1): it has no 'signature' message attribute", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, line => line.StartsWith("Rejected message other-key (receive 1): its 'signature' attribute is not the signature of its body", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, line => line.StartsWith("Rejected message changed-after-signing (receive 1): its 'signature' attribute is not the signature of its body", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, line => line.StartsWith("Rejected message malformed (receive 1): its 'signature' attribute is not 'sha256=' followed by 64 lowercase hex digits", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhenTheSigningKeyCannotBeReadTheWholeBatchIsReportedAndNothingStored()
+    {
+        await using var withoutExtension = new LeaderboardApiFactory { WithoutSecretsExtension = true };
+        await withoutExtension.InitializeAsync();
+        using var http = withoutExtension.CreateClient();
+        var (alice, bob) = (await http.CreatePlayerAsync("Alice"), await http.CreatePlayerAsync("Bob"));
+        var body = Json(Match("keyless-1", "intake-keyless", (alice, 10, "win"), (bob, 5, "loss")));
+        var log = new RecordingLogger<MatchIntakeHandler>();
+
+        var response = await Handler(withoutExtension, log).HandleAsync(
+            Batch(new() { ["a"] = (body, MatchSignature.Sign(LeaderboardApiFactory.SigningKey, body)), ["b"] = ("[]", null) }), Context(), CancellationToken.None);
+
+        Assert.Equal(["a", "b"], response.BatchItemFailures.Select(failure => failure.ItemIdentifier).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/matches/keyless-1")).StatusCode);
+        Assert.Contains(log.Messages, line => line.StartsWith("Could not read the match signing key", StringComparison.Ordinal));
+    }
+
+    private MatchIntakeHandler Handler() => Handler(factory, NullLogger<MatchIntakeHandler>.Instance);
+
+    /// <summary>The handler as the intake function resolves it for an invocation: the signature check is the invocation's own.</summary>
+    private static MatchIntakeHandler Handler(LeaderboardApiFactory api, ILogger<MatchIntakeHandler> logger) => new(
+        api.Services.GetRequiredService<MatchSubmissions>(),
+        api.Services.CreateScope().ServiceProvider.GetRequiredService<MatchSignatureVerifier>(),
+        logger);
 
     private static string Json(object value) => JsonSerializer.Serialize(value);
 
-    private static SqsEvent Batch(Dictionary<string, string> bodies) => new()
+    /// <summary>Messages by id, each body signed with the match signing key, as a game server sends them.</summary>
+    private static SqsEvent SignedBatch(Dictionary<string, string> bodies) =>
+        Batch(bodies.ToDictionary(pair => pair.Key, pair => (pair.Value, (string?)MatchSignature.Sign(LeaderboardApiFactory.SigningKey, pair.Value))));
+
+    /// <summary>Messages by id, each with its body and the value of its <c>signature</c> attribute (none when null).</summary>
+    private static SqsEvent Batch(Dictionary<string, (string Body, string? Signature)> messages) => new()
     {
-        Records = [.. bodies.Select(pair => new SqsMessage
+        Records = [.. messages.Select(pair => new SqsMessage
         {
             MessageId = pair.Key,
-            Body = pair.Value,
+            Body = pair.Value.Body,
             EventSource = "aws:sqs",
             Attributes = new Dictionary<string, string> { ["ApproximateReceiveCount"] = "1" },
+            MessageAttributes = pair.Value.Signature is { } signature
+                ? new Dictionary<string, SqsMessageAttributeValue> { [MatchSignature.MessageAttributeName] = new() { DataType = "String", StringValue = signature } }
+                : new Dictionary<string, SqsMessageAttributeValue>(),
         })],
     };
 

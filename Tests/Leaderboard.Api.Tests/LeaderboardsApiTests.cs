@@ -7,7 +7,7 @@ namespace Leaderboard.Api.Tests;
 
 public class LeaderboardsApiTests(LeaderboardApiFactory factory) : IClassFixture<LeaderboardApiFactory>
 {
-    private readonly HttpClient _http = factory.CreateClient();
+    private readonly HttpClient _http = factory.CreateSigningClient();
 
     [Fact]
     public async Task TopAndAroundAcrossShardsEqualABruteForceRankingOfTheSameData()

@@ -6,7 +6,7 @@ namespace Leaderboard.Api.Tests;
 
 public class MatchesApiTests(LeaderboardApiFactory factory) : IClassFixture<LeaderboardApiFactory>
 {
-    private readonly HttpClient _http = factory.CreateClient();
+    private readonly HttpClient _http = factory.CreateSigningClient();
 
     [Fact]
     public async Task SubmittingAMatchIsAcceptedWithLocationAndRepresentation()

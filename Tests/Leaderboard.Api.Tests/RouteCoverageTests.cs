@@ -14,7 +14,7 @@ public sealed class RouteCoverageTests(LeaderboardApiFactory factory) : IClassFi
     /// <summary>Mapped for the orchestrator's liveness probe when the function runs on Kestrel; no gateway route leads there.</summary>
     private static readonly HashSet<string> InfrastructureRoutes = ["ANY /alive"];
 
-    private readonly HttpClient _http = factory.CreateClient();
+    private readonly HttpClient _http = factory.CreateSigningClient();
 
     [Fact]
     public void EveryDeclaredRouteHasAHandlerAndEveryHandlerADeclaredRoute()

@@ -50,6 +50,14 @@ internal sealed record BenchSettings(IConfiguration Values)
     public string? Token => Values["token"] is { Length: > 0 } token ? token : null;
 
     /// <summary>
+    /// The key match results are signed with: <c>LEADERBOARD_SIGNING_KEY</c>, the key the AppHost runs with as its
+    /// parameter <c>match-signing-key</c> (bench/lib.sh sets both).
+    /// </summary>
+    public static string SigningKey => Environment.GetEnvironmentVariable("LEADERBOARD_SIGNING_KEY") is { Length: > 0 } key
+        ? key
+        : throw new InvalidOperationException("LEADERBOARD_SIGNING_KEY is not set: set it to the match signing key the AppHost runs with (its parameter match-signing-key; bench/lib.sh sets both).");
+
+    /// <summary>
     /// The longest wait, after the warm-up, for DynamoDB Local to finish the stream processor's
     /// backlog before measuring (0: do not wait).
     /// </summary>

@@ -29,7 +29,11 @@ internal static class Seeder
     public static async Task<int> RunAsync(BenchSettings settings)
     {
         using var host = await LeaderboardData.StartAsync(settings);
-        using var http = new HttpClient { BaseAddress = new Uri(settings.ApiUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(new MatchSigningHandler(BenchSettings.SigningKey) { InnerHandler = new HttpClientHandler() })
+        {
+            BaseAddress = new Uri(settings.ApiUrl + "/"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         if (settings.Token is { } token)
         {
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

@@ -59,6 +59,8 @@ internal static partial class ColdStart
             ["DOTNET_NOLOGO"] = "1",
             ["AWS_ENDPOINT_URL_DYNAMODB"] = options.Get("dynamodb", "http://127.0.0.1:9"),
             ["Leaderboard__TableName"] = "leaderboard",
+            // Required to start; the health event it is invoked with reads no secret, so no extension runs here.
+            ["Leaderboard__MatchSigningSecretId"] = "match-signing-key",
         };
         foreach (var pair in options.List("env-" + label))
         {

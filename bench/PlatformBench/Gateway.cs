@@ -3,19 +3,23 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Leaderboard.Core;
 
 namespace PlatformBench;
 
-/// <summary>The app's public API through the API Gateway emulator, as a client sees it.</summary>
+/// <summary>The app's public API through the API Gateway emulator, as a client sees it: bodies signed with the match signing key.</summary>
 internal sealed class Gateway : IDisposable
 {
     private readonly HttpClient _http;
 
-    public Gateway(Uri endpoint, int connections) => _http = new HttpClient(new SocketsHttpHandler
+    public Gateway(Uri endpoint, int connections) => _http = new HttpClient(new MatchSigningHandler(Signing.Key)
     {
-        MaxConnectionsPerServer = connections,
-        UseProxy = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        InnerHandler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            UseProxy = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        },
     })
     {
         BaseAddress = endpoint,

@@ -70,7 +70,7 @@ internal static class Intake
                         new JsonObject { ["playerId"] = picked[0], ["score"] = random.Next(1, 1000), ["outcome"] = "win" },
                         new JsonObject { ["playerId"] = picked[1], ["score"] = random.Next(1, 1000), ["outcome"] = "loss" }),
                 };
-                return (MatchId: matchId, Entry: new SendMessageBatchRequestEntry(slot.ToString(CultureInfo.InvariantCulture), result.ToJsonString()));
+                return (MatchId: matchId, Entry: Signing.IntakeEntry(slot.ToString(CultureInfo.InvariantCulture), result.ToJsonString()));
             }).ToList();
             sends.Add(Task.Run(async () =>
             {

@@ -59,7 +59,7 @@ internal static class IntakeKill
                 var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
                 {
                     QueueUrl = queueUrl,
-                    Entries = [.. results.Select((result, slot) => new SendMessageBatchRequestEntry(slot.ToString(CultureInfo.InvariantCulture), result.ToJsonString()))],
+                    Entries = [.. results.Select((result, slot) => Signing.IntakeEntry(slot.ToString(CultureInfo.InvariantCulture), result.ToJsonString()))],
                 });
                 var failed = (response.Failed ?? []).Select(failure => int.Parse(failure.Id, CultureInfo.InvariantCulture)).ToHashSet();
                 foreach (var (result, slot) in results.Select((result, slot) => (result, slot)))

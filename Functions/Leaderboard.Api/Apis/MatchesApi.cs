@@ -9,14 +9,15 @@ public static class MatchesApi
     public static IEndpointRouteBuilder MapMatchesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/matches").WithTags("Matches");
-        api.MapPost("/", SubmitMatch).WithName(nameof(SubmitMatch));
+        api.MapPost("/", SubmitMatch).WithName(nameof(SubmitMatch)).RequireMatchSignature();
         api.MapGet("/{matchId}", GetMatch).WithName(nameof(GetMatch));
         return app;
     }
 
     /// <summary>
     /// Accepts a match once: 202 the first time, 200 with the stored match when the same body comes
-    /// again, 409 when the id was used with a different body.
+    /// again, 409 when the id was used with a different body. Only a body signed with the match signing
+    /// key gets here (<see cref="MatchSignatureMiddleware"/>).
     /// </summary>
     public static async Task<Results<Accepted<MatchResponse>, Ok<MatchResponse>, ValidationProblem, ProblemHttpResult>> SubmitMatch(
         SubmitMatchRequest request, [FromServices] MatchSubmissions submissions, CancellationToken cancellationToken) =>

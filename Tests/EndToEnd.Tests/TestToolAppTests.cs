@@ -83,9 +83,11 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
         var samples = await SamplesAsync(tool, LeaderboardApp.Names.Api);
         JsonNode Sample(string id) => samples.Single(sample => sample!["id"]!.GetValue<string>() == id)!["event"]!;
 
-        // Signed as a game server signs it, so the answer is about the body.
+        // The tool signs the sample as a game server signs it, with the app's key, so the answer is about the body.
         var matchSample = Sample("post-matches");
-        matchSample["headers"]![MatchSignature.HeaderName.ToLowerInvariant()] = MatchSignature.Sign(LocalCloudTestApp.MatchSigningKey, matchSample["body"]!.GetValue<string>());
+        Assert.Equal(
+            MatchSignature.Sign(LocalCloudTestApp.MatchSigningKey, matchSample["body"]!.GetValue<string>()),
+            matchSample["headers"]![MatchSignature.HeaderName.ToLowerInvariant()]!.GetValue<string>());
 
         var player = await InvokeAsync(tool, LeaderboardApp.Names.Api, Sample("post-players"));
         var match = await InvokeAsync(tool, LeaderboardApp.Names.Api, matchSample);
@@ -119,12 +121,10 @@ public class TestToolAppTests(LeaderboardAppFixture fixture)
         var samples = await SamplesAsync(tool, LeaderboardApp.Names.Intake);
         var batch = samples.Single(sample => sample!["id"]!.GetValue<string>() == "sqs-match-intake")!["event"]!;
         var record = batch["Records"]!.AsArray().Single()!;
-        // Signed as a game server signs it, so the message is reported for its players, not its signature.
-        record["messageAttributes"]![MatchSignature.MessageAttributeName] = new JsonObject
-        {
-            ["stringValue"] = MatchSignature.Sign(LocalCloudTestApp.MatchSigningKey, record["body"]!.GetValue<string>()),
-            ["dataType"] = "String",
-        };
+        // The tool signs the sample as a game server signs it, so the message is reported for its players, not its signature.
+        Assert.Equal(
+            MatchSignature.Sign(LocalCloudTestApp.MatchSigningKey, record["body"]!.GetValue<string>()),
+            record["messageAttributes"]![MatchSignature.MessageAttributeName]!["stringValue"]!.GetValue<string>());
 
         var view = await InvokeAsync(tool, LeaderboardApp.Names.Intake, batch);
 

@@ -3,11 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AppHost.Emulators.Lambda;
 
@@ -39,8 +35,7 @@ internal sealed class RuntimeApi(LambdaFunctionSettings settings, InvocationLog 
     {
         _app = Build(port);
         await _app.StartAsync(cancellationToken);
-        var address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
-        return $"127.0.0.1:{address.Port}";
+        return $"127.0.0.1:{LoopbackHost.PortOf(_app)}";
     }
 
     /// <summary>Queues <paramref name="invocation"/> for the runtime's next poll; its result arrives through its completion.</summary>

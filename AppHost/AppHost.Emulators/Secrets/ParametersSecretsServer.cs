@@ -5,11 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AppHost.Emulators.Lambda;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AppHost.Emulators.Secrets;
 
@@ -65,7 +61,7 @@ public sealed class ParametersSecretsServer : IAsyncDisposable
         app.MapGet("/systemsmanager/parameters/get", server.GetParameter);
         await app.StartAsync(cancellationToken);
         server._app = app;
-        server.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;
+        server.Port = LoopbackHost.PortOf(app);
         return server;
     }
 

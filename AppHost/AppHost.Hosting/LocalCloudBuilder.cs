@@ -49,6 +49,8 @@ internal static class LocalCloudBuilder
         var settings = new LocalCloudSettings(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton<LocalCloudLifetime>();
+        // The app's secrets: read by the functions' Parameters and Secrets stand-ins, the signed samples and commands.
+        builder.Services.TryAddSingleton<AppHost.Emulators.Secrets.SecretStore>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LocalCloudLifetime>());
         return settings;
     }

@@ -150,5 +150,5 @@ internal sealed class EnvironmentExtensions(LambdaFunctionSettings settings, Ext
 
     private IEnumerable<string> Unregistered() =>
         _processes.Select(process => process.Name).Concat(settings.StandIns.Select(standIn => standIn.Name))
-            .Except(api.Registered.Select(extension => extension.Name), StringComparer.Ordinal);
+            .Except(api.RegisteredNames, StringComparer.Ordinal);
 }

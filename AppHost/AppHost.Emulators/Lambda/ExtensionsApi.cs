@@ -46,9 +46,8 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     /// <summary>True once any extension, external or internal, has registered.</summary>
     public bool AnyRegistered => !_registered.IsEmpty;
 
-    /// <summary>The extensions registered so far, by name, with the events they take.</summary>
-    public IReadOnlyList<(string Name, bool External, IReadOnlyList<string> Events)> Registered =>
-        _registered.Values.Select(extension => (extension.Name, extension.External, (IReadOnlyList<string>)extension.Events)).ToList();
+    /// <summary>The names of the extensions registered so far.</summary>
+    public IEnumerable<string> RegisteredNames => _registered.Values.Select(extension => extension.Name);
 
     /// <summary>
     /// The names the environment's external extensions register with (their executables' file names);
@@ -80,6 +79,11 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     /// <summary>Gives each extension registered for <c>INVOKE</c> the invocation's event.</summary>
     public void Invoke(PendingInvocation invocation)
     {
+        if (_registered.IsEmpty)
+        {
+            // Most environments run no extension: nothing to copy or allocate on the invocation's path.
+            return;
+        }
         foreach (var extension in _registered.Values.Where(extension => extension.Takes("INVOKE")))
         {
             extension.Send(new JsonObject
@@ -155,7 +159,7 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
                 ? $"'{name}' is an internal extension (no executable of that name in /opt/extensions): only external extensions receive SHUTDOWN."
                 : $"Unknown event type '{invalid}': INVOKE or SHUTDOWN.");
         }
-        var extension = new RegisteredExtension(name, external, events.Distinct(StringComparer.Ordinal).ToList());
+        var extension = new RegisteredExtension(name, events.Distinct(StringComparer.Ordinal).ToList());
         lock (_gate)
         {
             if (_registrationClosed)
@@ -258,7 +262,7 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
         Results.Json(new JsonObject { ["errorMessage"] = message, ["errorType"] = errorType }, statusCode: status);
 
     /// <summary>One registered extension: its events waiting to be taken, and whether it waits for the next.</summary>
-    private sealed class RegisteredExtension(string name, bool external, IReadOnlyList<string> events)
+    private sealed class RegisteredExtension(string name, IReadOnlyList<string> events)
     {
         private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
         private TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -266,8 +270,6 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
         public string Id { get; } = Guid.NewGuid().ToString();
 
         public string Name { get; } = name;
-
-        public bool External { get; } = external;
 
         public IReadOnlyList<string> Events { get; } = events;
 

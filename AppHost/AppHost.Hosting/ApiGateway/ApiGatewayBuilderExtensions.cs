@@ -52,7 +52,7 @@ public static class ApiGatewayBuilderExtensions
             Port = settings.PortFor(resource.Name, 3000),
             IntegrationTimeout = settings.Configuration.GetValue("ApiGateway:IntegrationTimeout", TimeSpan.FromSeconds(30)),
             ApiKeys = settings.Configuration.GetSection("ApiGateway:ApiKeys").Get<string[]>() ?? [],
-            Secrets = context.Services.GetService<AppHost.Emulators.Secrets.SecretStore>(),
+            Secrets = context.Services.GetRequiredService<AppHost.Emulators.Secrets.SecretStore>(),
         };
         context.ExportTelemetry(resource.Name, EmulatorTelemetry.ApiGatewaySourceName);
         var running = context.Lifetime.Own(await ApiGatewayEmulator.StartAsync(

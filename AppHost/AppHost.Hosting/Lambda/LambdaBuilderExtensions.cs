@@ -190,7 +190,7 @@ public static class LambdaBuilderExtensions
     /// <summary>What stands in locally for a layer AWS publishes.</summary>
     private static ParametersSecretsExtension StandInFor(PublishedLayer layer, IServiceProvider services) => layer.StandIn switch
     {
-        LayerStandIn.ParametersAndSecretsExtension => new ParametersSecretsExtension(services.GetService<SecretStore>() ?? new SecretStore()),
+        LayerStandIn.ParametersAndSecretsExtension => new ParametersSecretsExtension(services.GetRequiredService<SecretStore>()),
         _ => throw new ResourceStartException($"No local stand-in for {layer.StandIn}."),
     };
 
@@ -255,7 +255,7 @@ public static class LambdaBuilderExtensions
         context.ExportTelemetry(emulator.Name, EmulatorTelemetry.LambdaSourceName, LambdaMetrics.MeterName);
         var model = context.Services.GetRequiredService<DistributedApplicationModel>();
         var testTool = new LambdaTestTool(
-            function => TestToolSamples.For(function, model, settings.Region, context.Services.GetService<SecretStore>() ?? new SecretStore()),
+            function => TestToolSamples.For(function, model, settings.Region, context.Services.GetRequiredService<SecretStore>()),
             new SavedRequestStore(Path.Combine(settings.StateDirectory, "test-tool")),
             settings.DashboardUrl(context.Services));
         var functions = emulator.Functions.Select(function => function.Function.Result).ToList();

@@ -4,7 +4,6 @@ using AppHost.Emulators.Secrets;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
@@ -22,7 +21,7 @@ public static class SecretBuilderExtensions
     /// </summary>
     public static IResourceBuilder<SecretResource> AddSecret(this IDistributedApplicationBuilder builder, SecretDefinition definition)
     {
-        builder.Services.TryAddSingleton<SecretStore>();
+        builder.LocalCloudSettings();
         var value = builder.AddParameter(definition.Name, new GenerateParameterDefault
         {
             MinLength = definition.GeneratedLength,

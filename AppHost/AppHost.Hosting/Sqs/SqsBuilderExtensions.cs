@@ -74,7 +74,7 @@ public static class SqsBuilderExtensions
             builder.WithCommand("send-example", "Send example message", async context =>
             {
                 var signature = definition.Signature is { } signing
-                    ? BodySigner.Sign(signing, context.Services.GetService<SecretStore>() ?? new SecretStore(), Encoding.UTF8.GetBytes(example))
+                    ? BodySigner.Sign(signing, context.Services.GetRequiredService<SecretStore>(), Encoding.UTF8.GetBytes(example))
                     : null;
                 await Client(queue).SendAsync(queue.Url, example,
                     signature is null ? null : new Dictionary<string, string> { [definition.Signature!.Name] = signature }, context.CancellationToken);

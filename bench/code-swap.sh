@@ -5,6 +5,11 @@
 #
 #   bench/code-swap.sh                 # 5 edits of Leaderboard.Api, 5 of Leaderboard.Core, 2 full restarts
 #   EDITS=5 RESTARTS=2 bench/code-swap.sh
+#   SETTLE=0 bench/code-swap.sh        # each edit right after the previous one is served
+#
+# By default each edit waits until the previous one has settled (the machine at least 60 % idle over a
+# second, the load included): the other functions' swaps and the orchestrated environments' relaunches
+# have ended, as when a developer looks at the result before the next edit. SETTLE=0 edits back to back.
 #
 # The edits add a response header (x-bench) to Leaderboard.Api, whose value lives in Leaderboard.Core;
 # both files are restored when the script ends, however it ends. During the swaps hey sends 5 requests a
@@ -17,6 +22,7 @@ source bench/lib.sh
 ROOT=$PWD
 EDITS=${EDITS:-5}
 RESTARTS=${RESTARTS:-2}
+SETTLE=${SETTLE:-1}
 RESULTS=$ROOT/bench/results/code-swap-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 API=Functions/Leaderboard.Api/Program.cs
@@ -66,6 +72,19 @@ write_marker() {
   printf 'namespace Leaderboard.Core;\n\n/// <summary>The benchmark'"'"'s marker.</summary>\npublic static class BenchMarker\n{\n    public static readonly string Value = "%s";\n}\n' "$1" >"$MARKER"
 }
 
+# Waits (at most 60 s) until at least 60 % of the CPU was idle over a second; returns at once with SETTLE=0.
+settle() {
+  [[ $SETTLE == 1 ]] || return 0
+  local user nice system idle iowait irq softirq steal before_idle before_total
+  for _ in $(seq 1 60); do
+    read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+    before_idle=$((idle + iowait)); before_total=$((user + nice + system + idle + iowait + irq + softirq + steal))
+    sleep 1
+    read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+    (( (idle + iowait - before_idle) * 100 >= 60 * (user + nice + system + idle + iowait + irq + softirq + steal - before_total) )) && return 0
+  done
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 write_marker start
@@ -82,6 +101,7 @@ LOAD_PID=$!
 : >"$RESULTS/api.txt"
 : >"$RESULTS/core.txt"
 for edit in $(seq 1 "$EDITS"); do
+  settle
   # An edit of the API: a second header line, new each time.
   sed -i "s/^app.UseApiConventions();\$/app.UseApiConventions();\n\/\/ edit $edit/" "$API"
   sed -i "s/\"x-bench\"\] = Leaderboard.Core.BenchMarker.Value[^;]*;/\"x-bench\"] = Leaderboard.Core.BenchMarker.Value + \"-api$edit\";/" "$API"
@@ -92,6 +112,7 @@ done
 sed -i "s/\"x-bench\"\] = Leaderboard.Core.BenchMarker.Value[^;]*;/\"x-bench\"] = Leaderboard.Core.BenchMarker.Value;/" "$API"
 wait_for_marker start "$(now)" >/dev/null
 for edit in $(seq 1 "$EDITS"); do
+  settle
   write_marker "core$edit"
   seconds=$(wait_for_marker "core$edit" "$(now)")
   say "Leaderboard.Core edit $edit served after $seconds s"
@@ -119,6 +140,7 @@ core=$(median <"$RESULTS/core.txt")
 restart=$(median <"$RESULTS/restart.txt")
 status_lines=$(grep -A20 'Status code distribution' "$RESULTS/hey.txt" | grep -E '^\s+\[' || true)
 {
+  echo "edits $([[ $SETTLE == 1 ]] && echo "each after the previous settled" || echo "back to back")"
   echo "edit → served, median of $EDITS: Leaderboard.Api $api s, Leaderboard.Core $core s; full restart (median of $RESTARTS): $restart s"
   echo "ratio swap / restart: Api $(echo "scale=2; $api / $restart" | bc), Core $(echo "scale=2; $core / $restart" | bc)"
   echo "requests during the swaps (5/s): ${status_lines:-none}"

@@ -232,6 +232,49 @@ public class LambdaFunctionTests
     }
 
     [Fact]
+    public async Task SavesInQuickSuccessionRelaunchTheExternalEnvironmentOnceTheCodeHasSettled()
+    {
+        var settings = TestFunctions.Settings();
+        await using var function = new LambdaFunction(settings, command: Code("old"));
+        var launches = new List<(bool Relaunch, long At)>();
+        function.AttachExternalEnvironment(async (launch, cancellationToken) =>
+        {
+            lock (launches)
+            {
+                launches.Add((launch.Relaunch, Stopwatch.GetTimestamp()));
+            }
+            var variables = settings.LambdaVariables(LambdaFunctionSettings.NewLogStreamName(), (await function.ExternalVariables).RuntimeApi, settings.Command!.Environment);
+            return ChildProcess.Start(settings.Command with { Environment = variables });
+        });
+        await function.ExternalEnvironmentReady;
+
+        await function.SwapCodeAsync(Code("first save"), warmEnvironments: 1);
+        await Task.Delay(LambdaFunction.RelaunchSettleTime / 2);
+        await function.SwapCodeAsync(Code("second save"), warmEnvironments: 1);
+        var secondSwap = Stopwatch.GetTimestamp();
+
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
+        while (Volatile.Read(ref launches).Count < 2 && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(50);
+        }
+        (bool Relaunch, long At) relaunch;
+        lock (launches)
+        {
+            Assert.True(launches.Count == 2, "the external environment was not launched again");
+            relaunch = launches[1];
+        }
+        Assert.True(relaunch.Relaunch);
+        Assert.True(Stopwatch.GetElapsedTime(secondSwap, relaunch.At) >= LambdaFunction.RelaunchSettleTime,
+            $"relaunched {Stopwatch.GetElapsedTime(secondSwap, relaunch.At).TotalSeconds:0.0} s after the last swap");
+        await Task.Delay(LambdaFunction.RelaunchSettleTime);
+        lock (launches)
+        {
+            Assert.Equal(2, launches.Count);
+        }
+    }
+
+    [Fact]
     public async Task AfterASwapEachEnvironmentServesOneInvocationAtATime()
     {
         await using var function = new LambdaFunction(TestFunctions.Settings(), command: Code("old"));

@@ -1,10 +1,12 @@
+using AppHost.Emulators.Processes;
+
 namespace AppHost.Hosting.Tests;
 
 /// <summary>
 /// The code swap's builds, with real <c>dotnet build</c>s of small projects that share a library the way
 /// the functions share <c>Leaderboard.Core</c>.
 /// </summary>
-public sealed class FunctionBuildTests : IDisposable
+public sealed class FunctionBuildTests : IAsyncLifetime
 {
     private static readonly string Root = NodePackages.FindRepositoryRoot(AppContext.BaseDirectory);
 
@@ -56,6 +58,44 @@ public sealed class FunctionBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task ABuildOfTheProjectsOwnOutputBetweenSavesDoesNotMakeTheNextSaveCompileEverything()
+    {
+        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        await Build(first, "first");
+        var compiled = CompiledAssemblies();
+        // What the AppHost's own build (or an IDE's) does to the same projects: its output paths differ.
+        await using (var build = ChildProcess.Start(new ChildProcessSpec("dotnet", ["build", first, "--nologo", "--verbosity", "quiet", "-p:TreatWarningsAsErrors=false"], _directory)))
+        {
+            var exitCode = await build.Exited.WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(exitCode == 0, string.Join(Environment.NewLine, build.Output.Tail(20)));
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(_directory, "First", "Program.cs"), "\n// edited\n");
+        var rebuilt = await Build(first, "first", version: "2");
+
+        Assert.True(rebuilt.Succeeded, string.Join(Environment.NewLine, rebuilt.Errors));
+        var recompiled = CompiledAssemblies().Where(assembly => compiled[assembly.Key] != assembly.Value).Select(assembly => assembly.Key);
+        Assert.Equal(["First"], recompiled);
+    }
+
+    [Fact]
+    public async Task TheBuildsCompilerServerRunsBetweenBuildsAndStopsWhenAsked()
+    {
+        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+
+        await Build(first, "first");
+        Assert.NotEmpty(CompilerServers());
+
+        await FunctionBuild.StopCompilerServerAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (CompilerServers().Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Empty(CompilerServers());
+    }
+
+    [Fact]
     public async Task AFunctionThatDoesNotCompileFailsAloneWithItsErrors()
     {
         var broken = WriteProject("Broken", "namespace Broken; public static class Entry { public static string Run() => Shared.Greeting.Missing; }", "Shared");
@@ -77,16 +117,49 @@ public sealed class FunctionBuildTests : IDisposable
         Assert.True(File.Exists(Path.Combine(results[1].OutputDirectory, "Working.dll")));
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await FunctionBuild.StopCompilerServerAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
 
     private Task<FunctionBuildResult> Build(string project, string function, Action<string>? log = null, string version = "1") =>
         FunctionBuild.RunAsync(project, "Debug", Path.Combine(_directory, "builds", function, version), restore: true, log ?? (_ => { }), CancellationToken.None);
 
-    /// <summary>When the compiler last wrote each project's assembly (in its intermediate folder).</summary>
+    /// <summary>When the compiler last wrote each project's assembly (in the builds' own intermediate folder).</summary>
     private Dictionary<string, DateTime> CompiledAssemblies() =>
         new[] { "Shared", "First", "Second" }.ToDictionary(
             name => name,
-            name => File.GetLastWriteTimeUtc(Path.Combine(_directory, name, "obj", "Debug", "net10.0", name + ".dll")));
+            name => File.GetLastWriteTimeUtc(Path.Combine(_directory, "builds", ".output", "Debug", "obj", name, "net10.0", name + ".dll")));
+
+    /// <summary>The live processes of this process's builds' compiler server, by their command lines in Linux's /proc (a stopped one may linger as a zombie until reaped).</summary>
+    private static List<int> CompilerServers()
+    {
+        var pipe = $"-pipename:function-builds-{Environment.ProcessId}";
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var processId))
+            {
+                continue;
+            }
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                if (commandLine.Contains(pipe) && !File.ReadAllText(Path.Combine(directory, "stat")).Contains(") Z ", StringComparison.Ordinal))
+                {
+                    found.Add(processId);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+        return found;
+    }
 
     private string WriteProject(string name, string source, string? reference = null)
     {

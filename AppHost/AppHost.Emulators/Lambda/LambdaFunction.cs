@@ -18,9 +18,17 @@ namespace AppHost.Emulators.Lambda;
 /// any other; when it is discarded, its launcher is asked for a fresh process on the same Runtime API.
 /// New code replaces the old with <see cref="SwapCodeAsync"/>: environments of the new code start,
 /// then the old ones leave as soon as they are idle; invocations in flight finish on the old code.
+/// The external environment retired by a swap is launched again once the code has stayed unchanged for
+/// <see cref="RelaunchSettleTime"/>.
 /// </remarks>
 public sealed class LambdaFunction : IAsyncDisposable
 {
+    /// <summary>
+    /// How long the code must stay unchanged before the external environment that a swap retired is
+    /// launched again. Saves in quick succession then relaunch it once, and its launch (a
+    /// <c>dotnet run</c>, seconds of CPU) does not compete with the next save's build.
+    /// </summary>
+    public static readonly TimeSpan RelaunchSettleTime = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentBag<ExecutionEnvironment> _idle = [];
     /// <summary>Every environment alive, whether the orchestrator launched it, and the version of the code it runs.</summary>
@@ -204,11 +212,15 @@ public sealed class LambdaFunction : IAsyncDisposable
         {
             throw new InvalidOperationException($"{Settings.Name} already has an external environment.");
         }
-        _ = RunExternalEnvironmentAsync(relaunch: false);
+        _ = RunExternalEnvironmentAsync(relaunch: false, afterSwap: false);
     }
 
-    private async Task RunExternalEnvironmentAsync(bool relaunch)
+    private async Task RunExternalEnvironmentAsync(bool relaunch, bool afterSwap)
     {
+        if (afterSwap && !await CodeSettledAsync())
+        {
+            return;
+        }
         if (Volatile.Read(ref _disposed) != 0 || !TryReserve())
         {
             return;
@@ -246,6 +258,27 @@ public sealed class LambdaFunction : IAsyncDisposable
         finally
         {
             slot?.Dispose();
+        }
+    }
+
+    /// <summary>Waits until the code has stayed unchanged for <see cref="RelaunchSettleTime"/>; false when the function stops first.</summary>
+    private async Task<bool> CodeSettledAsync()
+    {
+        try
+        {
+            var stopping = _stopping.Token;
+            int version;
+            do
+            {
+                version = CodeVersion;
+                await Task.Delay(RelaunchSettleTime, stopping);
+            }
+            while (CodeVersion != version);
+            return true;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 
@@ -482,7 +515,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             await environment.DisposeAsync();
             if (entry.External)
             {
-                _ = RunExternalEnvironmentAsync(relaunch: true);
+                _ = RunExternalEnvironmentAsync(relaunch: true, afterSwap: entry.Code != CodeVersion);
             }
         }
     }

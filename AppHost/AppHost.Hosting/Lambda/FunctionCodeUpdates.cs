@@ -12,8 +12,9 @@ namespace AppHost.Hosting;
 /// (<see cref="LambdaFunction.SwapCodeAsync"/>). A failed build or init changes nothing that serves: the
 /// compiler's messages (or the init error) go to the function's console. Saves that arrive during a
 /// build are gathered into one more build. The function's resource shows its build and its processes.
+/// Stopped with the AppHost (<see cref="LocalCloudLifetime"/>), it stops the builds' compiler server.
 /// </summary>
-internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceNotificationService notifications, IServiceProvider services)
+internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceNotificationService notifications, IServiceProvider services) : IAsyncDisposable
 {
     internal const string BuildProperty = "lambda.build";
     internal const string CodeChangedProperty = "lambda.code.changed";
@@ -117,6 +118,8 @@ internal sealed class FunctionCodeUpdates(LocalCloudSettings settings, ResourceN
             return new CodeUpdate(false, $"The new build's init failed ({failure.ErrorType}); version {function.CodeVersion} keeps serving.");
         }
     }
+
+    public ValueTask DisposeAsync() => new(FunctionBuild.StopCompilerServerAsync());
 
     private Task SetPropertyAsync(IResource resource, string name, string value) =>
         notifications.PublishUpdateAsync(resource, snapshot => snapshot with { Properties = ResourceProperties.With(snapshot.Properties, name, value) });

@@ -136,7 +136,8 @@ public static class LambdaBuilderExtensions
         var settings = builder.LocalCloudSettings();
         var port = settings.PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
         var emulator = new LambdaEmulatorResource(LambdaEmulatorName, port);
-        builder.Services.AddSingleton<FunctionCodeUpdates>();
+        // Stopped with the local cloud, which stops the builds' compiler server.
+        builder.Services.AddSingleton(services => services.GetRequiredService<LocalCloudLifetime>().Own(ActivatorUtilities.CreateInstance<FunctionCodeUpdates>(services)));
         if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue("Lambda:Watch", true))
         {
             builder.Services.AddHostedService(services => new FunctionSourceWatcher(

@@ -7,10 +7,11 @@
 #
 #   bench/gateway.sh                          # 16 connections, the AppHost's default environment cap
 #   CONNECTIONS=16 ENVIRONMENTS=4 ROUNDS=3 DURATION=10 bench/gateway.sh
+#   CLIENT=hey bench/gateway.sh               # hey -T application/json as the client instead of wrk
 #   PROFILE=1 bench/gateway.sh                # then one more round of each under `perf record` (CPU
 #                                             # samples of every process, .NET frames named by perf maps)
 #
-# Needs: the .NET SDK, Java 17+, wrk, curl (and perf for PROFILE=1). The dashboard's ports (18888-18890) must be free; the
+# Needs: the .NET SDK, Java 17+, wrk or hey, curl (and perf for PROFILE=1). The dashboard's ports (18888-18890) must be free; the
 # other services listen on free loopback ports. Every process it starts is stopped when it ends.
 set -euo pipefail
 
@@ -24,6 +25,8 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-20}
 PROFILE=${PROFILE:-0}
+CLIENT=${CLIENT:-wrk}
+[[ $CLIENT == wrk || $CLIENT == hey ]] || { echo "error: CLIENT is wrk or hey" >&2; exit 1; }
 RESULTS=$ROOT/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS"
 
@@ -105,25 +108,50 @@ process_groups() { # the process ids of: apphost, lambda environments, kestrel, 
   pgrep -f Aspire.Dashboard | head -1
 }
 
+load() { # PORT SECONDS: the client's report of GET /leaderboards/bench?limit=10 for SECONDS
+  local url="http://127.0.0.1:$1/leaderboards/bench?limit=10"
+  if [[ $CLIENT == wrk ]]; then
+    run wrk -t2 -c"$CONNECTIONS" -d"$2s" --timeout 30s --latency "$url" 2>&1
+  else
+    run hey -z "$2s" -c "$CONNECTIONS" -t 30 -T application/json "$url" 2>&1
+  fi
+}
+
+# From a client's report: requests answered, requests/s, p50 and answers other than 2xx.
+report_requests() {
+  if [[ $CLIENT == wrk ]]; then awk '/requests in/ {print $1}' "$1"
+  else awk '/^ +\[[0-9]+\]/ {n += $2} END {print n + 0}' "$1"; fi
+}
+report_rate() {
+  if [[ $CLIENT == wrk ]]; then awk '/Requests\/sec/ {print $2}' "$1"
+  else awk '/Requests\/sec:/ {print $2}' "$1"; fi
+}
+report_p50() {
+  if [[ $CLIENT == wrk ]]; then awk '$1 == "50%" {print $2}' "$1"
+  else awk '$1 == "50%" && $2 == "in" {printf "%.2fms\n", $3 * 1000}' "$1"; fi
+}
+report_errors() {
+  if [[ $CLIENT == wrk ]]; then awk '/Non-2xx/ {print $5}' "$1" | grep . || echo 0
+  else awk '/^ +\[[0-9]+\]/ && $1 !~ /^\[2/ {n += $2} END {print n + 0}' "$1"; fi
+}
+
 measure() { # NAME PORT
   local name=$1 port=$2 before=() after=() requests i
   mapfile -t pids < <(process_groups)
   for i in 0 1 2 3 4; do before[i]=$(ticks ${pids[i]}); done
-  run wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency \
-    "http://127.0.0.1:$port/leaderboards/bench?limit=10" >"$RESULTS/$name.txt" 2>&1
+  load "$port" "$DURATION" >"$RESULTS/$name.txt"
   mapfile -t pids < <(process_groups)
   for i in 0 1 2 3 4; do after[i]=$(ticks ${pids[i]}); done
-  requests=$(awk '/requests in/ {print $1}' "$RESULTS/$name.txt")
-  printf '%s %s %s %s' "$name" "$(awk '/Requests\/sec/ {print $2}' "$RESULTS/$name.txt")" \
-    "$(awk '$1 == "50%" {print $2}' "$RESULTS/$name.txt")" "$(awk '/Non-2xx/ {print $5}' "$RESULTS/$name.txt" | grep . || echo 0)"
+  requests=$(report_requests "$RESULTS/$name.txt")
+  printf '%s %s %s %s' "$name" "$(report_rate "$RESULTS/$name.txt")" "$(report_p50 "$RESULTS/$name.txt")" "$(report_errors "$RESULTS/$name.txt")"
   for i in 0 1 2 3 4; do printf ' %.2f' "$(echo "(${after[i]} - ${before[i]}) * 10 / $requests" | bc -l)"; done
   echo
 }
 
-say "warming both for ${WARMUP} s each"
-run wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$GATEWAY_PORT/leaderboards/bench?limit=10" >/dev/null
-run wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$KESTREL_PORT/leaderboards/bench?limit=10" >/dev/null
-echo "# run req/s p50 non-2xx | CPU ms per request: apphost lambda-environments kestrel dynamodb dashboard" >"$RESULTS/summary.txt"
+say "warming both for ${WARMUP} s each ($CLIENT)"
+load "$GATEWAY_PORT" "$WARMUP" >/dev/null
+load "$KESTREL_PORT" "$WARMUP" >/dev/null
+echo "# $CLIENT: run req/s p50 non-2xx | CPU ms per request: apphost lambda-environments kestrel dynamodb dashboard" >"$RESULTS/summary.txt"
 for round in $(seq 1 "$ROUNDS"); do
   measure "gateway-$round" "$GATEWAY_PORT" | tee -a "$RESULTS/summary.txt"
   measure "kestrel-$round" "$KESTREL_PORT" | tee -a "$RESULTS/summary.txt"

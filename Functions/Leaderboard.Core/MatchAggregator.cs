@@ -13,15 +13,25 @@ public sealed partial class MatchAggregator(
     private const int MaxAttemptsPerResult = 20;
     private const int MaxParallelResults = 8;
 
+    /// <summary>DynamoDB's limit on the items of one transaction.</summary>
+    private const int MaxTransactionItems = 100;
+
     /// <summary>True when a stream image (new image) is an accepted match this service applies.</summary>
     public static bool IsMatch(IReadOnlyDictionary<string, AttributeValue> image) => ItemMapper.IsMatch(image);
 
     /// <summary>Reads a match from a stream image or item.</summary>
     public static Match ReadMatch(IReadOnlyDictionary<string, AttributeValue> image) => ItemMapper.ToMatch(image);
 
-    /// <summary>Applies every result of the match, then marks the match processed.</summary>
+    /// <summary>
+    /// Applies every result of the match and marks it processed: at once (one read of the players'
+    /// totals, one transaction) where it can, else result by result, then the mark.
+    /// </summary>
     public async Task ApplyAsync(Match match, CancellationToken cancellationToken)
     {
+        if (await TryApplyAtOnceAsync(match, cancellationToken))
+        {
+            return;
+        }
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelResults, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(match.Results, options, async (result, token) =>
             await ApplyResultAsync(match, result, token));
@@ -61,6 +71,42 @@ public sealed partial class MatchAggregator(
         return waves;
     }
 
+    /// <summary>
+    /// Applies the whole match in one transaction (every result, its marker, the processed mark) after one
+    /// read of the players' totals, again while the totals move on meanwhile. False when it cannot: a player
+    /// twice, too many results for one transaction, a result that an earlier attempt applied on its own,
+    /// or conflicts on every attempt; the result-by-result path then completes the match.
+    /// </summary>
+    private async Task<bool> TryApplyAtOnceAsync(Match match, CancellationToken cancellationToken)
+    {
+        var players = match.Results.Select(result => result.PlayerId).Distinct(StringComparer.Ordinal).ToList();
+        if (players.Count != match.Results.Count || 2 * players.Count + 1 > MaxTransactionItems)
+        {
+            return false;
+        }
+        for (var attempt = 1; attempt <= MaxAttemptsPerResult; attempt++)
+        {
+            var current = await standings.GetStatsAsync(match.BoardId, players, cancellationToken);
+            var totals = match.Results
+                .Select(result =>
+                {
+                    var (stats, version) = current[result.PlayerId];
+                    return ((stats ?? BoardStats.Empty(match.BoardId, result.PlayerId, result.DisplayName)).Add(result), version);
+                })
+                .ToList();
+            switch (await standings.ApplyMatchAsync(match.MatchId, totals, matches.ProcessedUpdate(match.MatchId), cancellationToken))
+            {
+                case ApplyOutcome.Applied:
+                    return true;
+                case ApplyOutcome.AlreadyApplied:
+                    return false;
+            }
+            LogMatchConflict(match.MatchId, attempt);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+        }
+        return false;
+    }
+
     private async Task ApplyResultAsync(Match match, MatchResult result, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxAttemptsPerResult; attempt++)
@@ -78,6 +124,9 @@ public sealed partial class MatchAggregator(
         throw new InvalidOperationException(
             $"Could not apply match '{match.MatchId}' to player '{result.PlayerId}' after {MaxAttemptsPerResult} conflicting attempts.");
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Totals of a player of match {MatchId} changed while applying it (attempt {Attempt}); retrying")]
+    private partial void LogMatchConflict(string matchId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Totals of player {PlayerId} changed while applying match {MatchId} (attempt {Attempt}); retrying")]
     private partial void LogConflict(string matchId, string playerId, int attempt);

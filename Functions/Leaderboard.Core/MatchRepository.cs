@@ -51,16 +51,30 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
     }
 
     /// <summary>Records that every result of the match has been added to the standings.</summary>
-    public Task MarkProcessedAsync(string matchId, CancellationToken cancellationToken) =>
-        dynamoDb.UpdateItemAsync(new UpdateItemRequest
+    public Task MarkProcessedAsync(string matchId, CancellationToken cancellationToken)
+    {
+        var processed = ProcessedUpdate(matchId);
+        return dynamoDb.UpdateItemAsync(new UpdateItemRequest
         {
-            TableName = _table,
-            Key = MatchKey(matchId),
-            UpdateExpression = "SET #processed = :processed",
-            ConditionExpression = "attribute_exists(PK)",
-            ExpressionAttributeNames = new() { ["#processed"] = "processed" },
-            ExpressionAttributeValues = new() { [":processed"] = new AttributeValue { BOOL = true } },
+            TableName = processed.TableName,
+            Key = processed.Key,
+            UpdateExpression = processed.UpdateExpression,
+            ConditionExpression = processed.ConditionExpression,
+            ExpressionAttributeNames = processed.ExpressionAttributeNames,
+            ExpressionAttributeValues = processed.ExpressionAttributeValues,
         }, cancellationToken);
+    }
+
+    /// <summary>The update that records the match processed (it must exist), for a transaction that applies the match.</summary>
+    public Update ProcessedUpdate(string matchId) => new()
+    {
+        TableName = _table,
+        Key = MatchKey(matchId),
+        UpdateExpression = "SET #processed = :processed",
+        ConditionExpression = "attribute_exists(PK)",
+        ExpressionAttributeNames = new() { ["#processed"] = "processed" },
+        ExpressionAttributeValues = new() { [":processed"] = new AttributeValue { BOOL = true } },
+    };
 
     /// <summary>
     /// Stores the writing request's W3C trace context on the item, so whoever processes the stream

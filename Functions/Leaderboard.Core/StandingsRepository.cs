@@ -79,6 +79,79 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     }
 
     /// <summary>
+    /// Several players' totals on one board (strongly consistent) with their items' versions, in one
+    /// read; a player without totals maps to (null, 0). At most 100 players.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (BoardStats? Stats, long Version)>> GetStatsAsync(
+        string boardId, IReadOnlyCollection<string> playerIds, CancellationToken cancellationToken)
+    {
+        var found = playerIds.ToDictionary(playerId => playerId, _ => ((BoardStats?)null, 0L), StringComparer.Ordinal);
+        var unread = new Dictionary<string, KeysAndAttributes>
+        {
+            [_table] = new()
+            {
+                Keys = [.. playerIds.Select(playerId => new Dictionary<string, AttributeValue>
+                {
+                    [Keys.PartitionKey] = S(Keys.Player(playerId)),
+                    [Keys.SortKey] = S(Keys.BoardStats(boardId)),
+                })],
+                ConsistentRead = true,
+            },
+        };
+        while (unread is { Count: > 0 })
+        {
+            var response = await dynamoDb.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = unread }, cancellationToken);
+            foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
+            {
+                var stats = ToBoardStats(item);
+                found[stats.PlayerId] = (stats, Version(item));
+            }
+            unread = response.UnprocessedKeys;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Adds every result of a match to its players' totals in one transaction, with the marker of each
+    /// (match, player) and <paramref name="processed"/>, the update that records the match processed.
+    /// Every player's totals must still be at its expected version (0: absent), else
+    /// <see cref="ApplyOutcome.Conflict"/>. <see cref="ApplyOutcome.AlreadyApplied"/> means that a
+    /// result of the match had been applied before (an earlier attempt went result by result) or that
+    /// the match is gone: nothing changed, and <see cref="ApplyAsync"/> completes it result by result.
+    /// </summary>
+    public async Task<ApplyOutcome> ApplyMatchAsync(
+        string matchId, IReadOnlyList<(BoardStats Updated, long ExpectedVersion)> totals, Update processed, CancellationToken cancellationToken)
+    {
+        var items = new List<TransactWriteItem>(2 * totals.Count + 1);
+        foreach (var (updated, expectedVersion) in totals)
+        {
+            items.Add(new TransactWriteItem { Put = MarkerPut(matchId, updated) });
+            items.Add(new TransactWriteItem { Put = StatsPut(updated, expectedVersion) });
+        }
+        items.Add(new TransactWriteItem { Update = processed });
+        try
+        {
+            await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);
+            return ApplyOutcome.Applied;
+        }
+        catch (TransactionCanceledException cancelled)
+        {
+            // The reasons come in the order of the items: markers at even positions, totals at odd ones, the match last.
+            // Only totals that moved on (or a transaction in the way): read again and retry. A marker written
+            // before, or the match gone: result by result.
+            var failedChecks = (cancelled.CancellationReasons ?? [])
+                .Select((reason, index) => (reason.Code, Index: index))
+                .Where(reason => reason.Code == "ConditionalCheckFailed")
+                .Select(reason => reason.Index);
+            return failedChecks.All(index => index % 2 == 1 && index < items.Count - 1) ? ApplyOutcome.Conflict : ApplyOutcome.AlreadyApplied;
+        }
+        catch (TransactionConflictException)
+        {
+            return ApplyOutcome.Conflict;
+        }
+    }
+
+    /// <summary>
     /// Adds one match result to a player's totals, in one transaction with a marker item that
     /// makes the addition happen at most once per (match, player). The totals must still be at
     /// <paramref name="expectedVersion"/> (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
@@ -86,38 +159,11 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     public async Task<ApplyOutcome> ApplyAsync(
         string matchId, BoardStats updated, long expectedVersion, CancellationToken cancellationToken)
     {
-        var statsPut = new Put
-        {
-            TableName = _table,
-            Item = ToItem(updated, expectedVersion + 1, _shards),
-        };
-        if (expectedVersion == 0)
-        {
-            statsPut.ConditionExpression = "attribute_not_exists(PK)";
-        }
-        else
-        {
-            statsPut.ConditionExpression = "#version = :expected";
-            statsPut.ExpressionAttributeNames = new() { ["#version"] = "version" };
-            statsPut.ExpressionAttributeValues = new() { [":expected"] = N(expectedVersion) };
-        }
-        var marker = new Put
-        {
-            TableName = _table,
-            Item = new()
-            {
-                [Keys.PartitionKey] = S(Keys.Match(matchId)),
-                [Keys.SortKey] = S(Keys.Applied(updated.PlayerId)),
-                ["Type"] = S("Applied"),
-                ["boardId"] = S(updated.BoardId),
-            },
-            ConditionExpression = "attribute_not_exists(PK)",
-        };
         try
         {
             await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
             {
-                TransactItems = [new TransactWriteItem { Put = marker }, new TransactWriteItem { Put = statsPut }],
+                TransactItems = [new TransactWriteItem { Put = MarkerPut(matchId, updated) }, new TransactWriteItem { Put = StatsPut(updated, expectedVersion) }],
             }, cancellationToken);
             return ApplyOutcome.Applied;
         }
@@ -132,6 +178,41 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
             return ApplyOutcome.Conflict;
         }
     }
+
+    /// <summary>The player's new totals, written only if the stored ones are still at <paramref name="expectedVersion"/> (0: absent).</summary>
+    private Put StatsPut(BoardStats updated, long expectedVersion)
+    {
+        var put = new Put
+        {
+            TableName = _table,
+            Item = ToItem(updated, expectedVersion + 1, _shards),
+        };
+        if (expectedVersion == 0)
+        {
+            put.ConditionExpression = "attribute_not_exists(PK)";
+        }
+        else
+        {
+            put.ConditionExpression = "#version = :expected";
+            put.ExpressionAttributeNames = new() { ["#version"] = "version" };
+            put.ExpressionAttributeValues = new() { [":expected"] = N(expectedVersion) };
+        }
+        return put;
+    }
+
+    /// <summary>The marker that a (match, player) result was applied; written only once.</summary>
+    private Put MarkerPut(string matchId, BoardStats updated) => new()
+    {
+        TableName = _table,
+        Item = new()
+        {
+            [Keys.PartitionKey] = S(Keys.Match(matchId)),
+            [Keys.SortKey] = S(Keys.Applied(updated.PlayerId)),
+            ["Type"] = S("Applied"),
+            ["boardId"] = S(updated.BoardId),
+        },
+        ConditionExpression = "attribute_not_exists(PK)",
+    };
 
     private async Task<List<BoardStats>[]> QueryShardsAsync(
         string boardId, KeyBound? bound, bool forward, int limit, CancellationToken cancellationToken)

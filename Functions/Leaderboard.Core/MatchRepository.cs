@@ -8,6 +8,12 @@ namespace Leaderboard.Core;
 /// <summary>Accepted matches. A match id is stored at most once: the first submission wins.</summary>
 public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<LeaderboardOptions> options)
 {
+    /// <summary>DynamoDB's limit on the items of one transaction.</summary>
+    private const int MaxTransactionItems = 100;
+
+    /// <summary>Matches stored one by one at a time, where a transaction could not store them.</summary>
+    private const int MaxConcurrentAdds = 16;
+
     private readonly string _table = options.Value.TableName;
 
     /// <summary>
@@ -36,6 +42,66 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
             var existing = await GetAsync(match.MatchId, cancellationToken)
                 ?? throw new InvalidOperationException($"Match '{match.MatchId}' failed its uniqueness check but cannot be read.");
             return (false, existing);
+        }
+    }
+
+    /// <summary>
+    /// Stores several matches, each unless its id is taken, with <see cref="AddAsync"/>'s answer for each (in
+    /// order). New matches go in transactions of up to 100; a transaction that meets a taken id (or another
+    /// transaction) stores nothing, and its matches are then stored one by one, which tells which ids were taken.
+    /// </summary>
+    public async Task<IReadOnlyList<(bool Created, Match Stored)>> AddManyAsync(IReadOnlyList<Match> matches, CancellationToken cancellationToken)
+    {
+        var answers = new (bool Created, Match Stored)[matches.Count];
+        // A transaction writes an item once: a match id given twice goes one by one after the first.
+        var firsts = new List<int>();
+        var repeats = new List<int>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var index = 0; index < matches.Count; index++)
+        {
+            (seen.Add(matches[index].MatchId) ? firsts : repeats).Add(index);
+        }
+        var oneByOne = new List<int>();
+        foreach (var chunk in firsts.Chunk(MaxTransactionItems))
+        {
+            if (chunk.Length > 1 && await TryAddTogetherAsync(chunk.Select(index => matches[index]), cancellationToken))
+            {
+                foreach (var index in chunk)
+                {
+                    answers[index] = (true, matches[index]);
+                }
+            }
+            else
+            {
+                oneByOne.AddRange(chunk);
+            }
+        }
+        await Parallel.ForEachAsync(oneByOne, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentAdds, CancellationToken = cancellationToken },
+            async (index, token) => answers[index] = await AddAsync(matches[index], token));
+        foreach (var index in repeats)
+        {
+            answers[index] = await AddAsync(matches[index], cancellationToken);
+        }
+        return answers;
+    }
+
+    /// <summary>Stores every match in one transaction; false when one id is taken or the transaction met another (nothing stored).</summary>
+    private async Task<bool> TryAddTogetherAsync(IEnumerable<Match> matches, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [.. matches.Select(match => new TransactWriteItem
+                {
+                    Put = new Put { TableName = _table, Item = WithWriterTrace(ToItem(match)), ConditionExpression = "attribute_not_exists(PK)" },
+                })],
+            }, cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is TransactionCanceledException or TransactionConflictException)
+        {
+            return false;
         }
     }
 

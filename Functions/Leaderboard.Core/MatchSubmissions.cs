@@ -30,14 +30,13 @@ public abstract record MatchSubmissionOutcome
 /// </summary>
 public sealed class MatchSubmissions(PlayerRepository players, MatchRepository matches, TimeProvider clock)
 {
-    private const int MaxConcurrentStores = 16;
-
     public async Task<MatchSubmissionOutcome> SubmitAsync(SubmitMatchRequest request, CancellationToken cancellationToken) =>
         (await SubmitManyAsync([request], cancellationToken))[0];
 
     /// <summary>
     /// Submits several matches at once, each with its own outcome (in order): the players of all of them are
-    /// looked up together, then each valid match is stored (several at a time). A data store error fails the call.
+    /// looked up together, then the valid matches are stored together (<see cref="MatchRepository.AddManyAsync"/>).
+    /// A data store error fails the call.
     /// </summary>
     public async Task<IReadOnlyList<MatchSubmissionOutcome>> SubmitManyAsync(IReadOnlyList<SubmitMatchRequest> requests, CancellationToken cancellationToken)
     {
@@ -58,20 +57,34 @@ public sealed class MatchSubmissions(PlayerRepository players, MatchRepository m
         }
         var playerIds = valid.SelectMany(index => requests[index].Results!.Select(result => result!.PlayerId!)).Distinct(StringComparer.Ordinal).ToList();
         var known = playerIds.Count == 0 ? new Dictionary<string, Player>() : await players.GetManyAsync(playerIds, cancellationToken);
-        await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentStores, CancellationToken = cancellationToken },
-            async (index, token) => outcomes[index] = await StoreAsync(requests[index], known, token));
+        var storable = new List<(int Index, Match Match)>();
+        foreach (var index in valid)
+        {
+            var results = requests[index].Results!.Select(result => result!).ToList();
+            var unknown = results.Select(result => result.PlayerId!).Where(id => !known.ContainsKey(id)).ToList();
+            if (unknown.Count > 0)
+            {
+                outcomes[index] = new MatchSubmissionOutcome.UnknownPlayers(unknown);
+            }
+            else
+            {
+                storable.Add((index, ToMatch(requests[index], results, known)));
+            }
+        }
+        var answers = await matches.AddManyAsync([.. storable.Select(entry => entry.Match)], cancellationToken);
+        for (var entry = 0; entry < storable.Count; entry++)
+        {
+            var (index, match) = storable[entry];
+            var (created, stored) = answers[entry];
+            outcomes[index] = created ? new MatchSubmissionOutcome.Stored(stored)
+                : stored.RequestHash == match.RequestHash ? new MatchSubmissionOutcome.AlreadyStored(stored)
+                : new MatchSubmissionOutcome.Conflict(match.MatchId);
+        }
         return outcomes;
     }
 
-    private async Task<MatchSubmissionOutcome> StoreAsync(SubmitMatchRequest request, IReadOnlyDictionary<string, Player> known, CancellationToken cancellationToken)
-    {
-        var results = request.Results!.Select(result => result!).ToList();
-        var unknown = results.Select(result => result.PlayerId!).Where(id => !known.ContainsKey(id)).ToList();
-        if (unknown.Count > 0)
-        {
-            return new MatchSubmissionOutcome.UnknownPlayers(unknown);
-        }
-        var match = new Match(
+    private Match ToMatch(SubmitMatchRequest request, List<MatchResultRequest> results, IReadOnlyDictionary<string, Player> known) =>
+        new(
             request.MatchId!,
             request.BoardId!,
             request.PlayedAt ?? clock.GetUtcNow(),
@@ -82,11 +95,6 @@ public sealed class MatchSubmissions(PlayerRepository players, MatchRepository m
                 ParseOutcome(result.Outcome))).ToList(),
             request.ComputeHash(),
             Processed: false);
-        var (created, stored) = await matches.AddAsync(match, cancellationToken);
-        return created ? new MatchSubmissionOutcome.Stored(stored)
-            : stored.RequestHash == match.RequestHash ? new MatchSubmissionOutcome.AlreadyStored(stored)
-            : new MatchSubmissionOutcome.Conflict(match.MatchId);
-    }
 
     private static Outcome ParseOutcome(string? value) =>
         Rules.TryParseOutcome(value, out var outcome) ? outcome : throw new ArgumentException($"Unvalidated outcome '{value}'.", nameof(value));

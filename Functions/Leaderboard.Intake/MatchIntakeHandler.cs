@@ -15,7 +15,7 @@ namespace Leaderboard.Intake;
 /// taken by a different result): only it returns to the queue, and after the queue's <c>maxReceiveCount</c> it
 /// moves to the dead-letter queue; a data store error, or a signing key that cannot be read, returns the whole
 /// batch. Results already stored count once when their message comes again. The results of the whole batch are
-/// submitted together: one player lookup, several stores at a time.
+/// submitted together: one player lookup, new matches stored in transactions of up to 100.
 /// </summary>
 public sealed partial class MatchIntakeHandler(MatchSubmissions submissions, MatchSignatureVerifier signatures, ILogger<MatchIntakeHandler> logger)
     : ILambdaEventHandler<SqsEvent, PartialBatchResponse>

@@ -63,6 +63,28 @@ public class IntakeTests(LeaderboardApiFactory factory) : IClassFixture<Leaderbo
     }
 
     [Fact]
+    public async Task AFullBatchIsStoredInChunksAndAChunkMeetingAStoredMatchStoresTheRestOneByOne()
+    {
+        var (alice, bob) = (await _http.CreatePlayerAsync("Alice"), await _http.CreatePlayerAsync("Bob"));
+        var bodies = Enumerable.Range(0, 150)
+            .Select(index => Json(Match($"intake-full-{index}", "intake-full", (alice, index, "win"), (bob, 0, "loss"))))
+            .ToList();
+        // One result of the second hundred is there already, with the same body: a delivery that came before.
+        Assert.Empty((await Handler().HandleAsync(SignedBatch(new() { ["earlier"] = bodies[120] }), Context(), CancellationToken.None)).BatchItemFailures);
+
+        var response = await Handler().HandleAsync(
+            SignedBatch(new() { ["first"] = $"[{string.Join(',', bodies.Take(75))}]", ["second"] = $"[{string.Join(',', bodies.Skip(75))}]" }),
+            Context(), CancellationToken.None);
+
+        Assert.Empty(response.BatchItemFailures);
+        foreach (var index in Enumerable.Range(0, bodies.Count))
+        {
+            var stored = JsonDocument.Parse(await _http.GetStringAsync($"/matches/intake-full-{index}")).RootElement;
+            Assert.Equal(index, stored.GetProperty("results")[0].GetProperty("score").GetInt64());
+        }
+    }
+
+    [Fact]
     public async Task AMessageWithoutAValidSignatureIsReportedAloneWithItsReasonLoggedAndTheOthersAreStored()
     {
         var (alice, bob) = (await _http.CreatePlayerAsync("Alice"), await _http.CreatePlayerAsync("Bob"));

@@ -72,6 +72,50 @@ public sealed partial class MatchAggregator(
     }
 
     /// <summary>
+    /// Applies a wave of matches (no two hold the same player's totals on a board: <see cref="Waves"/>) in
+    /// one read of every player's totals and as few transactions as fit them, each match whole. Returns the
+    /// matches applied; the others (a transaction that met anything, or a data store error) are left for
+    /// <see cref="ApplyAsync"/>, one by one.
+    /// </summary>
+    public async Task<IReadOnlySet<Match>> ApplyTogetherAsync(IReadOnlyList<Match> wave, CancellationToken cancellationToken)
+    {
+        var applied = new HashSet<Match>();
+        var eligible = wave.Where(FitsOneTransaction).ToList();
+        if (eligible.Count < 2)
+        {
+            return applied;
+        }
+        try
+        {
+            var current = await standings.GetStatsAsync([.. eligible.SelectMany(PlayerKeys)], cancellationToken);
+            var chunks = new List<List<Match>>();
+            var items = MaxTransactionItems;
+            foreach (var match in eligible)
+            {
+                if (items + TransactionItems(match) > MaxTransactionItems)
+                {
+                    chunks.Add([]);
+                    items = 0;
+                }
+                chunks[^1].Add(match);
+                items += TransactionItems(match);
+            }
+            foreach (var chunk in chunks)
+            {
+                if (await standings.ApplyMatchesAsync([.. chunk.Select(match => Totals(match, current))], cancellationToken) == ApplyOutcome.Applied)
+                {
+                    applied.UnionWith(chunk);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogTogetherFailed(exception, eligible.Count - applied.Count);
+        }
+        return applied;
+    }
+
+    /// <summary>
     /// Applies the whole match in one transaction (every result, its marker, the processed mark) after one
     /// read of the players' totals, again while the totals move on meanwhile. False when it cannot: a player
     /// twice, too many results for one transaction, a result that an earlier attempt applied on its own,
@@ -79,22 +123,14 @@ public sealed partial class MatchAggregator(
     /// </summary>
     private async Task<bool> TryApplyAtOnceAsync(Match match, CancellationToken cancellationToken)
     {
-        var players = match.Results.Select(result => result.PlayerId).Distinct(StringComparer.Ordinal).ToList();
-        if (players.Count != match.Results.Count || 2 * players.Count + 1 > MaxTransactionItems)
+        if (!FitsOneTransaction(match))
         {
             return false;
         }
         for (var attempt = 1; attempt <= MaxAttemptsPerResult; attempt++)
         {
-            var current = await standings.GetStatsAsync(match.BoardId, players, cancellationToken);
-            var totals = match.Results
-                .Select(result =>
-                {
-                    var (stats, version) = current[result.PlayerId];
-                    return ((stats ?? BoardStats.Empty(match.BoardId, result.PlayerId, result.DisplayName)).Add(result), version);
-                })
-                .ToList();
-            switch (await standings.ApplyMatchAsync(match.MatchId, totals, matches.ProcessedUpdate(match.MatchId), cancellationToken))
+            var current = await standings.GetStatsAsync([.. PlayerKeys(match)], cancellationToken);
+            switch (await standings.ApplyMatchesAsync([Totals(match, current)], cancellationToken))
             {
                 case ApplyOutcome.Applied:
                     return true;
@@ -106,6 +142,27 @@ public sealed partial class MatchAggregator(
         }
         return false;
     }
+
+    /// <summary>True when the match can go in one transaction: each player once, and at most 100 items.</summary>
+    private static bool FitsOneTransaction(Match match) =>
+        match.Results.Select(result => result.PlayerId).Distinct(StringComparer.Ordinal).Count() == match.Results.Count
+        && TransactionItems(match) <= MaxTransactionItems;
+
+    /// <summary>A match's items in a transaction: a marker and the totals per result, and the processed mark.</summary>
+    private static int TransactionItems(Match match) => 2 * match.Results.Count + 1;
+
+    private static IEnumerable<(string BoardId, string PlayerId)> PlayerKeys(Match match) =>
+        match.Results.Select(result => (match.BoardId, result.PlayerId));
+
+    /// <summary>The match's players' totals with its results added, from the totals read.</summary>
+    private MatchTotals Totals(Match match, IReadOnlyDictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)> current) => new(
+        match.MatchId,
+        [.. match.Results.Select(result =>
+        {
+            var (stats, version) = current[(match.BoardId, result.PlayerId)];
+            return ((stats ?? BoardStats.Empty(match.BoardId, result.PlayerId, result.DisplayName)).Add(result), version);
+        })],
+        matches.ProcessedUpdate(match.MatchId));
 
     private async Task ApplyResultAsync(Match match, MatchResult result, CancellationToken cancellationToken)
     {
@@ -124,6 +181,9 @@ public sealed partial class MatchAggregator(
         throw new InvalidOperationException(
             $"Could not apply match '{match.MatchId}' to player '{result.PlayerId}' after {MaxAttemptsPerResult} conflicting attempts.");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not apply {Count} matches together; applying them one by one")]
+    private partial void LogTogetherFailed(Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Totals of a player of match {MatchId} changed while applying it (attempt {Attempt}); retrying")]
     private partial void LogMatchConflict(string matchId, int attempt);

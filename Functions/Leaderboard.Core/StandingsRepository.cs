@@ -19,11 +19,20 @@ public enum ApplyOutcome
 }
 
 /// <summary>
+/// A match's new totals for <see cref="StandingsRepository.ApplyMatchesAsync"/>: each player's totals with
+/// the result added and the version they were read at, and the update that records the match processed.
+/// </summary>
+public sealed record MatchTotals(string MatchId, IReadOnlyList<(BoardStats Updated, long ExpectedVersion)> Totals, Update Processed);
+
+/// <summary>
 /// Board standings. Each board's standings are spread over <see cref="LeaderboardOptions.BoardShards"/>
 /// partition keys of the <c>GSI1</c> index; reads query every shard and merge.
 /// </summary>
 public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<LeaderboardOptions> options)
 {
+    /// <summary>DynamoDB's limit on the keys of one <c>BatchGetItem</c>.</summary>
+    private const int MaxBatchGetKeys = 100;
+
     private readonly string _table = options.Value.TableName;
     private readonly int _shards = options.Value.BoardShards;
 
@@ -79,56 +88,65 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     }
 
     /// <summary>
-    /// Several players' totals on one board (strongly consistent) with their items' versions, in one
-    /// read; a player without totals maps to (null, 0). At most 100 players.
+    /// Players' totals on boards (strongly consistent) with their items' versions, read 100 at a time; a
+    /// player without totals on a board maps to (null, 0).
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, (BoardStats? Stats, long Version)>> GetStatsAsync(
-        string boardId, IReadOnlyCollection<string> playerIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)>> GetStatsAsync(
+        IReadOnlyCollection<(string BoardId, string PlayerId)> keys, CancellationToken cancellationToken)
     {
-        var found = playerIds.ToDictionary(playerId => playerId, _ => ((BoardStats?)null, 0L), StringComparer.Ordinal);
-        var unread = new Dictionary<string, KeysAndAttributes>
+        var found = keys.Distinct().ToDictionary(key => key, _ => ((BoardStats?)null, 0L));
+        foreach (var chunk in found.Keys.Chunk(MaxBatchGetKeys))
         {
-            [_table] = new()
+            var unread = new Dictionary<string, KeysAndAttributes>
             {
-                Keys = [.. playerIds.Select(playerId => new Dictionary<string, AttributeValue>
+                [_table] = new()
                 {
-                    [Keys.PartitionKey] = S(Keys.Player(playerId)),
-                    [Keys.SortKey] = S(Keys.BoardStats(boardId)),
-                })],
-                ConsistentRead = true,
-            },
-        };
-        while (unread is { Count: > 0 })
-        {
-            var response = await dynamoDb.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = unread }, cancellationToken);
-            foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
+                    Keys = [.. chunk.Select(key => new Dictionary<string, AttributeValue>
+                    {
+                        [Keys.PartitionKey] = S(Keys.Player(key.PlayerId)),
+                        [Keys.SortKey] = S(Keys.BoardStats(key.BoardId)),
+                    })],
+                    ConsistentRead = true,
+                },
+            };
+            while (unread is { Count: > 0 })
             {
-                var stats = ToBoardStats(item);
-                found[stats.PlayerId] = (stats, Version(item));
+                var response = await dynamoDb.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = unread }, cancellationToken);
+                foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
+                {
+                    var stats = ToBoardStats(item);
+                    found[(stats.BoardId, stats.PlayerId)] = (stats, Version(item));
+                }
+                unread = response.UnprocessedKeys;
             }
-            unread = response.UnprocessedKeys;
         }
         return found;
     }
 
     /// <summary>
-    /// Adds every result of a match to its players' totals in one transaction, with the marker of each
-    /// (match, player) and <paramref name="processed"/>, the update that records the match processed.
-    /// Every player's totals must still be at its expected version (0: absent), else
-    /// <see cref="ApplyOutcome.Conflict"/>. <see cref="ApplyOutcome.AlreadyApplied"/> means that a
-    /// result of the match had been applied before (an earlier attempt went result by result) or that
-    /// the match is gone: nothing changed, and <see cref="ApplyAsync"/> completes it result by result.
+    /// Adds every result of the given matches to their players' totals in one transaction, with the
+    /// marker of each (match, player) and each match's <see cref="MatchTotals.Processed"/> update (at
+    /// most 100 items: two per result and one per match). Every player's totals must still be at its
+    /// expected version (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
+    /// <see cref="ApplyOutcome.AlreadyApplied"/> means that a result had been applied before (an earlier
+    /// attempt went result by result) or that a match is gone: nothing changed, and <see cref="ApplyAsync"/>
+    /// completes such a match result by result.
     /// </summary>
-    public async Task<ApplyOutcome> ApplyMatchAsync(
-        string matchId, IReadOnlyList<(BoardStats Updated, long ExpectedVersion)> totals, Update processed, CancellationToken cancellationToken)
+    public async Task<ApplyOutcome> ApplyMatchesAsync(IReadOnlyList<MatchTotals> matches, CancellationToken cancellationToken)
     {
-        var items = new List<TransactWriteItem>(2 * totals.Count + 1);
-        foreach (var (updated, expectedVersion) in totals)
+        var items = new List<TransactWriteItem>();
+        // Which items are totals: a failed check there only means that they moved on.
+        var totalsAt = new HashSet<int>();
+        foreach (var match in matches)
         {
-            items.Add(new TransactWriteItem { Put = MarkerPut(matchId, updated) });
-            items.Add(new TransactWriteItem { Put = StatsPut(updated, expectedVersion) });
+            foreach (var (updated, expectedVersion) in match.Totals)
+            {
+                items.Add(new TransactWriteItem { Put = MarkerPut(match.MatchId, updated) });
+                totalsAt.Add(items.Count);
+                items.Add(new TransactWriteItem { Put = StatsPut(updated, expectedVersion) });
+            }
+            items.Add(new TransactWriteItem { Update = match.Processed });
         }
-        items.Add(new TransactWriteItem { Update = processed });
         try
         {
             await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);
@@ -136,14 +154,13 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
         }
         catch (TransactionCanceledException cancelled)
         {
-            // The reasons come in the order of the items: markers at even positions, totals at odd ones, the match last.
-            // Only totals that moved on (or a transaction in the way): read again and retry. A marker written
-            // before, or the match gone: result by result.
+            // The reasons come in the order of the items. Only totals that moved on (or a transaction in the
+            // way): read again and retry. A marker written before, or a match gone: result by result.
             var failedChecks = (cancelled.CancellationReasons ?? [])
                 .Select((reason, index) => (reason.Code, Index: index))
                 .Where(reason => reason.Code == "ConditionalCheckFailed")
                 .Select(reason => reason.Index);
-            return failedChecks.All(index => index % 2 == 1 && index < items.Count - 1) ? ApplyOutcome.Conflict : ApplyOutcome.AlreadyApplied;
+            return failedChecks.All(totalsAt.Contains) ? ApplyOutcome.Conflict : ApplyOutcome.AlreadyApplied;
         }
         catch (TransactionConflictException)
         {

@@ -5,7 +5,9 @@ namespace Leaderboard.Processor;
 
 /// <summary>
 /// Applies every newly accepted match in a stream batch. Matches that share no player's totals are
-/// applied concurrently; a player's matches are applied in stream order. A record that cannot be
+/// applied together (<see cref="MatchAggregator.ApplyTogetherAsync"/>: one read, transactions of many
+/// matches), and those that could not be, concurrently one by one; a player's matches are applied in
+/// stream order. A record that cannot be
 /// applied is reported in <c>batchItemFailures</c> (the rest of the batch is still applied), so
 /// Lambda retries from it; applying is idempotent, so what is delivered again is counted once.
 /// </summary>
@@ -48,7 +50,8 @@ public sealed partial class MatchStreamHandler(MatchAggregator aggregator, ILogg
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentMatches, CancellationToken = cancellationToken };
         foreach (var wave in MatchAggregator.Waves(accepted.Select(entry => entry.Match).ToList()))
         {
-            await Parallel.ForEachAsync(wave, options, async (position, token) =>
+            var appliedTogether = await aggregator.ApplyTogetherAsync([.. wave.Select(position => accepted[position].Match)], cancellationToken);
+            await Parallel.ForEachAsync(wave.Where(position => !appliedTogether.Contains(accepted[position].Match)), options, async (position, token) =>
             {
                 var (index, match) = accepted[position];
                 try

@@ -81,6 +81,59 @@ public class AggregationTests(LeaderboardApiFactory factory) : IClassFixture<Lea
         Assert.Equal((12, 0, 12, 0, 12), await BoardTotals(bob, "b4"));
     }
 
+    [Fact]
+    public async Task AWaveIsAppliedTogetherInTransactionsOfUpToAHundredItemsEachMatchOnce()
+    {
+        var players = await _http.CreatePlayersAsync(60);
+        // 30 matches of two players each, no player twice: one wave, 150 items, so two transactions.
+        var matchIds = Enumerable.Range(0, 30).Select(index => $"agg-wave-{index}").ToList();
+        for (var index = 0; index < matchIds.Count; index++)
+        {
+            await Submit(Match(matchIds[index], "b5", (players[2 * index], 10 + index, "win"), (players[2 * index + 1], 1, "loss")));
+        }
+        var wave = await Task.WhenAll(matchIds.Select(async matchId => MatchAggregator.ReadMatch(await factory.ReadMatchImageAsync(matchId))));
+        Assert.Single(MatchAggregator.Waves(wave));
+
+        var applied = await factory.Services.GetRequiredService<MatchAggregator>().ApplyTogetherAsync(wave, default);
+
+        Assert.Equal(wave.Length, applied.Count);
+        for (var index = 0; index < matchIds.Count; index++)
+        {
+            Assert.Equal((10 + index, 1, 0, 0, 1), await BoardTotals(players[2 * index], "b5"));
+            Assert.Equal((1, 0, 1, 0, 1), await BoardTotals(players[2 * index + 1], "b5"));
+            Assert.True((await _http.GetFromJsonAsync<JsonElement>($"/matches/{matchIds[index]}")).GetProperty("processed").GetBoolean());
+        }
+    }
+
+    [Fact]
+    public async Task AWaveMeetingAHalfAppliedMatchLeavesItsTransactionToTheOneByOnePathAndNobodyCountsTwice()
+    {
+        var players = await _http.CreatePlayersAsync(6);
+        var matchIds = new[] { "agg-half-0", "agg-half-1", "agg-half-2" };
+        for (var index = 0; index < matchIds.Length; index++)
+        {
+            await Submit(Match(matchIds[index], "b6", (players[2 * index], 5, "win"), (players[2 * index + 1], 2, "loss")));
+        }
+        var wave = await Task.WhenAll(matchIds.Select(async matchId => MatchAggregator.ReadMatch(await factory.ReadMatchImageAsync(matchId))));
+        var standings = factory.Services.GetRequiredService<StandingsRepository>();
+        // An earlier attempt applied the first player of the middle match, then stopped.
+        var first = wave[1].Results[0];
+        Assert.Equal(ApplyOutcome.Applied, await standings.ApplyAsync(wave[1].MatchId, BoardStats.Empty("b6", first.PlayerId, first.DisplayName).Add(first), 0, default));
+        var aggregator = factory.Services.GetRequiredService<MatchAggregator>();
+
+        var applied = await aggregator.ApplyTogetherAsync(wave, default);
+        foreach (var match in wave.Where(match => !applied.Contains(match)))
+        {
+            await aggregator.ApplyAsync(match, default);
+        }
+
+        Assert.Empty(applied);
+        foreach (var player in players)
+        {
+            Assert.Equal(1, (await BoardTotals(player, "b6")).Matches);
+        }
+    }
+
     private async Task Submit(object match)
     {
         using var response = await _http.PostAsJsonAsync("/matches", match);

@@ -3,13 +3,20 @@ using System.Diagnostics;
 
 namespace PlatformBench;
 
+/// <summary>An id a probe found, and when it arrived by the data's own clock (null when the data does not tell).</summary>
+internal sealed record Arrival(string Id, DateTimeOffset? At);
+
 /// <summary>
 /// Watches ids until a probe finds them (a match stored, a match applied). An id's latency runs from when it was
-/// handed over to the midpoint between the last probe that did not find it and the first that did. Probes run every
-/// interval while the senders run, and afterwards until every id is found or the patience runs out.
+/// handed over to when it arrived: the time the probe read with it, else the midpoint between the last probe that
+/// did not find it and the first that did. Probes run every interval while the senders run, and afterwards until
+/// every id is found or the patience runs out.
 /// </summary>
-internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<string>>> probe, TimeSpan interval, TimeSpan patience)
+internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<Arrival>>> probe, TimeSpan interval, TimeSpan patience)
 {
+    /// <summary>The same instant on both clocks, to place a <see cref="Stopwatch"/> timestamp in wall-clock time.</summary>
+    private readonly (long Timestamp, DateTimeOffset Wall) _origin = (Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow);
+
     private readonly ConcurrentDictionary<string, long> _pending = new();
     private readonly ConcurrentDictionary<string, long> _lastUnseen = new();
     private readonly ConcurrentBag<double> _latencies = [];
@@ -36,15 +43,17 @@ internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<strin
             if (outstanding.Count > 0)
             {
                 var found = await probe(outstanding);
-                foreach (var id in found)
+                foreach (var (id, arrivedAt) in found)
                 {
                     if (_pending.TryRemove(id, out var handedOver))
                     {
                         var before = _lastUnseen.TryRemove(id, out var unseen) ? Math.Max(unseen, handedOver) : handedOver;
-                        _latencies.Add(Stopwatch.GetElapsedTime(handedOver, (before + started) / 2).TotalMilliseconds);
+                        _latencies.Add(arrivedAt is { } at
+                            ? (at - (_origin.Wall + Stopwatch.GetElapsedTime(_origin.Timestamp, handedOver))).TotalMilliseconds
+                            : Stopwatch.GetElapsedTime(handedOver, (before + started) / 2).TotalMilliseconds);
                     }
                 }
-                foreach (var id in outstanding.Except(found))
+                foreach (var id in outstanding.Except(found.Select(arrival => arrival.Id)))
                 {
                     _lastUnseen[id] = started;
                 }

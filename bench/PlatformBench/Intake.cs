@@ -12,7 +12,9 @@ namespace PlatformBench;
 /// Queue intake under a steady rate: match results are sent to the intake queue through the AWS SDK in batches of
 /// ten messages (one result each) on a fixed schedule (open loop), and each sent result is watched until its match
 /// item is stored (<see cref="ProcessedProbe.StoredAsync"/>). A result's latency is from its batch's acknowledgement
-/// to the midpoint between the last probe that did not find it and the first that did. After the senders stop, the
+/// to the time the intake stamped on its match just before writing it. The probes (every second by default) read the
+/// data store the app writes to, so they are few: with a backlog of thousands, probing every id every 100 ms loaded
+/// DynamoDB Local as much as the app did. After the senders stop, the
 /// queue's drain time is until it holds no message, visible or in flight.
 /// </summary>
 internal static class Intake
@@ -24,7 +26,7 @@ internal static class Intake
         var rate = options.Double("rate", 500);
         var duration = options.Double("duration", 30);
         var board = options.Get("board", "intake");
-        var pollInterval = TimeSpan.FromMilliseconds(options.Int("poll-ms", 100));
+        var pollInterval = TimeSpan.FromMilliseconds(options.Int("poll-ms", 1000));
         var queueUrl = options.Get("queue-url");
 
         using var gateway = new Gateway(new Uri(options.Get("gateway")), 16);

@@ -92,7 +92,7 @@ internal static class IntakeKill
         var deadline = DateTime.UtcNow.AddSeconds(options.Int("patience", 180));
         while (pending.Count > 0 && DateTime.UtcNow < deadline)
         {
-            foreach (var id in await probe.ProcessedAsync([.. pending], CancellationToken.None))
+            foreach (var (id, _) in await probe.ProcessedAsync([.. pending], CancellationToken.None))
             {
                 pending.Remove(id);
             }

@@ -170,7 +170,7 @@ internal static class LivePush
                 if (pending.Count > 0)
                 {
                     var now = clock.Elapsed.TotalMilliseconds;
-                    foreach (var id in await probe.ProcessedAsync(pending, stopping))
+                    foreach (var (id, _) in await probe.ProcessedAsync(pending, stopping))
                     {
                         applied[matchIds.IndexOf(id)] = now;
                     }

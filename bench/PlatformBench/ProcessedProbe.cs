@@ -16,15 +16,24 @@ internal sealed class ProcessedProbe(Uri dynamoDb, string table) : IDisposable
         new BasicAWSCredentials("local", "local"),
         new AmazonDynamoDBConfig { ServiceURL = dynamoDb.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 2 });
 
-    public Task<List<string>> ProcessedAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken) =>
-        MatchingAsync(matchIds, item => item.TryGetValue("processed", out var flag) && flag.BOOL == true, cancellationToken);
+    public async Task<List<Arrival>> ProcessedAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken) =>
+        [.. (await ItemsAsync(matchIds, cancellationToken))
+            .Where(item => item.TryGetValue("processed", out var flag) && flag.BOOL == true)
+            .Select(item => new Arrival(MatchId(item), null))];
 
-    public Task<List<string>> StoredAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken) =>
-        MatchingAsync(matchIds, _ => true, cancellationToken);
+    /// <summary>
+    /// The stored matches, each with the time the intake stamped on it just before writing it: its
+    /// <c>playedAt</c>, which the intake sets to its clock when the sender gives none.
+    /// </summary>
+    public async Task<List<Arrival>> StoredAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken) =>
+        [.. (await ItemsAsync(matchIds, cancellationToken))
+            .Select(item => new Arrival(MatchId(item), DateTimeOffset.Parse(item["playedAt"].S, System.Globalization.CultureInfo.InvariantCulture)))];
 
-    private async Task<List<string>> MatchingAsync(IReadOnlyList<string> matchIds, Func<Dictionary<string, AttributeValue>, bool> predicate, CancellationToken cancellationToken)
+    private static string MatchId(Dictionary<string, AttributeValue> item) => item[Keys.PartitionKey].S["MATCH#".Length..];
+
+    private async Task<List<Dictionary<string, AttributeValue>>> ItemsAsync(IReadOnlyList<string> matchIds, CancellationToken cancellationToken)
     {
-        var matching = new List<string>();
+        var found = new List<Dictionary<string, AttributeValue>>();
         foreach (var chunk in matchIds.Chunk(100))
         {
             var response = await _client.BatchGetItemAsync(new BatchGetItemRequest
@@ -39,24 +48,17 @@ internal sealed class ProcessedProbe(Uri dynamoDb, string table) : IDisposable
                             [Keys.SortKey] = new() { S = Keys.MatchSort },
                         }).ToList(),
                         ConsistentRead = true,
-                        ProjectionExpression = "PK, #processed",
+                        ProjectionExpression = "PK, #processed, playedAt",
                         ExpressionAttributeNames = new Dictionary<string, string> { ["#processed"] = "processed" },
                     },
                 },
             }, cancellationToken);
-            if (response.Responses is null || !response.Responses.TryGetValue(table, out var items))
+            if (response.Responses is not null && response.Responses.TryGetValue(table, out var items))
             {
-                continue;
-            }
-            foreach (var item in items)
-            {
-                if (predicate(item))
-                {
-                    matching.Add(item[Keys.PartitionKey].S["MATCH#".Length..]);
-                }
+                found.AddRange(items);
             }
         }
-        return matching;
+        return found;
     }
 
     public void Dispose() => _client.Dispose();

@@ -30,7 +30,7 @@ internal static class Seeder
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (pending.Count > 0 && DateTime.UtcNow < deadline)
         {
-            foreach (var id in await probe.ProcessedAsync([.. pending], CancellationToken.None))
+            foreach (var (id, _) in await probe.ProcessedAsync([.. pending], CancellationToken.None))
             {
                 pending.Remove(id);
             }

@@ -19,11 +19,18 @@ internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<Arriv
 
     private readonly ConcurrentDictionary<string, long> _pending = new();
     private readonly ConcurrentDictionary<string, long> _lastUnseen = new();
-    private readonly ConcurrentBag<double> _latencies = [];
+    private readonly ConcurrentBag<(long HandedOver, double Milliseconds)> _latencies = [];
     private long _sendingStoppedAt;
 
     /// <summary>The latencies of the ids found, in milliseconds.</summary>
-    public IReadOnlyCollection<double> Latencies => _latencies;
+    public IReadOnlyCollection<double> Latencies => [.. _latencies.Select(latency => latency.Milliseconds)];
+
+    /// <summary>The 95th percentile of the latencies of the ids handed over in each <paramref name="window"/> since <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<double> P95ByWindow(long start, TimeSpan window) =>
+        [.. _latencies
+            .GroupBy(latency => (int)(Stopwatch.GetElapsedTime(start, latency.HandedOver) / window))
+            .OrderBy(group => group.Key)
+            .Select(group => Stats.Percentile([.. group.Select(latency => latency.Milliseconds)], 95))];
 
     /// <summary>The ids not found (yet).</summary>
     public int Pending => _pending.Count;
@@ -48,9 +55,9 @@ internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<Arriv
                     if (_pending.TryRemove(id, out var handedOver))
                     {
                         var before = _lastUnseen.TryRemove(id, out var unseen) ? Math.Max(unseen, handedOver) : handedOver;
-                        _latencies.Add(arrivedAt is { } at
+                        _latencies.Add((handedOver, arrivedAt is { } at
                             ? (at - (_origin.Wall + Stopwatch.GetElapsedTime(_origin.Timestamp, handedOver))).TotalMilliseconds
-                            : Stopwatch.GetElapsedTime(handedOver, (before + started) / 2).TotalMilliseconds);
+                            : Stopwatch.GetElapsedTime(handedOver, (before + started) / 2).TotalMilliseconds));
                     }
                 }
                 foreach (var id in outstanding.Except(found.Select(arrival => arrival.Id)))

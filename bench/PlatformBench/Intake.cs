@@ -48,6 +48,7 @@ internal static class Intake
         var batches = (int)Math.Round(rate * duration / MessagesPerBatch);
         var random = new Random(11);
         var clock = Stopwatch.StartNew();
+        var sendingStarted = Stopwatch.GetTimestamp();
         for (var index = 0; index < batches; index++)
         {
             var wait = TimeSpan.FromSeconds(index * MessagesPerBatch / rate) - clock.Elapsed;
@@ -106,6 +107,7 @@ internal static class Intake
         await poller;
 
         var sent = batches * MessagesPerBatch;
+        var byWindow = watcher.P95ByWindow(sendingStarted, TimeSpan.FromSeconds(5));
         var deadLetters = await DepthAsync(sqs, queueUrl + "-dlq");
         var output = new JsonObject
         {
@@ -121,6 +123,7 @@ internal static class Intake
             ["storedP95Ms"] = Stats.Percentile(watcher.Latencies, 95),
             ["storedP99Ms"] = Stats.Percentile(watcher.Latencies, 99),
             ["storedMaxMs"] = watcher.Latencies.Count == 0 ? double.NaN : watcher.Latencies.Max(),
+            ["storedP95MsBy5sOfSending"] = new JsonArray([.. byWindow.Select(p95 => (JsonNode)Math.Round(p95))]),
             ["drainSeconds"] = drained?.TotalSeconds,
             ["neverStored"] = watcher.Pending,
             ["deadLetters"] = deadLetters,
@@ -129,7 +132,8 @@ internal static class Intake
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"intake at {rate:0}/s for {duration:0} s: {sent - sendErrors} of {sent} sent ({(sent - sendErrors) / sendSeconds:0.0}/s, {late} batches late, send p95 {Stats.Percentile(sendLatencies, 95):0} ms); "
             + $"stored p50 {Stats.Percentile(watcher.Latencies, 50):0} ms, p95 {Stats.Percentile(watcher.Latencies, 95):0} ms, p99 {Stats.Percentile(watcher.Latencies, 99):0} ms; "
-            + $"queue drained {(drained is { } time ? $"{time.TotalSeconds:0.0} s" : "not within 60 s")} after the senders stopped; {watcher.Pending} never stored; {deadLetters} dead letters"));
+            + $"queue drained {(drained is { } time ? $"{time.TotalSeconds:0.0} s" : "not within 60 s")} after the senders stopped; {watcher.Pending} never stored; {deadLetters} dead letters; "
+            + $"stored p95 by 5 s of sending: {string.Join(", ", byWindow.Select(p95 => $"{p95 / 1000:0.0} s"))}"));
         return sendErrors == 0 && watcher.Pending == 0 && deadLetters == 0 ? 0 : 1;
     }
 

@@ -132,40 +132,18 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     /// attempt went result by result) or that a match is gone: nothing changed, and <see cref="ApplyAsync"/>
     /// completes such a match result by result.
     /// </summary>
-    public async Task<ApplyOutcome> ApplyMatchesAsync(IReadOnlyList<MatchTotals> matches, CancellationToken cancellationToken)
+    public Task<ApplyOutcome> ApplyMatchesAsync(IReadOnlyList<MatchTotals> matches, CancellationToken cancellationToken)
     {
-        var items = new List<TransactWriteItem>();
-        // Which items are totals: a failed check there only means that they moved on.
-        var totalsAt = new HashSet<int>();
+        var transaction = new ApplyTransaction(this, dynamoDb);
         foreach (var match in matches)
         {
             foreach (var (updated, expectedVersion) in match.Totals)
             {
-                items.Add(new TransactWriteItem { Put = MarkerPut(match.MatchId, updated) });
-                totalsAt.Add(items.Count);
-                items.Add(new TransactWriteItem { Put = StatsPut(updated, expectedVersion) });
+                transaction.AddResult(match.MatchId, updated, expectedVersion);
             }
-            items.Add(new TransactWriteItem { Update = match.Processed });
+            transaction.Items.Add(new TransactWriteItem { Update = match.Processed });
         }
-        try
-        {
-            await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);
-            return ApplyOutcome.Applied;
-        }
-        catch (TransactionCanceledException cancelled)
-        {
-            // The reasons come in the order of the items. Only totals that moved on (or a transaction in the
-            // way): read again and retry. A marker written before, or a match gone: result by result.
-            var failedChecks = (cancelled.CancellationReasons ?? [])
-                .Select((reason, index) => (reason.Code, Index: index))
-                .Where(reason => reason.Code == "ConditionalCheckFailed")
-                .Select(reason => reason.Index);
-            return failedChecks.All(totalsAt.Contains) ? ApplyOutcome.Conflict : ApplyOutcome.AlreadyApplied;
-        }
-        catch (TransactionConflictException)
-        {
-            return ApplyOutcome.Conflict;
-        }
+        return transaction.RunAsync(cancellationToken);
     }
 
     /// <summary>
@@ -173,26 +151,54 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     /// makes the addition happen at most once per (match, player). The totals must still be at
     /// <paramref name="expectedVersion"/> (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
     /// </summary>
-    public async Task<ApplyOutcome> ApplyAsync(
+    public Task<ApplyOutcome> ApplyAsync(
         string matchId, BoardStats updated, long expectedVersion, CancellationToken cancellationToken)
     {
-        try
+        var transaction = new ApplyTransaction(this, dynamoDb);
+        transaction.AddResult(matchId, updated, expectedVersion);
+        return transaction.RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A transaction that adds results to totals, each with its marker (and whatever else the caller adds),
+    /// and tells what became of it.
+    /// </summary>
+    private sealed class ApplyTransaction(StandingsRepository repository, IAmazonDynamoDB dynamoDb)
+    {
+        /// <summary>Which items are totals: a failed check there only means that they moved on.</summary>
+        private readonly HashSet<int> _totalsAt = [];
+
+        public List<TransactWriteItem> Items { get; } = [];
+
+        /// <summary>Adds a result's marker and the player's new totals, which must still be at <paramref name="expectedVersion"/>.</summary>
+        public void AddResult(string matchId, BoardStats updated, long expectedVersion)
         {
-            await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            Items.Add(new TransactWriteItem { Put = repository.MarkerPut(matchId, updated) });
+            _totalsAt.Add(Items.Count);
+            Items.Add(new TransactWriteItem { Put = repository.StatsPut(updated, expectedVersion) });
+        }
+
+        public async Task<ApplyOutcome> RunAsync(CancellationToken cancellationToken)
+        {
+            try
             {
-                TransactItems = [new TransactWriteItem { Put = MarkerPut(matchId, updated) }, new TransactWriteItem { Put = StatsPut(updated, expectedVersion) }],
-            }, cancellationToken);
-            return ApplyOutcome.Applied;
-        }
-        catch (TransactionCanceledException cancelled)
-        {
-            return cancelled.CancellationReasons?.FirstOrDefault()?.Code == "ConditionalCheckFailed"
-                ? ApplyOutcome.AlreadyApplied
-                : ApplyOutcome.Conflict;
-        }
-        catch (TransactionConflictException)
-        {
-            return ApplyOutcome.Conflict;
+                await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = Items }, cancellationToken);
+                return ApplyOutcome.Applied;
+            }
+            catch (TransactionCanceledException cancelled)
+            {
+                // The reasons come in the order of the items. Only totals that moved on (or a transaction in the
+                // way): read again and retry. A marker written before, or a match gone: already applied.
+                var failedChecks = (cancelled.CancellationReasons ?? [])
+                    .Select((reason, index) => (reason.Code, Index: index))
+                    .Where(reason => reason.Code == "ConditionalCheckFailed")
+                    .Select(reason => reason.Index);
+                return failedChecks.All(_totalsAt.Contains) ? ApplyOutcome.Conflict : ApplyOutcome.AlreadyApplied;
+            }
+            catch (TransactionConflictException)
+            {
+                return ApplyOutcome.Conflict;
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class FunctionBuildTests : IAsyncLifetime
     [Fact]
     public async Task FunctionsAskedForTogetherAreBuiltInOneInvocationEachIntoItsOwnFolder()
     {
-        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var first = WriteFirst();
         var second = WriteProject("Second", "namespace Second; public static class Entry { public static string Run() => Shared.Greeting.Text + \"!\"; }", "Shared");
 
         var results = await Task.WhenAll(Build(first, "first"), Build(second, "second"));
@@ -44,23 +44,18 @@ public sealed class FunctionBuildTests : IAsyncLifetime
     [Fact]
     public async Task ABuildCompilesOnlyTheProjectsWhoseSourceChanged()
     {
-        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var first = WriteFirst();
         var second = WriteProject("Second", "namespace Second; public static class Entry { public static string Run() => Shared.Greeting.Text + \"!\"; }", "Shared");
         await Task.WhenAll(Build(first, "first"), Build(second, "second"));
         var compiled = CompiledAssemblies();
 
-        await File.AppendAllTextAsync(Path.Combine(_directory, "First", "Program.cs"), "\n// edited\n");
-        var rebuilt = await Build(first, "first", version: "2");
-
-        Assert.True(rebuilt.Succeeded, string.Join(Environment.NewLine, rebuilt.Errors));
-        var recompiled = CompiledAssemblies().Where(assembly => compiled[assembly.Key] != assembly.Value).Select(assembly => assembly.Key);
-        Assert.Equal(["First"], recompiled);
+        Assert.Equal(["First"], await EditFirstAndRebuildAsync(first, compiled));
     }
 
     [Fact]
     public async Task ABuildOfTheProjectsOwnOutputBetweenSavesDoesNotMakeTheNextSaveCompileEverything()
     {
-        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var first = WriteFirst();
         await Build(first, "first");
         var compiled = CompiledAssemblies();
         // What the AppHost's own build (or an IDE's) does to the same projects: its output paths differ.
@@ -70,18 +65,13 @@ public sealed class FunctionBuildTests : IAsyncLifetime
             Assert.True(exitCode == 0, string.Join(Environment.NewLine, build.Output.Tail(20)));
         }
 
-        await File.AppendAllTextAsync(Path.Combine(_directory, "First", "Program.cs"), "\n// edited\n");
-        var rebuilt = await Build(first, "first", version: "2");
-
-        Assert.True(rebuilt.Succeeded, string.Join(Environment.NewLine, rebuilt.Errors));
-        var recompiled = CompiledAssemblies().Where(assembly => compiled[assembly.Key] != assembly.Value).Select(assembly => assembly.Key);
-        Assert.Equal(["First"], recompiled);
+        Assert.Equal(["First"], await EditFirstAndRebuildAsync(first, compiled));
     }
 
     [Fact]
     public async Task TheBuildsCompilerServerRunsBetweenBuildsAndStopsWhenAsked()
     {
-        var first = WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
+        var first = WriteFirst();
 
         await Build(first, "first");
         Assert.NotEmpty(CompilerServers());
@@ -128,6 +118,15 @@ public sealed class FunctionBuildTests : IAsyncLifetime
     private Task<FunctionBuildResult> Build(string project, string function, Action<string>? log = null, string version = "1") =>
         FunctionBuild.RunAsync(project, "Debug", Path.Combine(_directory, "builds", function, version), restore: true, log ?? (_ => { }), CancellationToken.None);
 
+    /// <summary>Edits the project <c>First</c>, builds it again, and names the projects the compiler wrote since <paramref name="compiled"/>.</summary>
+    private async Task<IEnumerable<string>> EditFirstAndRebuildAsync(string first, Dictionary<string, DateTime> compiled)
+    {
+        await File.AppendAllTextAsync(Path.Combine(_directory, "First", "Program.cs"), "\n// edited\n");
+        var rebuilt = await Build(first, "first", version: "2");
+        Assert.True(rebuilt.Succeeded, string.Join(Environment.NewLine, rebuilt.Errors));
+        return CompiledAssemblies().Where(assembly => compiled[assembly.Key] != assembly.Value).Select(assembly => assembly.Key);
+    }
+
     /// <summary>When the compiler last wrote each project's assembly (in the builds' own intermediate folder).</summary>
     private Dictionary<string, DateTime> CompiledAssemblies() =>
         new[] { "Shared", "First", "Second" }.ToDictionary(
@@ -160,6 +159,10 @@ public sealed class FunctionBuildTests : IAsyncLifetime
         }
         return found;
     }
+
+    /// <summary>The project <c>First</c>, which uses <c>Shared</c>.</summary>
+    private string WriteFirst() =>
+        WriteProject("First", "namespace First; public static class Entry { public static string Run() => Shared.Greeting.Text; }", "Shared");
 
     private string WriteProject(string name, string source, string? reference = null)
     {

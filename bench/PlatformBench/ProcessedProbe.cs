@@ -8,7 +8,8 @@ namespace PlatformBench;
 /// <summary>
 /// Which matches are stored (their match item exists) and which the stream processor has finished (the item
 /// carries <c>processed: true</c>, which <c>MatchAggregator</c> sets after every result is in the standings).
-/// Reads straight from DynamoDB Local, 100 keys per <c>BatchGetItem</c>, so probing adds little load.
+/// Reads straight from DynamoDB Local, 100 keys per <c>BatchGetItem</c>: the same store the app writes to, so a
+/// caller probing thousands of ids should probe seldom (see <see cref="Intake"/>).
 /// </summary>
 internal sealed class ProcessedProbe(Uri dynamoDb, string table) : IDisposable
 {

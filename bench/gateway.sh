@@ -117,33 +117,25 @@ load() { # PORT SECONDS: the client's report of GET /leaderboards/bench?limit=10
   fi
 }
 
-# From a client's report: requests answered, requests/s, p50 and answers other than 2xx.
-report_requests() {
-  if [[ $CLIENT == wrk ]]; then awk '/requests in/ {print $1}' "$1"
-  else awk '/^ +\[[0-9]+\]/ {n += $2} END {print n + 0}' "$1"; fi
-}
-report_rate() {
-  if [[ $CLIENT == wrk ]]; then awk '/Requests\/sec/ {print $2}' "$1"
-  else awk '/Requests\/sec:/ {print $2}' "$1"; fi
-}
-report_p50() {
-  if [[ $CLIENT == wrk ]]; then awk '$1 == "50%" {print $2}' "$1"
-  else awk '$1 == "50%" && $2 == "in" {printf "%.2fms\n", $3 * 1000}' "$1"; fi
-}
-report_errors() {
-  if [[ $CLIENT == wrk ]]; then awk '/Non-2xx/ {print $5}' "$1" | grep . || echo 0
-  else awk '/^ +\[[0-9]+\]/ && $1 !~ /^\[2/ {n += $2} END {print n + 0}' "$1"; fi
+# From a client's report, on one line: requests answered, requests/s, p50, answers other than 2xx.
+report() {
+  if [[ $CLIENT == wrk ]]; then
+    awk '/requests in/ {n = $1} /Requests\/sec/ {r = $2} $1 == "50%" {p = $2} /Non-2xx/ {e = $5} END {print n, r, p, e + 0}' "$1"
+  else
+    awk '/Requests\/sec:/ {r = $2} $1 == "50%" && $2 == "in" {p = sprintf("%.2fms", $3 * 1000)}
+      /^ +\[[0-9]+\]/ {n += $2; if ($1 !~ /^\[2/) e += $2} END {print n + 0, r, p, e + 0}' "$1"
+  fi
 }
 
 measure() { # NAME PORT
-  local name=$1 port=$2 before=() after=() requests i
+  local name=$1 port=$2 before=() after=() requests rate p50 errors i
   mapfile -t pids < <(process_groups)
   for i in 0 1 2 3 4; do before[i]=$(ticks ${pids[i]}); done
   load "$port" "$DURATION" >"$RESULTS/$name.txt"
   mapfile -t pids < <(process_groups)
   for i in 0 1 2 3 4; do after[i]=$(ticks ${pids[i]}); done
-  requests=$(report_requests "$RESULTS/$name.txt")
-  printf '%s %s %s %s' "$name" "$(report_rate "$RESULTS/$name.txt")" "$(report_p50 "$RESULTS/$name.txt")" "$(report_errors "$RESULTS/$name.txt")"
+  read -r requests rate p50 errors < <(report "$RESULTS/$name.txt")
+  printf '%s %s %s %s' "$name" "$rate" "$p50" "$errors"
   for i in 0 1 2 3 4; do printf ' %.2f' "$(echo "(${after[i]} - ${before[i]}) * 10 / $requests" | bc -l)"; done
   echo
 }

@@ -25,6 +25,14 @@ public static class LoopbackHost
         return builder;
     }
 
+    /// <summary>Stops a started app, giving its requests in flight at most a second, and disposes it.</summary>
+    public static async Task StopAsync(WebApplication app)
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await app.StopAsync(stopping.Token);
+        await app.DisposeAsync();
+    }
+
     /// <summary>The port a started app listens on: the one it was given, or the free one Kestrel picked for 0.</summary>
     public static int PortOf(WebApplication app) =>
         new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;

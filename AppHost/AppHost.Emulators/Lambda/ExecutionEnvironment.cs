@@ -23,6 +23,8 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     private IFunctionProcess? _process;
     private TimeSpan? _pendingInitDuration;
     private ShutdownReason _shutdownReason = ShutdownReason.Spindown;
+    private readonly Lock _stopGate = new();
+    private Task? _stopped;
 
     private ExecutionEnvironment(LambdaFunctionSettings settings, Action<string> console, string? sessionToken = null)
     {
@@ -140,8 +142,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
             _pendingInitDuration = _initClock.Elapsed;
             return;
         }
-        IsDead = true;
-        _shutdownReason = ShutdownReason.Failure;
+        Die(ShutdownReason.Failure);
         var (errorType, message) = ended == _runtimeApi.InitError
             ? ("Runtime.InitError", $"{_runtimeApi.InitError.Result.ErrorType}: {_runtimeApi.InitError.Result.ErrorMessage}")
             : ended == _process.Exited
@@ -179,7 +180,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         var timeout = Task.Delay(_settings.Timeout, timer.Token);
         var ended = await Task.WhenAny(pending.Completion.Task, _process!.Exited, _extensions.Failed, timeout);
         var duration = clock.Elapsed;
-        if (ended == pending.Completion.Task && _extensionsApi.AnyRegistered)
+        if (ended == pending.Completion.Task && _extensionsApi.AnyTakesInvoke)
         {
             // The invocation ends when every extension is done with it, within the same timeout.
             var extensionsDone = _extensionsApi.AllWaitingAsync(timer.Token);
@@ -193,16 +194,14 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         }
         else if (ended == _process.Exited)
         {
-            IsDead = true;
-            _shutdownReason = ShutdownReason.Failure;
+            Die(ShutdownReason.Failure);
             var message = $"RequestId: {requestId} Error: Runtime exited with error: exit status {_process.Exited.Result}";
             _log.Write(message);
             (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Runtime.ExitError", message));
         }
         else if (ended == _extensions.Failed)
         {
-            IsDead = true;
-            _shutdownReason = ShutdownReason.Failure;
+            Die(ShutdownReason.Failure);
             var (errorType, message) = _extensions.Failed.Result;
             _log.Write($"RequestId: {requestId} Error: {message}");
             (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody(errorType, message));
@@ -210,8 +209,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         else
         {
             cancellationToken.ThrowIfCancellationRequested();
-            IsDead = true;
-            _shutdownReason = ShutdownReason.Timeout;
+            Die(ShutdownReason.Timeout);
             var message = $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {requestId} Task timed out after {_settings.Timeout.TotalSeconds:0.00} seconds";
             _log.Write(message);
             (status, payload) = (InvocationStatus.FunctionError, InvocationResult.ErrorBody("Sandbox.Timedout", message));
@@ -248,7 +246,23 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// the extensions their <c>SHUTDOWN</c> with the reason, then closes the invocation queue, so a
     /// healthy runtime never sees its Runtime API go away under it.
     /// </summary>
-    private async Task StopProcessAsync()
+    /// <summary>Marks the environment dead: it is stopped after its invocation, and its extensions hear <paramref name="reason"/>.</summary>
+    private void Die(ShutdownReason reason)
+    {
+        IsDead = true;
+        _shutdownReason = reason;
+    }
+
+    /// <summary>Stops the process and the extensions once, however often it is asked (a dead environment is stopped, then discarded).</summary>
+    private Task StopProcessAsync()
+    {
+        lock (_stopGate)
+        {
+            return _stopped ??= StopOnceAsync();
+        }
+    }
+
+    private async Task StopOnceAsync()
     {
         if (_process is not null)
         {

@@ -40,11 +40,18 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     private readonly TaskCompletionSource _allExternalRegistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _registrationClosed;
 
+    /// <summary>The extensions registered for <c>INVOKE</c>, fixed when registration closes.</summary>
+    private RegisteredExtension[] _invokeTakers = [];
+
     /// <summary>Completes with the error an extension reports (<c>init/error</c>, <c>exit/error</c>).</summary>
     public Task<LambdaErrorBody> Error => _error.Task;
 
-    /// <summary>True once any extension, external or internal, has registered.</summary>
-    public bool AnyRegistered => !_registered.IsEmpty;
+    /// <summary>
+    /// True when an extension registered for <c>INVOKE</c> (known once registration closes): only then does an
+    /// invocation wait for the extensions too. One registered for <c>SHUTDOWN</c> only waits in <c>event/next</c>
+    /// throughout.
+    /// </summary>
+    public bool AnyTakesInvoke => _invokeTakers.Length > 0;
 
     /// <summary>The names of the extensions registered so far.</summary>
     public IEnumerable<string> RegisteredNames => _registered.Values.Select(extension => extension.Name);
@@ -73,18 +80,14 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
         lock (_gate)
         {
             _registrationClosed = true;
+            _invokeTakers = [.. _registered.Values.Where(extension => extension.Takes("INVOKE"))];
         }
     }
 
     /// <summary>Gives each extension registered for <c>INVOKE</c> the invocation's event.</summary>
     public void Invoke(PendingInvocation invocation)
     {
-        if (_registered.IsEmpty)
-        {
-            // Most environments run no extension: nothing to copy or allocate on the invocation's path.
-            return;
-        }
-        foreach (var extension in _registered.Values.Where(extension => extension.Takes("INVOKE")))
+        foreach (var extension in _invokeTakers)
         {
             extension.Send(new JsonObject
             {
@@ -244,10 +247,13 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     private RegisteredExtension? Identify(HttpContext context, out IResult? failure)
     {
         var id = context.Request.Headers["Lambda-Extension-Identifier"].ToString();
-        failure = id.Length == 0
-            ? Failure(403, "Extension.MissingExtensionIdentifier", "Lambda-Extension-Identifier is required: the identifier register returned.")
-            : !_registered.ContainsKey(id) ? Failure(403, "Extension.UnknownExtensionIdentifier", "Unknown extension " + id) : null;
-        return failure is null ? _registered[id] : null;
+        if (id.Length == 0)
+        {
+            failure = Failure(403, "Extension.MissingExtensionIdentifier", "Lambda-Extension-Identifier is required: the identifier register returned.");
+            return null;
+        }
+        failure = _registered.TryGetValue(id, out var extension) ? null : Failure(403, "Extension.UnknownExtensionIdentifier", "Unknown extension " + id);
+        return extension;
     }
 
     private void CheckAllExternalRegistered()
@@ -259,7 +265,7 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     }
 
     private static IResult Failure(int status, string errorType, string message) =>
-        Results.Json(new JsonObject { ["errorMessage"] = message, ["errorType"] = errorType }, statusCode: status);
+        Results.Json(new LambdaErrorBody(errorType, message), EmulatorJsonContext.Default.LambdaErrorBody, statusCode: status);
 
     /// <summary>One registered extension: its events waiting to be taken, and whether it waits for the next.</summary>
     private sealed class RegisteredExtension(string name, IReadOnlyList<string> events)

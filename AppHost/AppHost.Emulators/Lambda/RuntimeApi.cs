@@ -64,9 +64,7 @@ internal sealed class RuntimeApi(LambdaFunctionSettings settings, InvocationLog 
     {
         if (_app is not null)
         {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await _app.StopAsync(stopping.Token);
-            await _app.DisposeAsync();
+            await LoopbackHost.StopAsync(_app);
         }
     }
 

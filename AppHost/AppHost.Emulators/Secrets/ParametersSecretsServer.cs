@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AppHost.Emulators.Lambda;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +29,8 @@ public sealed class ParametersSecretsServer : IAsyncDisposable
 
     public const string SecretReferencePrefix = "/aws/reference/secretsmanager/";
 
-    private readonly ConcurrentDictionary<string, (JsonObject Answer, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    /// <summary>Answers as sent (UTF-8 JSON), so a cached read is not serialized again.</summary>
+    private readonly ConcurrentDictionary<string, (byte[] Answer, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
     private readonly SecretStore _store;
     private readonly string _token;
     private readonly string _region;
@@ -152,13 +154,14 @@ public sealed class ParametersSecretsServer : IAsyncDisposable
         var now = DateTimeOffset.UtcNow;
         if (_cacheEnabled && _cache.TryGetValue(key, out var cached) && cached.Expires > now)
         {
-            return Results.Json(cached.Answer);
+            return Json(cached.Answer);
         }
-        var (answer, error) = read();
-        if (answer is null)
+        var (found, error) = read();
+        if (found is null)
         {
             return AwsError(error.Type, error.Message);
         }
+        var answer = JsonSerializer.SerializeToUtf8Bytes(found);
         if (_cacheEnabled && ttl > TimeSpan.Zero)
         {
             if (_cache.Count >= _cacheSize)
@@ -170,8 +173,10 @@ public sealed class ParametersSecretsServer : IAsyncDisposable
             }
             _cache[key] = (answer, now + ttl);
         }
-        return Results.Json(answer);
+        return Json(answer);
     }
+
+    private static IResult Json(byte[] utf8) => Results.Bytes(utf8, "application/json; charset=utf-8");
 
     private IResult? Unauthorized(HttpContext http) =>
         _token.Length > 0 && http.Request.Headers[TokenHeader].ToString() == _token ? null
@@ -199,9 +204,7 @@ public sealed class ParametersSecretsServer : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _app, null) is { } app)
         {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await app.StopAsync(stopping.Token);
-            await app.DisposeAsync();
+            await LoopbackHost.StopAsync(app);
         }
     }
 }

@@ -150,6 +150,23 @@ public sealed class SqsEventSourceMappingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenMessagesComeFivePollersReadBatchesAtOnceAsLambdaStarts()
+    {
+        var (queueUrl, queueArn) = await CreateQueueAsync("starting");
+        await using var function = Function();
+        await using var mapping = Mapping(new QueueEventSourceDefinition("starting", BatchSize: 10, MaximumConcurrency: 8), queueUrl, queueArn, function);
+        mapping.Start();
+        Assert.Equal(1, mapping.Pollers);
+
+        // One message, so no batch comes back full: only the start of processing adds pollers.
+        await SendAsync(queueUrl, """{"sleepMs":200}""");
+
+        Assert.True(await UntilAsync(() => mapping.Pollers == SqsEventSourceMapping.StartingPollers, TimeSpan.FromSeconds(10)));
+        Assert.True(await UntilAsync(() => DeliveriesOfAny() == 1));
+        Assert.Equal(SqsEventSourceMapping.StartingPollers, mapping.Pollers);
+    }
+
+    [Fact]
     public async Task AFifoQueueReachesTheFunctionInOrderWithinEachGroup()
     {
         var (queueUrl, queueArn) = await CreateQueueAsync("ordered", new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" }, ".fifo");

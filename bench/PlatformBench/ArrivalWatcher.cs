@@ -32,6 +32,21 @@ internal sealed class ArrivalWatcher(Func<IReadOnlyList<string>, Task<List<Arriv
             .OrderBy(group => group.Key)
             .Select(group => Stats.Percentile([.. group.Select(latency => latency.Milliseconds)], 95))];
 
+    /// <summary>How many ids arrived in each second since <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<int> ArrivalsBySecond(long start)
+    {
+        var seconds = _latencies
+            .Select(latency => (int)Math.Floor((Stopwatch.GetElapsedTime(start, latency.HandedOver).TotalMilliseconds + latency.Milliseconds) / 1000))
+            .Where(second => second >= 0)
+            .ToList();
+        var counts = new int[seconds.Count == 0 ? 0 : seconds.Max() + 1];
+        foreach (var second in seconds)
+        {
+            counts[second]++;
+        }
+        return counts;
+    }
+
     /// <summary>The ids not found (yet).</summary>
     public int Pending => _pending.Count;
 

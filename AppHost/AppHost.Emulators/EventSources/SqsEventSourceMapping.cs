@@ -13,8 +13,10 @@ namespace AppHost.Emulators.EventSources;
 /// is deleted; with <c>ReportBatchItemFailures</c>, only the messages the function reports stay (an empty or
 /// unknown identifier fails the whole batch, as Lambda does); a failed invocation deletes nothing. What stays
 /// becomes visible again after the queue's visibility timeout and, past the queue's <c>maxReceiveCount</c>,
-/// the queue moves it to its dead-letter queue. Pollers scale with the backlog: one more while batches come back
-/// full, one fewer after an empty long poll, up to the mapping's maximum concurrency (or the function's). A FIFO
+/// the queue moves it to its dead-letter queue. Pollers scale with the backlog as Lambda's do: one long-polls an idle
+/// queue; when messages come, five read batches at once (<see cref="StartingPollers"/>); one more while batches come
+/// back full, one fewer after an empty long poll; never more than the mapping's maximum concurrency (or the
+/// function's). A FIFO
 /// queue hands out each message group in order and holds it while a batch of it is in flight.
 /// </summary>
 public sealed class SqsEventSourceMapping : IAsyncDisposable
@@ -22,6 +24,9 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
     /// <summary>Messages per receive call: SQS's maximum.</summary>
     private const int MessagesPerReceive = 10;
     private const int LongPollSeconds = 20;
+
+    /// <summary>The batches Lambda processes at once as soon as a queue has messages, before it scales further.</summary>
+    public const int StartingPollers = 5;
 
     private readonly QueueEventSourceDefinition _definition;
     private readonly string _queueUrl;
@@ -127,8 +132,9 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
                 }
                 if (batch.Count >= Math.Min(_definition.BatchSize, MessagesPerReceive))
                 {
-                    TryScaleUp();
+                    ScaleUpTo(Pollers + 1);
                 }
+                ScaleUpTo(StartingPollers);
                 await ProcessAsync(batch, stopping);
             }
         }
@@ -159,11 +165,12 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
         }
     }
 
-    private void TryScaleUp()
+    /// <summary>Starts pollers until <paramref name="target"/> run (at most <see cref="MaxPollers"/>).</summary>
+    private void ScaleUpTo(int target)
     {
         lock (_pollers)
         {
-            if (_activePollers < _maxPollers && !_stopping.IsCancellationRequested)
+            while (_activePollers < Math.Min(target, _maxPollers) && !_stopping.IsCancellationRequested)
             {
                 StartPoller();
             }

@@ -24,7 +24,8 @@ public sealed partial class MatchAggregator(
 
     /// <summary>
     /// Applies every result of the match and marks it processed: at once (one read of the players'
-    /// totals, one transaction) where it can, else result by result, then the mark.
+    /// totals, one transaction of the totals and the mark) where it can, else result by result (each with
+    /// its marker), then the mark.
     /// </summary>
     public async Task ApplyAsync(Match match, CancellationToken cancellationToken)
     {
@@ -74,8 +75,8 @@ public sealed partial class MatchAggregator(
     /// <summary>
     /// Applies a wave of matches (no two hold the same player's totals on a board: <see cref="Waves"/>) in
     /// one read of every player's totals and as few transactions as fit them, each match whole. Returns the
-    /// matches applied; the others (a transaction that met anything, or a data store error) are left for
-    /// <see cref="ApplyAsync"/>, one by one.
+    /// matches applied; the others (a match that an earlier attempt applied in part, a transaction that met
+    /// anything, or a data store error) are left for <see cref="ApplyAsync"/>, one by one.
     /// </summary>
     public async Task<IReadOnlySet<Match>> ApplyTogetherAsync(IReadOnlyList<Match> wave, CancellationToken cancellationToken)
     {
@@ -87,7 +88,8 @@ public sealed partial class MatchAggregator(
         }
         try
         {
-            var current = await standings.GetStatsAsync([.. eligible.SelectMany(PlayerKeys)], cancellationToken);
+            var current = await standings.GetApplyStateAsync([.. eligible.SelectMany(ResultKeys)], cancellationToken);
+            eligible.RemoveAll(match => AppliedInPart(match, current));
             var chunks = new List<List<Match>>();
             var items = MaxTransactionItems;
             foreach (var match in eligible)
@@ -102,7 +104,7 @@ public sealed partial class MatchAggregator(
             }
             foreach (var chunk in chunks)
             {
-                if (await standings.ApplyMatchesAsync([.. chunk.Select(match => Totals(match, current))], cancellationToken) == ApplyOutcome.Applied)
+                if (await standings.ApplyMatchesAsync([.. chunk.Select(match => Totals(match, current.Totals))], cancellationToken) == ApplyOutcome.Applied)
                 {
                     applied.UnionWith(chunk);
                 }
@@ -116,10 +118,11 @@ public sealed partial class MatchAggregator(
     }
 
     /// <summary>
-    /// Applies the whole match in one transaction (every result, its marker, the processed mark) after one
-    /// read of the players' totals, again while the totals move on meanwhile. False when it cannot: a player
-    /// twice, too many results for one transaction, a result that an earlier attempt applied on its own,
-    /// or conflicts on every attempt; the result-by-result path then completes the match.
+    /// Applies the whole match in one transaction (every result and the processed mark) after one read of the
+    /// players' totals, again while the totals move on meanwhile. False when it cannot: a player twice, too
+    /// many results for one transaction, a result that an earlier attempt applied on its own, a match
+    /// processed before, or conflicts on every attempt; the result-by-result path then completes the match
+    /// (and does nothing to a processed one).
     /// </summary>
     private async Task<bool> TryApplyAtOnceAsync(Match match, CancellationToken cancellationToken)
     {
@@ -129,8 +132,12 @@ public sealed partial class MatchAggregator(
         }
         for (var attempt = 1; attempt <= MaxAttemptsPerResult; attempt++)
         {
-            var current = await standings.GetStatsAsync([.. PlayerKeys(match)], cancellationToken);
-            switch (await standings.ApplyMatchesAsync([Totals(match, current)], cancellationToken))
+            var current = await standings.GetApplyStateAsync([.. ResultKeys(match)], cancellationToken);
+            if (AppliedInPart(match, current))
+            {
+                return false;
+            }
+            switch (await standings.ApplyMatchesAsync([Totals(match, current.Totals)], cancellationToken))
             {
                 case ApplyOutcome.Applied:
                     return true;
@@ -148,11 +155,15 @@ public sealed partial class MatchAggregator(
         match.Results.Select(result => result.PlayerId).Distinct(StringComparer.Ordinal).Count() == match.Results.Count
         && TransactionItems(match) <= MaxTransactionItems;
 
-    /// <summary>A match's items in a transaction: a marker and the totals per result, and the processed mark.</summary>
-    private static int TransactionItems(Match match) => 2 * match.Results.Count + 1;
+    /// <summary>A match's items in a transaction: the totals per result, and the processed mark.</summary>
+    private static int TransactionItems(Match match) => match.Results.Count + 1;
 
-    private static IEnumerable<(string BoardId, string PlayerId)> PlayerKeys(Match match) =>
-        match.Results.Select(result => (match.BoardId, result.PlayerId));
+    private static IEnumerable<(string MatchId, string BoardId, string PlayerId)> ResultKeys(Match match) =>
+        match.Results.Select(result => (match.MatchId, match.BoardId, result.PlayerId));
+
+    /// <summary>True when an earlier result-by-result attempt applied some of the match's results (left their markers).</summary>
+    private static bool AppliedInPart(Match match, ApplyState state) =>
+        match.Results.Any(result => state.Applied.Contains((match.MatchId, result.PlayerId)));
 
     /// <summary>The match's players' totals with its results added, from the totals read.</summary>
     private MatchTotals Totals(Match match, IReadOnlyDictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)> current) => new(
@@ -170,7 +181,7 @@ public sealed partial class MatchAggregator(
         {
             var (current, version) = await standings.GetStatsAsync(match.BoardId, result.PlayerId, cancellationToken);
             var updated = (current ?? BoardStats.Empty(match.BoardId, result.PlayerId, result.DisplayName)).Add(result);
-            var outcome = await standings.ApplyAsync(match.MatchId, updated, version, cancellationToken);
+            var outcome = await standings.ApplyAsync(match.MatchId, updated, version, matches.NotProcessedCheck(match.MatchId), cancellationToken);
             if (outcome != ApplyOutcome.Conflict)
             {
                 return;

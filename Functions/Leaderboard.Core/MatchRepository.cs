@@ -116,30 +116,43 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
         return response.Item is { Count: > 0 } item ? ToMatch(item) : null;
     }
 
-    /// <summary>Records that every result of the match has been added to the standings.</summary>
-    public Task MarkProcessedAsync(string matchId, CancellationToken cancellationToken)
-    {
-        var processed = ProcessedUpdate(matchId);
-        return dynamoDb.UpdateItemAsync(new UpdateItemRequest
+    /// <summary>Records that every result of the match has been added to the standings (it must exist).</summary>
+    public Task MarkProcessedAsync(string matchId, CancellationToken cancellationToken) =>
+        dynamoDb.UpdateItemAsync(new UpdateItemRequest
         {
-            TableName = processed.TableName,
-            Key = processed.Key,
-            UpdateExpression = processed.UpdateExpression,
-            ConditionExpression = processed.ConditionExpression,
-            ExpressionAttributeNames = processed.ExpressionAttributeNames,
-            ExpressionAttributeValues = processed.ExpressionAttributeValues,
+            TableName = _table,
+            Key = MatchKey(matchId),
+            UpdateExpression = "SET #processed = :processed",
+            ConditionExpression = "attribute_exists(PK)",
+            ExpressionAttributeNames = ProcessedName(),
+            ExpressionAttributeValues = ProcessedTrue(),
         }, cancellationToken);
-    }
 
-    /// <summary>The update that records the match processed (it must exist), for a transaction that applies the match.</summary>
+    /// <summary>
+    /// The update that records the match processed, for the transaction that applies the whole match: the match
+    /// must exist and not be processed yet, so a match is applied at once at most once.
+    /// </summary>
     public Update ProcessedUpdate(string matchId) => new()
     {
         TableName = _table,
         Key = MatchKey(matchId),
         UpdateExpression = "SET #processed = :processed",
-        ConditionExpression = "attribute_exists(PK)",
-        ExpressionAttributeNames = new() { ["#processed"] = "processed" },
-        ExpressionAttributeValues = new() { [":processed"] = new AttributeValue { BOOL = true } },
+        ConditionExpression = "attribute_exists(PK) AND NOT #processed = :processed",
+        ExpressionAttributeNames = ProcessedName(),
+        ExpressionAttributeValues = ProcessedTrue(),
+    };
+
+    /// <summary>
+    /// The check that the match is not processed yet, for a transaction that applies one of its results on its
+    /// own: a match applied at once leaves no per-result marker, so this is what keeps it from being applied again.
+    /// </summary>
+    public ConditionCheck NotProcessedCheck(string matchId) => new()
+    {
+        TableName = _table,
+        Key = MatchKey(matchId),
+        ConditionExpression = "NOT #processed = :processed",
+        ExpressionAttributeNames = ProcessedName(),
+        ExpressionAttributeValues = ProcessedTrue(),
     };
 
     /// <summary>
@@ -154,6 +167,12 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
         }
         return item;
     }
+
+    /// <summary><c>#processed</c>: the match's processed flag, in expressions.</summary>
+    private static Dictionary<string, string> ProcessedName() => new() { ["#processed"] = "processed" };
+
+    /// <summary><c>:processed</c>: true, in expressions.</summary>
+    private static Dictionary<string, AttributeValue> ProcessedTrue() => new() { [":processed"] = new AttributeValue { BOOL = true } };
 
     private static Dictionary<string, AttributeValue> MatchKey(string matchId) => new()
     {

@@ -25,6 +25,14 @@ public enum ApplyOutcome
 public sealed record MatchTotals(string MatchId, IReadOnlyList<(BoardStats Updated, long ExpectedVersion)> Totals, Update Processed);
 
 /// <summary>
+/// What <see cref="StandingsRepository.GetApplyStateAsync"/> read: players' totals on boards with their items'
+/// versions, and the (match, player) results applied one by one before.
+/// </summary>
+public sealed record ApplyState(
+    IReadOnlyDictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)> Totals,
+    IReadOnlySet<(string MatchId, string PlayerId)> Applied);
+
+/// <summary>
 /// Board standings. Each board's standings are spread over <see cref="LeaderboardOptions.BoardShards"/>
 /// partition keys of the <c>GSI1</c> index; reads query every shard and merge.
 /// </summary>
@@ -88,14 +96,31 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     }
 
     /// <summary>
-    /// Players' totals on boards (strongly consistent) with their items' versions, read 100 at a time; a
-    /// player without totals on a board maps to (null, 0).
+    /// For results of matches: the players' totals on the matches' boards (strongly consistent) with their items'
+    /// versions, a player without totals mapping to (null, 0), and which of the results an earlier result-by-result
+    /// attempt applied (their markers). One <c>BatchGetItem</c> per 100 keys.
     /// </summary>
-    public async Task<IReadOnlyDictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)>> GetStatsAsync(
-        IReadOnlyCollection<(string BoardId, string PlayerId)> keys, CancellationToken cancellationToken)
+    public async Task<ApplyState> GetApplyStateAsync(
+        IReadOnlyCollection<(string MatchId, string BoardId, string PlayerId)> results, CancellationToken cancellationToken)
     {
-        var found = keys.Distinct().ToDictionary(key => key, _ => ((BoardStats?)null, 0L));
-        foreach (var chunk in found.Keys.Chunk(MaxBatchGetKeys))
+        var totals = new Dictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)>();
+        var applied = new HashSet<(string MatchId, string PlayerId)>();
+        // What each key read stands for: a player's totals on a board, or a (match, player) marker.
+        var wanted = new Dictionary<(string PartitionKey, string SortKey), Action<Dictionary<string, AttributeValue>?>>();
+        foreach (var (matchId, boardId, playerId) in results)
+        {
+            wanted.TryAdd((Keys.Player(playerId), Keys.BoardStats(boardId)), item =>
+                totals[(boardId, playerId)] = item is null ? (null, 0) : (ToBoardStats(item), Version(item)));
+            wanted.TryAdd((Keys.Match(matchId), Keys.Applied(playerId)), item =>
+            {
+                if (item is not null)
+                {
+                    applied.Add((matchId, playerId));
+                }
+            });
+        }
+        var found = new Dictionary<(string, string), Dictionary<string, AttributeValue>>();
+        foreach (var chunk in wanted.Keys.Chunk(MaxBatchGetKeys))
         {
             var unread = new Dictionary<string, KeysAndAttributes>
             {
@@ -103,8 +128,8 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
                 {
                     Keys = [.. chunk.Select(key => new Dictionary<string, AttributeValue>
                     {
-                        [Keys.PartitionKey] = S(Keys.Player(key.PlayerId)),
-                        [Keys.SortKey] = S(Keys.BoardStats(key.BoardId)),
+                        [Keys.PartitionKey] = S(key.PartitionKey),
+                        [Keys.SortKey] = S(key.SortKey),
                     })],
                     ConsistentRead = true,
                 },
@@ -114,23 +139,25 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
                 var response = await dynamoDb.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = unread }, cancellationToken);
                 foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
                 {
-                    var stats = ToBoardStats(item);
-                    found[(stats.BoardId, stats.PlayerId)] = (stats, Version(item));
+                    found[(item[Keys.PartitionKey].S, item[Keys.SortKey].S)] = item;
                 }
                 unread = response.UnprocessedKeys;
             }
         }
-        return found;
+        foreach (var (key, record) in wanted)
+        {
+            record(found.GetValueOrDefault(key));
+        }
+        return new ApplyState(totals, applied);
     }
 
     /// <summary>
-    /// Adds every result of the given matches to their players' totals in one transaction, with the
-    /// marker of each (match, player) and each match's <see cref="MatchTotals.Processed"/> update (at
-    /// most 100 items: two per result and one per match). Every player's totals must still be at its
-    /// expected version (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
-    /// <see cref="ApplyOutcome.AlreadyApplied"/> means that a result had been applied before (an earlier
-    /// attempt went result by result) or that a match is gone: nothing changed, and <see cref="ApplyAsync"/>
-    /// completes such a match result by result.
+    /// Adds every result of the given matches to their players' totals in one transaction, with each match's
+    /// <see cref="MatchTotals.Processed"/> update (at most 100 items: one per result and one per match). Every
+    /// player's totals must still be at its expected version (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
+    /// No marker is written: the processed update's condition makes the whole match count once, and a result that a
+    /// result-by-result attempt adds meanwhile moves its player's totals on, which fails this transaction.
+    /// <see cref="ApplyOutcome.AlreadyApplied"/> means that a match is processed already or gone: nothing changed.
     /// </summary>
     public Task<ApplyOutcome> ApplyMatchesAsync(IReadOnlyList<MatchTotals> matches, CancellationToken cancellationToken)
     {
@@ -139,7 +166,7 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
         {
             foreach (var (updated, expectedVersion) in match.Totals)
             {
-                transaction.AddResult(match.MatchId, updated, expectedVersion);
+                transaction.AddTotals(updated, expectedVersion);
             }
             transaction.Items.Add(new TransactWriteItem { Update = match.Processed });
         }
@@ -147,21 +174,23 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     }
 
     /// <summary>
-    /// Adds one match result to a player's totals, in one transaction with a marker item that
-    /// makes the addition happen at most once per (match, player). The totals must still be at
-    /// <paramref name="expectedVersion"/> (0: absent), else <see cref="ApplyOutcome.Conflict"/>.
+    /// Adds one match result to a player's totals, in one transaction with a marker item that makes the addition
+    /// happen at most once per (match, player), and <paramref name="notProcessed"/>, which keeps it from a match
+    /// applied at once before. The totals must still be at <paramref name="expectedVersion"/> (0: absent), else
+    /// <see cref="ApplyOutcome.Conflict"/>.
     /// </summary>
     public Task<ApplyOutcome> ApplyAsync(
-        string matchId, BoardStats updated, long expectedVersion, CancellationToken cancellationToken)
+        string matchId, BoardStats updated, long expectedVersion, ConditionCheck notProcessed, CancellationToken cancellationToken)
     {
         var transaction = new ApplyTransaction(this, dynamoDb);
-        transaction.AddResult(matchId, updated, expectedVersion);
+        transaction.Items.Add(new TransactWriteItem { Put = MarkerPut(matchId, updated) });
+        transaction.AddTotals(updated, expectedVersion);
+        transaction.Items.Add(new TransactWriteItem { ConditionCheck = notProcessed });
         return transaction.RunAsync(cancellationToken);
     }
 
     /// <summary>
-    /// A transaction that adds results to totals, each with its marker (and whatever else the caller adds),
-    /// and tells what became of it.
+    /// A transaction that adds results to totals (and whatever else the caller adds), and tells what became of it.
     /// </summary>
     private sealed class ApplyTransaction(StandingsRepository repository, IAmazonDynamoDB dynamoDb)
     {
@@ -170,10 +199,9 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
 
         public List<TransactWriteItem> Items { get; } = [];
 
-        /// <summary>Adds a result's marker and the player's new totals, which must still be at <paramref name="expectedVersion"/>.</summary>
-        public void AddResult(string matchId, BoardStats updated, long expectedVersion)
+        /// <summary>Adds a player's new totals, which must still be at <paramref name="expectedVersion"/>.</summary>
+        public void AddTotals(BoardStats updated, long expectedVersion)
         {
-            Items.Add(new TransactWriteItem { Put = repository.MarkerPut(matchId, updated) });
             _totalsAt.Add(Items.Count);
             Items.Add(new TransactWriteItem { Put = repository.StatsPut(updated, expectedVersion) });
         }
@@ -188,7 +216,7 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
             catch (TransactionCanceledException cancelled)
             {
                 // The reasons come in the order of the items. Only totals that moved on (or a transaction in the
-                // way): read again and retry. A marker written before, or a match gone: already applied.
+                // way): read again and retry. A marker written before, or a match processed or gone: already applied.
                 var failedChecks = (cancelled.CancellationReasons ?? [])
                     .Select((reason, index) => (reason.Code, Index: index))
                     .Where(reason => reason.Code == "ConditionalCheckFailed")

@@ -37,7 +37,7 @@ public class LambdaFunctionTests
     {
         await using var function = new LambdaFunction(TestFunctions.Settings(provisionedConcurrency: 2));
 
-        await function.ProvisionAsync();
+        Assert.Equal(2, await function.ProvisionAsync());
         var environments = function.EnvironmentCount;
         // Two invocations hold the provisioned environments while a third arrives, longer than a new
         // environment's init takes even on a busy machine, so the third runs on the one it asked for.
@@ -57,6 +57,17 @@ public class LambdaFunctionTests
         var onDemand = Assert.Single(results, result => Json(result).GetProperty("initializationType").GetString() == "on-demand");
         Assert.True(onDemand.ColdStart);
         Assert.Contains("Init Duration", onDemand.LogTail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProvisionedConcurrencyAboveTheEnvironmentLimitStartsAsManyAsTheLimitAllows()
+    {
+        await using var function = new LambdaFunction(TestFunctions.Settings(provisionedConcurrency: 3, maxEnvironments: 2));
+
+        var started = await function.ProvisionAsync();
+
+        Assert.Equal(2, started);
+        Assert.Equal(2, function.EnvironmentCount);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Leaderboard.Cdk;
 
 namespace Cdk.Tests;
 
-/// <summary>The sample app deployed with <c>provisionedConcurrency=true</c>: the API function's declared provisioned concurrency on an alias that its routes invoke.</summary>
+/// <summary>The sample app deployed with <c>provisionedConcurrency=true</c>: each function's declared provisioned concurrency on an alias that its routes and queue mappings invoke.</summary>
 public sealed class ProvisionedStackFixture : IDisposable
 {
     public Synthesis Synthesized { get; } = Synthesis.Create(LeaderboardApp.Definition, new Dictionary<string, object>
@@ -19,16 +19,38 @@ public sealed class ProvisionedConcurrencyTests(ProvisionedStackFixture fixture)
     private readonly Synthesis synthesized = fixture.Synthesized;
 
     [Fact]
-    public void TheFunctionThatDeclaresItGetsAVersionAndAnAliasCarryingItsProvisionedConcurrency()
+    public void EachFunctionThatDeclaresItGetsAVersionAndAnAliasCarryingItsProvisionedConcurrency()
     {
-        var alias = Assert.Single(synthesized.Resources("AWS::Lambda::Alias")).Value["Properties"]!;
+        var provisioned = LeaderboardApp.Definition.Functions.Where(function => function.ProvisionedConcurrency is > 0).ToList();
+        Assert.Equal([LeaderboardApp.Names.Api, LeaderboardApp.Names.Intake], provisioned.Select(function => function.Name).Order());
 
-        Assert.Equal("live", (string?)alias["Name"]);
-        Assert.Equal(LeaderboardApp.Api.ProvisionedConcurrency, (int?)alias["ProvisionedConcurrencyConfig"]!["ProvisionedConcurrentExecutions"]);
-        Assert.Equal(synthesized.LogicalId(synthesized.Stack.Functions[LeaderboardApp.Names.Api]), Intrinsics.Ref(alias["FunctionName"]));
-        var version = Assert.Single(synthesized.Resources("AWS::Lambda::Version"));
-        Assert.Equal(version.Key, Intrinsics.GetAtt(alias["FunctionVersion"], "Version"));
+        var aliases = synthesized.Resources("AWS::Lambda::Alias").Values.Select(alias => alias["Properties"]!).ToList();
+        var versions = synthesized.Resources("AWS::Lambda::Version");
+
+        Assert.Equal(provisioned.Count, aliases.Count);
+        foreach (var function in provisioned)
+        {
+            var alias = Assert.Single(aliases, alias => Intrinsics.Ref(alias["FunctionName"]) == synthesized.LogicalId(synthesized.Stack.Functions[function.Name]));
+            Assert.Equal("live", (string?)alias["Name"]);
+            Assert.Equal(function.ProvisionedConcurrency, (int?)alias["ProvisionedConcurrencyConfig"]!["ProvisionedConcurrentExecutions"]);
+            Assert.Contains(Intrinsics.GetAtt(alias["FunctionVersion"], "Version"), versions.Keys);
+        }
         Assert.DoesNotContain(LeaderboardApp.Names.Processor, synthesized.Stack.Aliases.Keys);
+    }
+
+    [Fact]
+    public void TheIntakeQueuesMappingInvokesTheIntakesAlias()
+    {
+        var aliasId = synthesized.LogicalId(synthesized.Stack.Aliases[LeaderboardApp.Names.Intake]);
+        var queue = synthesized.LogicalId(synthesized.Stack.Queues[LeaderboardApp.Names.MatchIntakeQueue].Queue);
+
+        var mapping = Assert.Single(synthesized.Resources("AWS::Lambda::EventSourceMapping").Values,
+            candidate => Intrinsics.GetAtt(candidate["Properties"]!["EventSourceArn"], "Arn") == queue)["Properties"]!;
+
+        // CDK names the alias as "<function name>:live", the name taken from the alias's ARN.
+        var functionName = mapping["FunctionName"]!.ToJsonString();
+        Assert.Contains($$"""{"Ref":"{{aliasId}}"}""", functionName, StringComparison.Ordinal);
+        Assert.Contains("\":live\"", functionName, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -190,8 +190,10 @@ public class LeaderboardAppTests(LeaderboardAppFixture fixture)
     {
         var (alice, bob) = (await CreatePlayerAsync("Alice"), await CreatePlayerAsync("Bob"));
         var carol = $"e2e-late-{Guid.NewGuid():N}";
-        // A short visibility timeout, so the poisoned message's three receives take seconds rather than minutes.
-        await Sqs.SetAttributesAsync(IntakeQueue.Url, new Dictionary<string, string> { ["VisibilityTimeout"] = "1" }, CancellationToken.None);
+        // A short visibility timeout, so the poisoned message's three receives take seconds rather than minutes; still
+        // longer than a batch's gathering window (1 s) and its invocation, so that no other poller receives a message
+        // again while its batch is in flight (which would count receives of the good message too).
+        await Sqs.SetAttributesAsync(IntakeQueue.Url, new Dictionary<string, string> { ["VisibilityTimeout"] = "4" }, CancellationToken.None);
         try
         {
             var poisoned = JsonSerializer.Serialize(Match("e2e-poisoned", "e2e-board-dlq", (alice, 3, "win"), (carol, 1, "loss")));

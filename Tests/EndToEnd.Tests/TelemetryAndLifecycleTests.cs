@@ -89,8 +89,13 @@ public class TelemetryAndLifecycleTests
     {
         var app = await LocalCloudTestApp.StartAsync();
         var functions = app.Model.Resources.OfType<LambdaFunctionResource>().ToList();
-        // Each function's first environment, and the provisioned ones, which start once it is up.
-        var expected = functions.Sum(function => 1 + (function.Definition.ProvisionedConcurrency ?? 0));
+        // Each function's first environment, and the provisioned ones, which start once it is up, as many as its environment limit allows.
+        var limits = new Dictionary<string, int>();
+        foreach (var function in functions)
+        {
+            limits[function.Name] = (await function.Function).Settings.EnvironmentLimit;
+        }
+        var expected = functions.Sum(function => Math.Min(1 + (function.Definition.ProvisionedConcurrency ?? 0), limits[function.Name]));
         var processIds = new List<int>();
         Assert.True(await Polling.UntilAsync(async () =>
         {
@@ -103,7 +108,7 @@ public class TelemetryAndLifecycleTests
         }, TimeSpan.FromSeconds(60)), $"{processIds.Count} environments, not {expected}");
         var databasePort = new Uri(app.Resource<DynamoDbLocalResource>(LeaderboardApp.Names.DynamoDb).Endpoint.Url).Port;
         // Every function of the definition, with its provisioned environments.
-        Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => 1 + (function.ProvisionedConcurrency ?? 0)), expected);
+        Assert.Equal(LeaderboardApp.Definition.Functions.Sum(function => Math.Min(1 + (function.ProvisionedConcurrency ?? 0), limits[function.Name])), expected);
 
         await app.DisposeAsync();
 

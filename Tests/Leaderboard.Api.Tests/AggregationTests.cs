@@ -51,10 +51,11 @@ public class AggregationTests(LeaderboardApiFactory factory) : IClassFixture<Lea
         var image = await factory.ReadMatchImageAsync("agg-cut");
         var match = MatchAggregator.ReadMatch(image);
         var standings = factory.Services.GetRequiredService<StandingsRepository>();
-        // The earlier attempt got through the first two players, then the process died.
+        var notProcessed = factory.Services.GetRequiredService<MatchRepository>().NotProcessedCheck(match.MatchId);
+        // The earlier attempt went result by result, got through the first two players, then the process died.
         foreach (var result in match.Results.Take(2))
         {
-            Assert.Equal(ApplyOutcome.Applied, await standings.ApplyAsync(match.MatchId, BoardStats.Empty("b3", result.PlayerId, result.DisplayName).Add(result), 0, default));
+            Assert.Equal(ApplyOutcome.Applied, await standings.ApplyAsync(match.MatchId, BoardStats.Empty("b3", result.PlayerId, result.DisplayName).Add(result), 0, notProcessed, default));
         }
 
         await factory.ApplyStoredMatchAsync("agg-cut");
@@ -106,7 +107,7 @@ public class AggregationTests(LeaderboardApiFactory factory) : IClassFixture<Lea
     }
 
     [Fact]
-    public async Task AWaveMeetingAHalfAppliedMatchLeavesItsTransactionToTheOneByOnePathAndNobodyCountsTwice()
+    public async Task AWaveLeavesAHalfAppliedMatchToTheOneByOnePathAndNobodyCountsTwice()
     {
         var players = await _http.CreatePlayersAsync(6);
         var matchIds = new[] { "agg-half-0", "agg-half-1", "agg-half-2" };
@@ -116,9 +117,10 @@ public class AggregationTests(LeaderboardApiFactory factory) : IClassFixture<Lea
         }
         var wave = await Task.WhenAll(matchIds.Select(async matchId => MatchAggregator.ReadMatch(await factory.ReadMatchImageAsync(matchId))));
         var standings = factory.Services.GetRequiredService<StandingsRepository>();
-        // An earlier attempt applied the first player of the middle match, then stopped.
+        var notProcessed = factory.Services.GetRequiredService<MatchRepository>().NotProcessedCheck(wave[1].MatchId);
+        // An earlier attempt applied the first player of the middle match on its own, then stopped.
         var first = wave[1].Results[0];
-        Assert.Equal(ApplyOutcome.Applied, await standings.ApplyAsync(wave[1].MatchId, BoardStats.Empty("b6", first.PlayerId, first.DisplayName).Add(first), 0, default));
+        Assert.Equal(ApplyOutcome.Applied, await standings.ApplyAsync(wave[1].MatchId, BoardStats.Empty("b6", first.PlayerId, first.DisplayName).Add(first), 0, notProcessed, default));
         var aggregator = factory.Services.GetRequiredService<MatchAggregator>();
 
         var applied = await aggregator.ApplyTogetherAsync(wave, default);
@@ -127,11 +129,29 @@ public class AggregationTests(LeaderboardApiFactory factory) : IClassFixture<Lea
             await aggregator.ApplyAsync(match, default);
         }
 
-        Assert.Empty(applied);
+        Assert.Equal([wave[0], wave[2]], applied.OrderBy(match => match.MatchId));
         foreach (var player in players)
         {
             Assert.Equal(1, (await BoardTotals(player, "b6")).Matches);
         }
+    }
+
+    [Fact]
+    public async Task AResultByResultAttemptAfterTheMatchWasAppliedAtOnceChangesNothing()
+    {
+        var (alice, bob) = (await _http.CreatePlayerAsync("Alice"), await _http.CreatePlayerAsync("Bob"));
+        await Submit(Match("agg-once", "b7", (alice, 40, "win"), (bob, 10, "loss")));
+        await factory.ApplyStoredMatchAsync("agg-once");
+        var match = MatchAggregator.ReadMatch(await factory.ReadMatchImageAsync("agg-once"));
+        var standings = factory.Services.GetRequiredService<StandingsRepository>();
+        var (totals, version) = await standings.GetStatsAsync("b7", alice, default);
+
+        // Applied at once, the match left no per-result marker: the processed mark is what refuses the result.
+        var outcome = await standings.ApplyAsync(match.MatchId, totals!.Add(match.Results[0]), version,
+            factory.Services.GetRequiredService<MatchRepository>().NotProcessedCheck(match.MatchId), default);
+
+        Assert.Equal(ApplyOutcome.AlreadyApplied, outcome);
+        Assert.Equal((40, 1, 0, 0, 1), await BoardTotals(alice, "b7"));
     }
 
     private async Task Submit(object match)

@@ -152,19 +152,24 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// <summary>
     /// Starts the function's provisioned concurrency: <see cref="LambdaFunctionSettings.ProvisionedConcurrency"/>
     /// environments initialised ahead of traffic (<c>AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency</c>),
-    /// left idle; their first invocations are warm. Throws <see cref="FunctionInitException"/> when an init fails.
+    /// left idle; their first invocations are warm. As many as <see cref="LambdaFunctionSettings.EnvironmentLimit"/>
+    /// leaves room for beside the environments that exist. Returns how many it started; throws
+    /// <see cref="FunctionInitException"/> when an init fails.
     /// </summary>
-    public async Task ProvisionAsync()
+    public async Task<int> ProvisionAsync()
     {
-        await Task.WhenAll(Enumerable.Range(0, Settings.ProvisionedConcurrency).Select(_ => StartProvisionedAsync(_stopping.Token)));
+        var started = await Task.WhenAll(Enumerable.Range(0, Settings.ProvisionedConcurrency).Select(_ => StartProvisionedAsync(_stopping.Token)));
+        return started.Count(isStarted => isStarted);
     }
 
-    private async Task StartProvisionedAsync(CancellationToken cancellationToken)
+    private async Task<bool> StartProvisionedAsync(CancellationToken cancellationToken)
     {
-        if (TryReserve())
+        if (!TryReserve())
         {
-            await StartEnvironmentAsync(provisioned: true, cancellationToken);
+            return false;
         }
+        await StartEnvironmentAsync(provisioned: true, cancellationToken);
+        return true;
     }
 
     /// <summary>

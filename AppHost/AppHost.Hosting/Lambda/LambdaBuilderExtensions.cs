@@ -160,8 +160,11 @@ public static class LambdaBuilderExtensions
         try
         {
             await function.ExternalEnvironmentReady;
-            await function.ProvisionAsync();
-            console.Write($"{function.Settings.ProvisionedConcurrency} provisioned environment(s) initialised");
+            var declared = function.Settings.ProvisionedConcurrency;
+            var started = await function.ProvisionAsync();
+            console.Write(started == declared
+                ? $"{started} provisioned environment(s) initialised"
+                : $"{started} of {declared} provisioned environments initialised: the function may run {function.Settings.EnvironmentLimit} environments at once here (Lambda:MaxEnvironments, two per core, or its reserved concurrency), its first one included");
         }
         catch (Exception failure) when (failure is FunctionInitException or OperationCanceledException or ObjectDisposedException or ResourceStartException)
         {

@@ -12,7 +12,7 @@ namespace AppHost.Emulators.Tests;
 public sealed class ExtensionsTests : IDisposable
 {
     // Registers (checking two refusals first), journals each event, holds INVOKE for PROBE_HOLD_MS,
-    // and tries to register again after init; PROBE_FAIL picks how it fails its init.
+    // and tries to register again after init; PROBE_FAIL picks how it fails its init (or its first invocation).
     private const string Probe = """
         #!/usr/bin/env node
         const fs = require('fs');
@@ -41,6 +41,7 @@ public sealed class ExtensionsTests : IDisposable
               process.exit(0);
             }
             note('invoke ' + event.requestId + ' ' + event.invokedFunctionArn);
+            if (process.env.PROBE_FAIL === 'exit-on-invoke') process.exit(4);
             const late = await register('late', ['INVOKE']);
             note('late ' + late.status + ' ' + (await late.json()).errorType);
             await new Promise(done => setTimeout(done, Number(process.env.PROBE_HOLD_MS || 0)));
@@ -152,6 +153,19 @@ public sealed class ExtensionsTests : IDisposable
         var error = JsonNode.Parse(result.Payload)!;
         Assert.Equal(errorType, error["errorType"]!.GetValue<string>());
         Assert.Contains(message, error["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnExtensionThatCrashesWhileTheInvocationWaitsForItFailsTheInvocationWithTheCrashNotATimeout()
+    {
+        await using var function = new LambdaFunction(Settings(new() { ["PROBE_FAIL"] = "exit-on-invoke" }));
+
+        var result = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        Assert.Equal(InvocationStatus.FunctionError, result.Status);
+        var error = JsonNode.Parse(result.Payload)!;
+        Assert.Equal("Extension.Crash", error["errorType"]!.GetValue<string>());
+        Assert.Contains("Extension probe exited with status 4.", error["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

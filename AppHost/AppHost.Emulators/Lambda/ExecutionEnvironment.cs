@@ -182,9 +182,11 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         var duration = clock.Elapsed;
         if (ended == pending.Completion.Task && _extensionsApi.AnyTakesInvoke)
         {
-            // The invocation ends when every extension is done with it, within the same timeout.
+            // The invocation ends when every extension is done with it, within the same timeout; a crash of the
+            // runtime or of an extension meanwhile ends it with that error.
             var extensionsDone = _extensionsApi.AllWaitingAsync(timer.Token);
-            ended = await Task.WhenAny(extensionsDone, _process.Exited, _extensions.Failed, timeout) == extensionsDone ? pending.Completion.Task : timeout;
+            var afterResponse = await Task.WhenAny(extensionsDone, _process.Exited, _extensions.Failed, timeout);
+            ended = afterResponse == extensionsDone ? pending.Completion.Task : afterResponse;
         }
         await timer.CancelAsync();
         var (status, payload) = (InvocationStatus.Succeeded, Array.Empty<byte>());

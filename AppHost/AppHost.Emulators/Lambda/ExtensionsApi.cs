@@ -271,6 +271,9 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
     private sealed class RegisteredExtension(string name, IReadOnlyList<string> events)
     {
         private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
+
+        /// <summary>Keeps an event sent and the extension's call for the next apart: a call that found nothing must not complete the wait of an event sent meanwhile.</summary>
+        private readonly Lock _gate = new();
         private TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string Id { get; } = Guid.NewGuid().ToString();
@@ -280,29 +283,47 @@ internal sealed class ExtensionsApi(LambdaFunctionSettings settings, InvocationL
         public IReadOnlyList<string> Events { get; } = events;
 
         /// <summary>Completes when the extension calls <c>event/next</c> with nothing left to take.</summary>
-        public Task Waiting => Volatile.Read(ref _waiting).Task;
+        public Task Waiting
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _waiting.Task;
+                }
+            }
+        }
 
         public bool Takes(string eventType) => Events.Contains(eventType);
 
         public void Send(JsonObject next)
         {
-            Volatile.Write(ref _waiting, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            _events.Writer.TryWrite(next);
+            lock (_gate)
+            {
+                _waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _events.Writer.TryWrite(next);
+            }
         }
 
         public async Task<JsonObject> NextAsync(CancellationToken cancellationToken)
         {
-            if (!_events.Reader.TryPeek(out _))
+            lock (_gate)
             {
-                Volatile.Read(ref _waiting).TrySetResult();
+                if (!_events.Reader.TryPeek(out _))
+                {
+                    _waiting.TrySetResult();
+                }
             }
             return await _events.Reader.ReadAsync(cancellationToken);
         }
 
         public void Close()
         {
-            Volatile.Read(ref _waiting).TrySetResult();
-            _events.Writer.TryComplete();
+            lock (_gate)
+            {
+                _waiting.TrySetResult();
+                _events.Writer.TryComplete();
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Queue intake benchmark: match results sent to the match-intake queue through the AWS SDK (batches of 10
 # messages, one result each) at a fixed rate for DURATION seconds, against a fresh AppHost per rate (Release,
-# DynamoDB Local in memory). Reports send → stored latency, the queue's drain time after the senders stop,
-# results never stored and dead letters.
+# DynamoDB Local in memory). The bench creates its players, waits for the machine to settle (≥ 60 % idle over a
+# second), then sends. Reports send → stored latency (overall and by 5 s of sending), what was stored each second,
+# the queue's drain time after the senders stop, results never stored and dead letters.
 #
 #   bench/intake.sh
 #   RATES="500 250" DURATION=30 bench/intake.sh

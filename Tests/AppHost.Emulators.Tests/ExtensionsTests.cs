@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using AppHost.Emulators.Lambda;
-using AppHost.Emulators.Processes;
 using AppHost.Emulators.Secrets;
 
 namespace AppHost.Emulators.Tests;
@@ -167,31 +166,6 @@ public sealed class ExtensionsTests : IDisposable
         var error = JsonNode.Parse(result.Payload)!;
         Assert.Equal("Extension.Crash", error["errorType"]!.GetValue<string>());
         Assert.Contains("Extension probe exited with status 4.", error["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task AnEnvironmentLaunchedElsewhereRunsItsExtensionsWithTheFunctionsOwnVariables()
-    {
-        var settings = Settings();
-        await using var function = new LambdaFunction(settings);
-        function.AttachExternalEnvironment(async (launch, cancellationToken) =>
-        {
-            // As the orchestrator launches it: the function's variables, Lambda's, and the extensions'.
-            var attached = await function.ExternalVariables;
-            var variables = settings.LambdaVariables(LambdaFunctionSettings.NewLogStreamName(), attached.RuntimeApi, settings.Command!.Environment);
-            foreach (var (name, value) in attached.Extensions)
-            {
-                variables[name] = value;
-            }
-            return ChildProcess.Start(settings.Command with { Environment = variables });
-        });
-        await function.ExternalEnvironmentReady;
-
-        var result = await function.InvokeAsync(Payload("""{"action":"context"}"""));
-
-        Assert.Equal(InvocationStatus.Succeeded, result.Status);
-        // The probe journals to the file the function's PROBE_JOURNAL names: without that variable it could not.
-        Assert.Contains(Journal(), line => line.StartsWith($"invoke {result.RequestId} ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -97,15 +97,11 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// ones back as <paramref name="previous"/>, and gets the same: the orchestrator keeps a process's
     /// environment). Only then is <paramref name="launch"/> asked for the process. The launcher shows
     /// the process's output itself and passes each line on, with the time it was written, to the
-    /// callback it is given: the line joins the log tail of the invocation it was written in. The
-    /// environment's extensions run with the function's own variables, which
-    /// <paramref name="functionEnvironment"/> gives (asked only when there are extensions), as the
-    /// process launched elsewhere has them.
+    /// callback it is given: the line joins the log tail of the invocation it was written in.
     /// </remarks>
     public static async Task<ExecutionEnvironment> AttachAsync(
         LambdaFunctionSettings settings,
         int port,
-        Func<CancellationToken, Task<IReadOnlyDictionary<string, string>?>> functionEnvironment,
         Func<Action<DateTimeOffset, string>, CancellationToken, Task<IFunctionProcess>> launch,
         AttachedEnvironmentVariables? previous,
         Action<AttachedEnvironmentVariables> onListening,
@@ -116,8 +112,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         try
         {
             var address = await environment._runtimeApi.StartAsync(port, cancellationToken);
-            var own = environment._extensions.None ? null : await functionEnvironment(cancellationToken);
-            var variables = settings.LambdaVariables(environment.LogStreamName, address, own, sessionToken: environment.SessionToken);
+            var variables = settings.LambdaVariables(environment.LogStreamName, address, sessionToken: environment.SessionToken);
             await environment._extensions.StartAsync(address, variables, previous?.Extensions, settings.AttachedInitTimeout, cancellationToken);
             onListening(new AttachedEnvironmentVariables(address, environment.SessionToken, environment._extensions.Variables));
             environment._process = await launch(environment._log.AddRelayed, cancellationToken);

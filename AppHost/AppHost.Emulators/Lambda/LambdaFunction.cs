@@ -238,8 +238,7 @@ public sealed class LambdaFunction : IAsyncDisposable
             // The launcher runs the code current now (after a swap it updates the process's files first).
             var code = Volatile.Read(ref _code);
             var previous = _externalVariables.Task.IsCompletedSuccessfully ? _externalVariables.Task.Result : null;
-            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, token => FunctionEnvironmentAsync(code, token),
-                (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), previous, variables =>
+            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), previous, variables =>
             {
                 _externalPort = int.Parse(variables.RuntimeApi[(variables.RuntimeApi.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                 _externalVariables.TrySetResult(variables);
@@ -264,19 +263,6 @@ public sealed class LambdaFunction : IAsyncDisposable
         finally
         {
             slot?.Dispose();
-        }
-    }
-
-    /// <summary>The function's own variables, from the command of its code, for an external environment's extensions.</summary>
-    private static async Task<IReadOnlyDictionary<string, string>?> FunctionEnvironmentAsync(FunctionCode code, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await code.CommandAsync(cancellationToken)).Environment;
-        }
-        catch (Exception failure) when (failure is not OperationCanceledException)
-        {
-            throw new FunctionInitException("Extension.InitError", $"The function's variables for its extensions could not be resolved: {failure.Message}", "");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using AppHost.Emulators.Lambda;
+using AppHost.Emulators.Processes;
 using AppHost.Emulators.Secrets;
 
 namespace AppHost.Emulators.Tests;
@@ -166,6 +167,32 @@ public sealed class ExtensionsTests : IDisposable
         var error = JsonNode.Parse(result.Payload)!;
         Assert.Equal("Extension.Crash", error["errorType"]!.GetValue<string>());
         Assert.Contains("Extension probe exited with status 4.", error["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEnvironmentLaunchedElsewhereRunsItsExtensionsWithTheFunctionsDeclaredVariables()
+    {
+        // The function's variables are its declared ones here: PROBE_JOURNAL among them.
+        var settings = Settings() with { DeclaredEnvironment = Settings().Command!.Environment! };
+        await using var function = new LambdaFunction(settings);
+        function.AttachExternalEnvironment(async (launch, cancellationToken) =>
+        {
+            // As the orchestrator launches it: the function's variables, Lambda's, and the extensions'.
+            var attached = await function.ExternalVariables;
+            var variables = settings.LambdaVariables(LambdaFunctionSettings.NewLogStreamName(), attached.RuntimeApi, settings.Command!.Environment);
+            foreach (var (name, value) in attached.Extensions)
+            {
+                variables[name] = value;
+            }
+            return ChildProcess.Start(settings.Command with { Environment = variables });
+        });
+        await function.ExternalEnvironmentReady;
+
+        var result = await function.InvokeAsync(Payload("""{"action":"context"}"""));
+
+        Assert.Equal(InvocationStatus.Succeeded, result.Status);
+        // The probe journals to the file PROBE_JOURNAL names: without the function's variables it could not.
+        Assert.Contains(Journal(), line => line.StartsWith($"invoke {result.RequestId} ", StringComparison.Ordinal));
     }
 
     [Fact]

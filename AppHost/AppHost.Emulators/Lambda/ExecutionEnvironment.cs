@@ -97,7 +97,9 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// ones back as <paramref name="previous"/>, and gets the same: the orchestrator keeps a process's
     /// environment). Only then is <paramref name="launch"/> asked for the process. The launcher shows
     /// the process's output itself and passes each line on, with the time it was written, to the
-    /// callback it is given: the line joins the log tail of the invocation it was written in.
+    /// callback it is given: the line joins the log tail of the invocation it was written in. The
+    /// environment's extensions run with the function's declared variables
+    /// (<see cref="LambdaFunctionSettings.DeclaredEnvironment"/>) and Lambda's.
     /// </remarks>
     public static async Task<ExecutionEnvironment> AttachAsync(
         LambdaFunctionSettings settings,
@@ -112,7 +114,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         try
         {
             var address = await environment._runtimeApi.StartAsync(port, cancellationToken);
-            var variables = settings.LambdaVariables(environment.LogStreamName, address, sessionToken: environment.SessionToken);
+            var variables = settings.LambdaVariables(environment.LogStreamName, address, settings.DeclaredEnvironment, sessionToken: environment.SessionToken);
             await environment._extensions.StartAsync(address, variables, previous?.Extensions, settings.AttachedInitTimeout, cancellationToken);
             onListening(new AttachedEnvironmentVariables(address, environment.SessionToken, environment._extensions.Variables));
             environment._process = await launch(environment._log.AddRelayed, cancellationToken);

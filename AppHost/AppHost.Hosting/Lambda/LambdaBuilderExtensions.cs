@@ -70,7 +70,7 @@ public static class LambdaBuilderExtensions
                     // Nothing listens: a function must not spend its invocations retrying an absent collector.
                     context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
                 }
-                foreach (var (name, value) in definition.Layers.SelectMany(layer => layer.Environment).Concat(definition.Environment ?? new Dictionary<string, string>()))
+                foreach (var (name, value) in DeclaredEnvironment(definition))
                 {
                     context.EnvironmentVariables[name] = value;
                 }
@@ -191,6 +191,17 @@ public static class LambdaBuilderExtensions
         return new ChildProcessSpec("dotnet", [assembly], buildDirectory, environment);
     }
 
+    /// <summary>The variables the definition declares for the function: its layers' settings, then its own (which win).</summary>
+    private static Dictionary<string, string> DeclaredEnvironment(FunctionDefinition definition)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in definition.Layers.SelectMany(layer => layer.Environment).Concat(definition.Environment ?? new Dictionary<string, string>()))
+        {
+            variables[name] = value;
+        }
+        return variables;
+    }
+
     /// <summary>What stands in locally for a layer AWS publishes.</summary>
     private static ParametersSecretsExtension StandInFor(PublishedLayer layer, IServiceProvider services) => layer.StandIn switch
     {
@@ -224,6 +235,7 @@ public static class LambdaBuilderExtensions
                     Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
                     ReservedConcurrency = resource.Definition.ReservedConcurrency,
                     ProvisionedConcurrency = provisioned ? resource.Definition.ProvisionedConcurrency ?? 0 : 0,
+                    DeclaredEnvironment = DeclaredEnvironment(resource.Definition),
                     MaxEnvironments = maxEnvironments,
                     Region = settings.Region,
                     LayerDirectories = [.. resource.Definition.Layers.Where(layer => layer.ContentPath is not null).Select(layer => Path.Combine(settings.RepositoryRoot, layer.ContentPath!))],

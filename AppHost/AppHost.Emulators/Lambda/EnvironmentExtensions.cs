@@ -14,7 +14,7 @@ internal sealed class EnvironmentExtensions(LambdaFunctionSettings settings, Ext
     public const string OptVariable = "LAMBDA_OPT";
 
     private readonly List<(string Name, ChildProcess Process)> _processes = [];
-    private readonly List<IRunningStandIn> _standIns = [];
+    private readonly List<(string Name, IRunningStandIn Running)> _standIns = [];
     private string? _opt;
 
     /// <summary>True when the environment runs no extension and has no layers: nothing to start or stop.</summary>
@@ -50,7 +50,7 @@ internal sealed class EnvironmentExtensions(LambdaFunctionSettings settings, Ext
         foreach (var standIn in settings.StandIns)
         {
             var running = await standIn.StartAsync(new StandInContext(runtimeApi, processEnvironment, previous, log), cancellationToken);
-            _standIns.Add(running);
+            _standIns.Add((standIn.Name, running));
             foreach (var (name, value) in running.Variables)
             {
                 Variables[name] = value;
@@ -75,7 +75,7 @@ internal sealed class EnvironmentExtensions(LambdaFunctionSettings settings, Ext
             return;
         }
         var ends = _processes.Select(process => (process.Name, Ended: (Task)process.Process.Exited))
-            .Concat(settings.StandIns.Zip(_standIns, (standIn, running) => (standIn.Name, Ended: running.Completion)))
+            .Concat(_standIns.Select(standIn => (standIn.Name, Ended: standIn.Running.Completion)))
             .ToDictionary(end => end.Name, end => end.Ended, StringComparer.Ordinal);
         var late = await api.ShutDownAsync(reason, DateTimeOffset.UtcNow + settings.ShutdownTimeout, name => ends.GetValueOrDefault(name, Task.CompletedTask));
         foreach (var name in late)
@@ -93,9 +93,9 @@ internal sealed class EnvironmentExtensions(LambdaFunctionSettings settings, Ext
             await process.DisposeAsync();
         }
         _processes.Clear();
-        foreach (var standIn in _standIns)
+        foreach (var (_, running) in _standIns)
         {
-            await standIn.DisposeAsync();
+            await running.DisposeAsync();
         }
         _standIns.Clear();
         if (_opt is not null && Directory.Exists(_opt))

@@ -117,30 +117,25 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
     }
 
     /// <summary>Records that every result of the match has been added to the standings (it must exist).</summary>
-    public Task MarkProcessedAsync(string matchId, CancellationToken cancellationToken) =>
-        dynamoDb.UpdateItemAsync(new UpdateItemRequest
+    public Task MarkProcessedAsync(string matchId, CancellationToken cancellationToken)
+    {
+        var processed = SetProcessed(matchId, "attribute_exists(PK)");
+        return dynamoDb.UpdateItemAsync(new UpdateItemRequest
         {
-            TableName = _table,
-            Key = MatchKey(matchId),
-            UpdateExpression = "SET #processed = :processed",
-            ConditionExpression = "attribute_exists(PK)",
-            ExpressionAttributeNames = ProcessedName(),
-            ExpressionAttributeValues = ProcessedTrue(),
+            TableName = processed.TableName,
+            Key = processed.Key,
+            UpdateExpression = processed.UpdateExpression,
+            ConditionExpression = processed.ConditionExpression,
+            ExpressionAttributeNames = processed.ExpressionAttributeNames,
+            ExpressionAttributeValues = processed.ExpressionAttributeValues,
         }, cancellationToken);
+    }
 
     /// <summary>
     /// The update that records the match processed, for the transaction that applies the whole match: the match
     /// must exist and not be processed yet, so a match is applied at once at most once.
     /// </summary>
-    public Update ProcessedUpdate(string matchId) => new()
-    {
-        TableName = _table,
-        Key = MatchKey(matchId),
-        UpdateExpression = "SET #processed = :processed",
-        ConditionExpression = "attribute_exists(PK) AND NOT #processed = :processed",
-        ExpressionAttributeNames = ProcessedName(),
-        ExpressionAttributeValues = ProcessedTrue(),
-    };
+    public Update ProcessedUpdate(string matchId) => SetProcessed(matchId, "attribute_exists(PK) AND " + NotProcessed);
 
     /// <summary>
     /// The check that the match is not processed yet, for a transaction that applies one of its results on its
@@ -150,7 +145,18 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
     {
         TableName = _table,
         Key = MatchKey(matchId),
-        ConditionExpression = "NOT #processed = :processed",
+        ConditionExpression = NotProcessed,
+        ExpressionAttributeNames = ProcessedName(),
+        ExpressionAttributeValues = ProcessedTrue(),
+    };
+
+    /// <summary>Sets the match's processed flag, if <paramref name="condition"/> holds.</summary>
+    private Update SetProcessed(string matchId, string condition) => new()
+    {
+        TableName = _table,
+        Key = MatchKey(matchId),
+        UpdateExpression = "SET #processed = :processed",
+        ConditionExpression = condition,
         ExpressionAttributeNames = ProcessedName(),
         ExpressionAttributeValues = ProcessedTrue(),
     };
@@ -167,6 +173,9 @@ public sealed class MatchRepository(IAmazonDynamoDB dynamoDb, IOptions<Leaderboa
         }
         return item;
     }
+
+    /// <summary>The condition that the match's processed flag is not set (a missing flag counts as not set).</summary>
+    private const string NotProcessed = "NOT #processed = :processed";
 
     /// <summary><c>#processed</c>: the match's processed flag, in expressions.</summary>
     private static Dictionary<string, string> ProcessedName() => new() { ["#processed"] = "processed" };

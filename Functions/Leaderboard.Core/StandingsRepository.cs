@@ -103,24 +103,16 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
     public async Task<ApplyState> GetApplyStateAsync(
         IReadOnlyCollection<(string MatchId, string BoardId, string PlayerId)> results, CancellationToken cancellationToken)
     {
-        var totals = new Dictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)>();
-        var applied = new HashSet<(string MatchId, string PlayerId)>();
-        // What each key read stands for: a player's totals on a board, or a (match, player) marker.
-        var wanted = new Dictionary<(string PartitionKey, string SortKey), Action<Dictionary<string, AttributeValue>?>>();
-        foreach (var (matchId, boardId, playerId) in results)
-        {
-            wanted.TryAdd((Keys.Player(playerId), Keys.BoardStats(boardId)), item =>
-                totals[(boardId, playerId)] = item is null ? (null, 0) : (ToBoardStats(item), Version(item)));
-            wanted.TryAdd((Keys.Match(matchId), Keys.Applied(playerId)), item =>
+        var keys = results
+            .SelectMany(result => new (string PartitionKey, string SortKey)[]
             {
-                if (item is not null)
-                {
-                    applied.Add((matchId, playerId));
-                }
-            });
-        }
-        var found = new Dictionary<(string, string), Dictionary<string, AttributeValue>>();
-        foreach (var chunk in wanted.Keys.Chunk(MaxBatchGetKeys))
+                (Keys.Player(result.PlayerId), Keys.BoardStats(result.BoardId)),
+                (Keys.Match(result.MatchId), Keys.Applied(result.PlayerId)),
+            })
+            .Distinct()
+            .ToList();
+        var found = new Dictionary<(string PartitionKey, string SortKey), Dictionary<string, AttributeValue>>();
+        foreach (var chunk in keys.Chunk(MaxBatchGetKeys))
         {
             var unread = new Dictionary<string, KeysAndAttributes>
             {
@@ -144,9 +136,17 @@ public sealed class StandingsRepository(IAmazonDynamoDB dynamoDb, IOptions<Leade
                 unread = response.UnprocessedKeys;
             }
         }
-        foreach (var (key, record) in wanted)
+        var totals = new Dictionary<(string BoardId, string PlayerId), (BoardStats? Stats, long Version)>();
+        var applied = new HashSet<(string MatchId, string PlayerId)>();
+        foreach (var (matchId, boardId, playerId) in results)
         {
-            record(found.GetValueOrDefault(key));
+            totals[(boardId, playerId)] = found.TryGetValue((Keys.Player(playerId), Keys.BoardStats(boardId)), out var stats)
+                ? (ToBoardStats(stats), Version(stats))
+                : (null, 0);
+            if (found.ContainsKey((Keys.Match(matchId), Keys.Applied(playerId))))
+            {
+                applied.Add((matchId, playerId));
+            }
         }
         return new ApplyState(totals, applied);
     }

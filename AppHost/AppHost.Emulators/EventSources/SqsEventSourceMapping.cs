@@ -130,11 +130,8 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
                     }
                     continue;
                 }
-                if (batch.Count >= Math.Min(_definition.BatchSize, MessagesPerReceive))
-                {
-                    ScaleUpTo(Pollers + 1);
-                }
-                ScaleUpTo(StartingPollers);
+                var full = batch.Count >= Math.Min(_definition.BatchSize, MessagesPerReceive);
+                ScaleUpTo(full ? Math.Max(Pollers + 1, StartingPollers) : StartingPollers);
                 await ProcessAsync(batch, stopping);
             }
         }

@@ -63,7 +63,8 @@ public sealed class DynamoDbSupervisionTests(ITestOutputHelper output)
             HttpStatusCode[] refused = [HttpStatusCode.ServiceUnavailable];
             HttpStatusCode[] answered = [HttpStatusCode.Accepted, HttpStatusCode.OK, .. refused];
             Assert.All(statuses.Values, status => Assert.Contains(status, answered));
-            Assert.True(await refusedWhileAway, "no request was refused with 503 while DynamoDB Local was away");
+            // Either the reads or the load may see it: a request whose SDK retries straddle a short outage succeeds.
+            Assert.True(await refusedWhileAway || statuses.Values.Any(refused.Contains), "no request was refused with 503 while DynamoDB Local was away");
             // A refused match may still have been stored before the answer was lost: as a client does, send it again (idempotent).
             foreach (var matchId in statuses.Where(entry => refused.Contains(entry.Value)).Select(entry => entry.Key).ToList())
             {

@@ -19,6 +19,12 @@ internal abstract class ApiGatewayAdapter
     /// <summary>The API Gateway response for what the pipeline answered, valid until the next call.</summary>
     public abstract ReadOnlyMemory<byte> WriteResponse(LambdaHttpFeatures response);
 
+    /// <summary>
+    /// The event API Gateway would send for <c>GET <paramref name="pathAndQuery"/></c> (a path with an
+    /// optional query string, no stage, no authorizer), in this payload format.
+    /// </summary>
+    public abstract byte[] GetRequestEvent(string pathAndQuery);
+
     protected ResponseBuffer Buffer { get; } = new();
 
     /// <summary>
@@ -84,6 +90,13 @@ internal abstract class ApiGatewayAdapter
             request.RequestHeaders.TraceParent = $"00-{invoker.TraceId}-{invoker.SpanId}-{flags}";
         }
         request.ConnectionId = request.Context.AwsRequestId;
+    }
+
+    /// <summary>Splits <c>/path?query</c> into the path and the query string without its <c>?</c>.</summary>
+    protected static (string Path, string Query) SplitQuery(string pathAndQuery)
+    {
+        var mark = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        return mark < 0 ? (pathAndQuery, "") : (pathAndQuery[..mark], pathAndQuery[(mark + 1)..]);
     }
 
     /// <summary>Decodes a raw path as Kestrel does: every escape but <c>%2F</c>, which would change the segments.</summary>

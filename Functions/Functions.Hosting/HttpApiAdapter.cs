@@ -71,6 +71,27 @@ internal sealed class HttpApiAdapter : ApiGatewayAdapter
             LambdaJsonContext.Default.ApiGatewayResponseV2);
     }
 
+    public override byte[] GetRequestEvent(string pathAndQuery)
+    {
+        var (path, query) = SplitQuery(pathAndQuery);
+        return JsonSerializer.SerializeToUtf8Bytes(
+            new ApiGatewayRequestV2
+            {
+                Version = "2.0",
+                RouteKey = DefaultStage,
+                RawPath = path,
+                RawQueryString = query,
+                Headers = new Dictionary<string, string>(),
+                RequestContext = new ApiGatewayRequestContextV2
+                {
+                    Http = new ApiGatewayHttpV2 { Method = HttpMethods.Get, Path = path, Protocol = "HTTP/1.1", SourceIp = "127.0.0.1" },
+                    RouteKey = DefaultStage,
+                    Stage = DefaultStage,
+                },
+            },
+            LambdaJsonContext.Default.ApiGatewayRequestV2);
+    }
+
     /// <summary>
     /// Moves a named stage that leads the path (<c>/prod/players</c> on stage <c>prod</c>) into the
     /// path base, so routes match as they do behind the <c>$default</c> stage.

@@ -43,8 +43,12 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         AppDomain.CurrentDomain.UnhandledException += ReportInitError;
     }
 
-    /// <summary>Serves invocations with <paramref name="handler"/> once the application has started.</summary>
-    public void Start(LambdaHandler handler)
+    /// <summary>
+    /// Serves invocations with <paramref name="handler"/> once the application has started, after
+    /// <paramref name="initWork"/> when given: work that belongs to the init phase (it ends when the loop
+    /// first asks for an invocation) but needs the started application.
+    /// </summary>
+    public void Start(LambdaHandler handler, Func<CancellationToken, Task>? initWork = null)
     {
         if (Interlocked.Exchange(ref _started, 1) == 1)
         {
@@ -53,7 +57,7 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         _lifetime.ApplicationStarted.Register(() =>
         {
             AppDomain.CurrentDomain.UnhandledException -= ReportInitError;
-            _loop = Task.Run(() => RunAsync(handler));
+            _loop = Task.Run(() => RunAsync(handler, initWork));
         });
     }
 
@@ -88,10 +92,14 @@ internal sealed partial class LambdaHostedRuntime : IDisposable
         }
     }
 
-    private async Task RunAsync(LambdaHandler handler)
+    private async Task RunAsync(LambdaHandler handler, Func<CancellationToken, Task>? initWork)
     {
         try
         {
+            if (initWork is not null)
+            {
+                await initWork(_stopping.Token);
+            }
             LogStarted(_options.FunctionName);
             await _bootstrap.RunAsync(handler, _listeners, _stopping.Token);
         }

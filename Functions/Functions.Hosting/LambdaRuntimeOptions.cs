@@ -14,6 +14,12 @@ public sealed class LambdaRuntimeOptions
     /// <summary>The variable that holds the Runtime API's <c>host:port</c>.</summary>
     public const string RuntimeApiVariable = "AWS_LAMBDA_RUNTIME_API";
 
+    /// <summary>The initialization type of an environment that a request may be waiting for.</summary>
+    public const string OnDemand = "on-demand";
+
+    /// <summary>The initialization type of an environment initialised ahead of traffic.</summary>
+    public const string ProvisionedConcurrency = "provisioned-concurrency";
+
     /// <summary>The Runtime API's <c>host:port</c>; empty when the function does not run in Lambda.</summary>
     public string? RuntimeApi { get; set; }
 
@@ -33,6 +39,15 @@ public sealed class LambdaRuntimeOptions
     public string LogStreamName { get; set; } = "";
 
     /// <summary>
+    /// From <c>AWS_LAMBDA_INITIALIZATION_TYPE</c>: <c>on-demand</c>, or <c>provisioned-concurrency</c> when
+    /// the environment is initialised ahead of traffic (no request waits for its init).
+    /// </summary>
+    public string InitializationType { get; set; } = OnDemand;
+
+    /// <summary>True when the environment is initialised ahead of traffic (provisioned concurrency).</summary>
+    public bool IsProvisioned => InitializationType == ProvisionedConcurrency;
+
+    /// <summary>
     /// How long before an invocation's deadline its cancellation token fires, leaving the function
     /// time to answer before Lambda stops it.
     /// </summary>
@@ -49,6 +64,7 @@ public sealed class LambdaRuntimeOptions
         FunctionVersion = configuration["AWS_LAMBDA_FUNCTION_VERSION"] ?? FunctionVersion;
         LogGroupName = configuration["AWS_LAMBDA_LOG_GROUP_NAME"] ?? LogGroupName;
         LogStreamName = configuration["AWS_LAMBDA_LOG_STREAM_NAME"] ?? LogStreamName;
+        InitializationType = configuration["AWS_LAMBDA_INITIALIZATION_TYPE"] ?? InitializationType;
         if (int.TryParse(configuration["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], NumberStyles.None, CultureInfo.InvariantCulture, out var memory))
         {
             MemoryLimitInMB = memory;

@@ -8,16 +8,19 @@ namespace Functions.Hosting;
 /// The ASP.NET Core server of a function behind API Gateway: each invocation's event becomes one
 /// request run through the application's normal pipeline (a new DI scope, middleware, endpoints),
 /// and the response goes back as the API Gateway response. An exception that escapes the pipeline
-/// answers 500 and the function goes on serving.
+/// answers 500 and the function goes on serving. A provisioned environment first primes the pipeline
+/// with the function's priming requests (<see cref="LambdaRequestPriming"/>).
 /// </summary>
-internal sealed partial class LambdaServer(LambdaHostedRuntime runtime, ApiGatewayAdapter adapter, ILogger<LambdaServer> logger) : IServer
+internal sealed partial class LambdaServer(
+    LambdaHostedRuntime runtime, ApiGatewayAdapter adapter, LambdaRequestPriming priming, ILogger<LambdaServer> logger) : IServer
 {
     public IFeatureCollection Features { get; } = new FeatureCollection();
 
     public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull
     {
-        runtime.Start((payload, context, token) => ProcessAsync(application, payload, context, token));
+        LambdaHandler handler = (payload, context, token) => ProcessAsync(application, payload, context, token);
+        runtime.Start(handler, token => priming.RunAsync(handler, token));
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
 namespace Functions.Hosting;
@@ -50,6 +51,32 @@ internal sealed class RestApiAdapter : ApiGatewayAdapter
                 IsBase64Encoded = isBase64Encoded,
             },
             LambdaJsonContext.Default.ApiGatewayResponseV1);
+    }
+
+    public override byte[] GetRequestEvent(string pathAndQuery)
+    {
+        var (path, query) = SplitQuery(pathAndQuery);
+        var parameters = QueryHelpers.ParseQuery(query);
+        return JsonSerializer.SerializeToUtf8Bytes(
+            new ApiGatewayRequestV1
+            {
+                Version = "1.0",
+                Resource = path,
+                Path = path,
+                HttpMethod = HttpMethods.Get,
+                QueryStringParameters = parameters.Count == 0 ? null
+                    : parameters.ToDictionary(parameter => parameter.Key, parameter => parameter.Value[^1] ?? ""),
+                MultiValueQueryStringParameters = parameters.Count == 0 ? null
+                    : parameters.ToDictionary(parameter => parameter.Key, parameter => (IReadOnlyList<string>)parameter.Value.OfType<string>().ToArray()),
+                RequestContext = new ApiGatewayRequestContextV1
+                {
+                    HttpMethod = HttpMethods.Get,
+                    Path = path,
+                    Protocol = "HTTP/1.1",
+                    Identity = new ApiGatewayIdentityV1 { SourceIp = "127.0.0.1" },
+                },
+            },
+            LambdaJsonContext.Default.ApiGatewayRequestV1);
     }
 
     /// <summary>

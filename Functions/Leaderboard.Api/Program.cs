@@ -10,6 +10,8 @@ builder.AddLeaderboardData();
 builder.AddMatchSignatures();
 builder.AddApiConventions();
 builder.Services.AddLambdaHosting(LambdaEventSource.HttpApi);
+// A provisioned environment starts on optimised code: its init runs the hottest read, of a board only priming reads.
+builder.Services.AddLambdaPriming("/leaderboards/lambda-priming?limit=10");
 
 var app = builder.Build();
 app.UseApiConventions();

@@ -87,7 +87,7 @@ public static class LeaderboardApp
         MemoryMb: 512,
         TimeoutSeconds: 15,
         Environment: new Dictionary<string, string> { ["Leaderboard__TableName"] = Names.Table },
-        ProvisionedConcurrency: 1,
+        ProvisionedConcurrency: 3,
         Layers: [ParametersAndSecretsExtension],
         Secrets: [MatchSigningKey]);
 

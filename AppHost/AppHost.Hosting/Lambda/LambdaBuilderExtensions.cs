@@ -265,7 +265,7 @@ public static class LambdaBuilderExtensions
             if (function.Settings.ProvisionedConcurrency > 0)
             {
                 // After the orchestrated environment's init, so the two do not compete for the CPU.
-                _ = ProvisionAsync(function, console);
+                resource.ProvisionedConcurrencyAllocated = ProvisionAsync(function, console);
             }
         }
         context.ExportTelemetry(emulator.Name, EmulatorTelemetry.LambdaSourceName, LambdaMetrics.MeterName);

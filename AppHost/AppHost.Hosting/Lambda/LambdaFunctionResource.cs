@@ -44,6 +44,13 @@ public sealed class LambdaFunctionResource(FunctionDefinition definition) : Proj
     internal void Started(LambdaFunction function) => _function.TrySetResult(function);
 
     /// <summary>
+    /// Completes once the function's provisioned environments have finished their init, or failed to
+    /// (the console says which): Lambda's provisioned concurrency going from <c>IN_PROGRESS</c> to
+    /// <c>READY</c>. Complete from the start for a function that declares none.
+    /// </summary>
+    internal Task ProvisionedConcurrencyAllocated { get; set; } = Task.CompletedTask;
+
+    /// <summary>
     /// The environment the orchestrator gives this project (references, OTLP settings, definition),
     /// evaluated for the environments the emulator starts itself.
     /// </summary>

@@ -80,7 +80,12 @@ public static class LeaderboardApp
         StreamView.NewAndOldImages,
         TimeToLiveAttribute: "expiresAt");
 
-    /// <summary>The HTTP API function: every route of the leaderboard API.</summary>
+    /// <summary>
+    /// The HTTP API function: every route of the leaderboard API. Three environments are initialised
+    /// ahead of traffic — with its first one, the four a 2-core machine runs — and each runs the hottest
+    /// read through its pipeline in its init (<c>AddLambdaPriming</c>), so a load started as soon as the
+    /// app answers finds the capacity warm instead of compiling in four processes at once.
+    /// </summary>
     public static FunctionDefinition Api { get; } = new(
         Names.Api,
         "Functions/Leaderboard.Api/Leaderboard.Api.csproj",

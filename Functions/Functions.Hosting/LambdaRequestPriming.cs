@@ -15,6 +15,9 @@ public sealed class LambdaPrimingOptions
 {
     /// <summary>Paths with their query strings, such as <c>/boards/priming?limit=10</c>. Reads only: priming must not change data.</summary>
     public IList<string> Requests { get; } = [];
+
+    /// <summary>The most priming adds to an init: past it, the environment serves with what was compiled by then.</summary>
+    public TimeSpan Limit { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -30,8 +33,9 @@ public sealed class LambdaPrimingOptions
 /// </summary>
 /// <remarks>
 /// The requests run with OpenTelemetry's instrumentation suppressed, so they record no spans (the
-/// request's metrics still count them); their responses go nowhere. A request that does not answer 2xx is logged, and priming never fails the init: it stops
-/// at <see cref="Limit"/> and the environment serves with whatever it compiled by then.
+/// request metrics still count them); their responses go nowhere. A request that does not answer 2xx
+/// is logged, and priming never fails the init: it stops at <see cref="LambdaPrimingOptions.Limit"/> and
+/// the environment serves with whatever it compiled by then.
 /// </remarks>
 internal sealed partial class LambdaRequestPriming(
     ApiGatewayAdapter adapter, IOptions<LambdaPrimingOptions> priming, IOptions<LambdaRuntimeOptions> runtime, ILogger<LambdaRequestPriming> logger)
@@ -39,16 +43,13 @@ internal sealed partial class LambdaRequestPriming(
     /// <summary>Calls of each request after the first: more than the 30 that send a method to the optimising compiler.</summary>
     public const int Repetitions = 40;
 
-    /// <summary>The most priming adds to an init.</summary>
-    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
-
     /// <summary>Longer than the runtime's 100 ms without new methods after which it starts counting calls.</summary>
     private static readonly TimeSpan CallCountingDelay = TimeSpan.FromMilliseconds(200);
 
     private static readonly TimeSpan CompilerPoll = TimeSpan.FromMilliseconds(100);
 
     /// <summary>True when this environment is provisioned and the function names requests to prime with.</summary>
-    public bool Applies => runtime.Value.IsProvisioned && priming.Value.Requests.Count > 0;
+    private bool Applies => runtime.Value.IsProvisioned && priming.Value.Requests.Count > 0;
 
     public async Task RunAsync(LambdaHandler handler, CancellationToken cancellationToken)
     {
@@ -58,7 +59,7 @@ internal sealed partial class LambdaRequestPriming(
         }
         var requests = priming.Value.Requests.Select(path => (Path: path, Event: adapter.GetRequestEvent(path))).ToArray();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(Limit);
+        limit.CancelAfter(priming.Value.Limit);
         var clock = Stopwatch.StartNew();
         var compiledBefore = JitInfo.GetCompiledMethodCount();
         var served = 0;
@@ -68,7 +69,7 @@ internal sealed partial class LambdaRequestPriming(
             {
                 var status = await InvokeAsync(handler, payload, limit.Token);
                 served++;
-                if (status is < 200 or > 299)
+                if (status is not (>= 200 and <= 299))
                 {
                     LogRequestNotSuccessful(path, status);
                 }
@@ -86,11 +87,15 @@ internal sealed partial class LambdaRequestPriming(
             var compiled = JitInfo.GetCompiledMethodCount() - compiledBefore;
             LogPrimed(served, clock.ElapsedMilliseconds, compiled);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            LogPrimingCutShort(served, Limit.TotalSeconds);
+            // The function is stopping: the runtime loop that follows ends at once.
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            LogPrimingCutShort(served, priming.Value.Limit.TotalSeconds);
+        }
+        catch (Exception exception)
         {
             LogPrimingFailed(exception, served);
         }
@@ -102,7 +107,7 @@ internal sealed partial class LambdaRequestPriming(
         {
             Payload = payload,
             RequestId = "priming-" + Guid.NewGuid().ToString("N"),
-            Deadline = DateTimeOffset.UtcNow + Limit,
+            Deadline = DateTimeOffset.UtcNow + priming.Value.Limit,
         };
         // Suppressed here, not around the whole priming: the scope would also drop priming's own log lines.
         using var untraced = SuppressInstrumentationScope.Begin();

@@ -51,6 +51,20 @@ public sealed class RequestPrimingTests
         Assert.Equal(["/boards/real"], function.RecordedPaths);
     }
 
+    [Fact]
+    public async Task PrimingThatReachesItsLimitStopsThereAndTheEnvironmentServes()
+    {
+        await using var function = await PrimedFunction.StartAsync(LambdaEventSource.HttpApi, LambdaRuntimeOptions.ProvisionedConcurrency, TimeSpan.FromMilliseconds(1));
+
+        var first = await function.Runtime.InvokeAsync(function.EventOf("/boards/real"));
+
+        Assert.Null(first.Error);
+        Assert.Equal("GET /boards/real", function.Served.Last());
+        Assert.True(function.Served.Count < 2 * (1 + LambdaRequestPriming.Repetitions) + 1, $"{function.Served.Count} requests served");
+        Assert.Contains(function.Logged, entry => entry.Level == LogLevel.Warning && entry.Message.StartsWith("Priming stopped after ", StringComparison.Ordinal));
+        Assert.DoesNotContain(function.Logged, entry => entry.Message.StartsWith("Primed", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(LambdaRuntimeOptions.OnDemand)]
     [InlineData(null)]
@@ -99,7 +113,10 @@ public sealed class RequestPrimingTests
 
         public ConcurrentQueue<(LogLevel Level, string Message)> Logged { get; } = new();
 
-        public static async Task<PrimedFunction> StartAsync(LambdaEventSource source, string? initializationType)
+        /// <summary>A limit priming reaches on no machine, so the counts do not depend on how busy the one running the tests is.</summary>
+        private static readonly TimeSpan RunsToTheEnd = TimeSpan.FromMinutes(1);
+
+        public static async Task<PrimedFunction> StartAsync(LambdaEventSource source, string? initializationType, TimeSpan? limit = null)
         {
             var runtime = await FakeLambdaRuntimeApi.StartAsync();
             var spans = new ConcurrentQueue<Activity>();
@@ -117,6 +134,7 @@ public sealed class RequestPrimingTests
             }
             builder.Services.AddLambdaHosting(source);
             builder.Services.AddLambdaPriming(BoardPath, MissingPath);
+            builder.Services.Configure<LambdaPrimingOptions>(options => options.Limit = limit ?? RunsToTheEnd);
             var app = builder.Build();
             var function = new PrimedFunction(runtime, source, app, tracing, spans);
             app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new LogRecorder(function.Logged));

@@ -245,11 +245,6 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         await _runtimeApi.DisposeAsync();
     }
 
-    /// <summary>
-    /// Stops the function process first (SIGTERM: its host shuts down and stops polling), then gives
-    /// the extensions their <c>SHUTDOWN</c> with the reason, then closes the invocation queue, so a
-    /// healthy runtime never sees its Runtime API go away under it.
-    /// </summary>
     /// <summary>Marks the environment dead: it is stopped after its invocation, and its extensions hear <paramref name="reason"/>.</summary>
     private void Die(ShutdownReason reason)
     {
@@ -266,6 +261,11 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the function process first (SIGTERM: its host shuts down and stops polling), then gives
+    /// the extensions their <c>SHUTDOWN</c> with the reason, then closes the invocation queue, so a
+    /// healthy runtime never sees its Runtime API go away under it.
+    /// </summary>
     private async Task StopOnceAsync()
     {
         if (_process is not null)

@@ -24,7 +24,7 @@ dotnet_build "$RESULTS/build.log" AppHost/AppHost/AppHost.csproj
 measure() { # NAME PROVISIONED(true|false)
   local name=$1
   start_apphost "$RESULTS/$name-apphost.log" --no-build --project AppHost/AppHost -- --DynamoDb:InMemory=true --Lambda:ProvisionedConcurrency="$2"
-  sleep 5 # the provisioned environments start once the first one is up
+  # /health answers once the API's provisioned environments have finished their init (the function is healthy only then).
   (cd loadtest && npm run --silent local >"$RESULTS/$name-artillery.log" 2>&1) || true
   cp loadtest/results/lambda.jsonl "$RESULTS/$name-lambda.jsonl"
   cp loadtest/results/local.json "$RESULTS/$name-run.json"

@@ -8,19 +8,6 @@ using OpenTelemetry;
 namespace Functions.Hosting;
 
 /// <summary>
-/// The <c>GET</c> requests a function behind API Gateway runs through its own pipeline while a provisioned
-/// environment initialises (see <see cref="LambdaServiceCollectionExtensions.AddLambdaPriming"/>).
-/// </summary>
-public sealed class LambdaPrimingOptions
-{
-    /// <summary>Paths with their query strings, such as <c>/boards/priming?limit=10</c>. Reads only: priming must not change data.</summary>
-    public IList<string> Requests { get; } = [];
-
-    /// <summary>The most priming adds to an init: past it, the environment serves with what was compiled by then.</summary>
-    public TimeSpan Limit { get; set; } = TimeSpan.FromSeconds(5);
-}
-
-/// <summary>
 /// Warms a provisioned environment's request path before its first invocation, so it starts on optimised
 /// code. .NET compiles a method quickly on its first call and again, optimised, on a background thread
 /// once it has been called 30 times (tiered compilation); a process that serves a share of the requests

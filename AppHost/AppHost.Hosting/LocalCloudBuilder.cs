@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Aspire.Hosting;
 
-/// <summary>What the features' builder extensions share: the local cloud's settings, free ports, routes to functions.</summary>
+/// <summary>What the features' builder extensions share: the local cloud's settings and routes to functions.</summary>
 internal static class LocalCloudBuilder
 {
     /// <summary>
@@ -53,12 +53,5 @@ internal static class LocalCloudBuilder
         builder.Services.TryAddSingleton<AppHost.Emulators.Secrets.SecretStore>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LocalCloudLifetime>());
         return settings;
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

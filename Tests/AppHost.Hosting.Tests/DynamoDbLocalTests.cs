@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AppHost.Definition;
+using AppHost.Emulators;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -12,7 +13,7 @@ public class DynamoDbLocalTests
 
     private static DynamoDbLocalOptions Options(int? port = null, string? dataDirectory = null) => new()
     {
-        Port = port ?? TestPorts.Free(),
+        Port = port ?? LoopbackPorts.PickFree(),
         DataDirectory = dataDirectory,
         Runtime = DynamoDbRuntime.Jar,
         RepositoryRoot = RepositoryRoot,
@@ -53,7 +54,7 @@ public class DynamoDbLocalTests
     [Fact]
     public async Task ItsHealthCheckAnswersUnhealthyWhenNothingAnswersWithinItsWait()
     {
-        var port = TestPorts.Free();
+        var port = LoopbackPorts.PickFree();
 
         var result = await new DynamoDbHealthCheck(Resource(port), TimeSpan.FromMilliseconds(300)).CheckHealthAsync(new HealthCheckContext());
 

@@ -1,4 +1,5 @@
 using AppHost.Definition;
+using AppHost.Emulators;
 using Amazon.DynamoDBv2;
 
 namespace AppHost.Hosting.Tests;
@@ -25,7 +26,7 @@ public class TableProvisionerTests
     {
         await using var dynamoDb = await DynamoDbLocal.StartAsync(new DynamoDbLocalOptions
         {
-            Port = TestPorts.Free(),
+            Port = LoopbackPorts.PickFree(),
             Runtime = DynamoDbRuntime.Jar,
             RepositoryRoot = NodePackages.FindRepositoryRoot(AppContext.BaseDirectory),
         });

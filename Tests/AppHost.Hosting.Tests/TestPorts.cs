@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 // The process tests rely on /bin/sh and Unix signals.
 [assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 
@@ -8,13 +5,6 @@ namespace AppHost.Hosting.Tests;
 
 internal static class TestPorts
 {
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public static bool IsProcessRunning(int processId)
     {
         try

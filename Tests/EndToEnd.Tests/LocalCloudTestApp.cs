@@ -73,9 +73,9 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             // Picked when the app starts, so no other start takes them in between.
             args =
             [
-                $"--ASPNETCORE_URLS=http://127.0.0.1:{FreePort()}",
-                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
-                $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+                $"--ASPNETCORE_URLS=http://127.0.0.1:{AppHost.Emulators.LoopbackPorts.PickFree()}",
+                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{AppHost.Emulators.LoopbackPorts.PickFree()}",
+                $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{AppHost.Emulators.LoopbackPorts.PickFree()}",
                 .. args,
             ];
         }
@@ -122,7 +122,16 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
             using var timeout = new CancellationTokenSource(StartTimeout);
             foreach (var resource in Resources)
             {
-                await App.ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, timeout.Token);
+                try
+                {
+                    await App.ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, timeout.Token);
+                }
+                catch (DistributedApplicationException failed)
+                {
+                    // The reason is in the resource's console: put it in the test's failure.
+                    throw new DistributedApplicationException(
+                        $"{failed.Message} Its console:{Environment.NewLine}{await ConsoleBacklogAsync(resource)}", failed);
+                }
             }
         }
         catch
@@ -132,12 +141,26 @@ public sealed class LocalCloudTestApp : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>What the resource has written to its console so far.</summary>
+    private async Task<string> ConsoleBacklogAsync(IResource resource)
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var console = new System.Text.StringBuilder();
+        using var replayed = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await ConsoleOfAsync(resource.Name, line =>
+            {
+                console.AppendLine(line);
+                return false;
+            }, replayed.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The backlog is replayed at once; the watch then waits for lines that may never come.
+        }
+        return console.ToString();
     }
+
 
     public DistributedApplicationModel Model => App.Services.GetRequiredService<DistributedApplicationModel>();
 

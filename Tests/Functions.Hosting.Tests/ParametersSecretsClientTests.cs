@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
+using AppHost.Emulators;
 using AppHost.Emulators.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,7 +90,7 @@ public sealed class ParametersSecretsClientTests : IAsyncLifetime
     [Fact]
     public async Task AnExtensionThatDoesNotAnswerIsAnErrorNamingTheSecretAndThePort()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.PickFree();
 
         var error = await Assert.ThrowsAsync<ParametersSecretsException>(() =>
             Client(port).GetSecretStringAsync("unreachable-key", ParametersSecretsClient.CurrentVersion, CancellationToken.None));
@@ -153,13 +153,6 @@ public sealed class ParametersSecretsClientTests : IAsyncLifetime
             .AddLogging(logging ?? (_ => { }))
             .AddParametersSecretsClient()
             .BuildServiceProvider();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>The categories of every log entry written.</summary>
     private sealed class CategoryRecorder : ILoggerProvider

@@ -5,7 +5,7 @@ namespace Leaderboard.Api.Tests;
 
 public sealed class UnreachableDynamoDbFactory : IAsyncLifetime
 {
-    public LeaderboardApiFactory Factory { get; } = new() { EndpointOverride = $"http://127.0.0.1:{SharedDynamoDb.FreePort()}" };
+    public LeaderboardApiFactory Factory { get; } = new() { EndpointOverride = $"http://127.0.0.1:{AppHost.Emulators.LoopbackPorts.PickFree()}" };
 
     public Task InitializeAsync() => Factory.InitializeAsync();
 

@@ -43,7 +43,7 @@ public sealed class LeaderboardApiFactory : WebApplicationFactory<Program>, IAsy
         Secrets.Set(LeaderboardApp.MatchSigningKey.Name, SigningKey);
         if (WithoutSecretsExtension)
         {
-            _secretsPort = SharedDynamoDb.FreePort();
+            _secretsPort = AppHost.Emulators.LoopbackPorts.PickFree();
         }
         else
         {

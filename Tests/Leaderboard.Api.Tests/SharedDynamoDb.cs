@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using AppHost.Definition;
+using AppHost.Emulators;
 using AppHost.Hosting;
 using Amazon.DynamoDBv2;
 
@@ -40,18 +39,11 @@ public static class SharedDynamoDb
     {
         var instance = await DynamoDbLocal.StartAsync(new DynamoDbLocalOptions
         {
-            Port = FreePort(),
+            Port = LoopbackPorts.PickFree(),
             Runtime = DynamoDbRuntime.Jar,
             RepositoryRoot = NodePackages.FindRepositoryRoot(AppContext.BaseDirectory),
         });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return instance;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,4 +1,5 @@
 using AppHost.Definition;
+using AppHost.Emulators;
 using AppHost.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -24,7 +25,7 @@ public static class DynamoDbBuilderExtensions
         options.Port = settings.PortFor(name, options.Port);
         if (options.Port == 0)
         {
-            options.Port = LocalCloudBuilder.FreePort();
+            options.Port = LoopbackPorts.PickFree();
         }
         options.RepositoryRoot ??= settings.RepositoryRoot;
         options.PortSettingHint = $"--Ports:{name}=<port>";

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using AppHost.Emulators;
 using AppHost.Emulators.Processes;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -82,7 +81,7 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
             _ => DynamoDbRuntime.Container,
         };
         // A taken fixed port would leave the process failing or waiting on it: say so, and how to change it, at once.
-        if (!IsPortFree(options.Port))
+        if (!LoopbackPorts.IsFree(options.Port))
         {
             throw PortTaken(options, []);
         }
@@ -275,20 +274,6 @@ public sealed partial class DynamoDbLocal : IAsyncDisposable
         catch (System.ComponentModel.Win32Exception)
         {
             return null;
-        }
-    }
-
-    private static bool IsPortFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 

@@ -134,7 +134,7 @@ public static class LambdaBuilderExtensions
     {
         // Fixed now (a free one when configured 0), so each function can link to its test-tool page.
         var settings = builder.LocalCloudSettings();
-        var port = settings.PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
+        var port = settings.PortFor(LambdaEmulatorName, 3001) is > 0 and var configured ? configured : LoopbackPorts.PickFree();
         var emulator = new LambdaEmulatorResource(LambdaEmulatorName, port);
         // Stopped with the local cloud, which stops the builds' compiler server.
         builder.Services.AddSingleton(services => services.GetRequiredService<LocalCloudLifetime>().Own(ActivatorUtilities.CreateInstance<FunctionCodeUpdates>(services)));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AppHost.Definition;
+using AppHost.Emulators;
 using AppHost.Emulators.EventSources;
 using AppHost.Emulators.Secrets;
 using AppHost.Emulators.Sqs;
@@ -39,7 +40,7 @@ public static class SqsBuilderExtensions
             return builder.CreateResourceBuilder(existing);
         }
         var settings = builder.LocalCloudSettings();
-        var port = settings.PortFor(name, DefaultPort) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
+        var port = settings.PortFor(name, DefaultPort) is > 0 and var configured ? configured : LoopbackPorts.PickFree();
         return builder.AddResource(new SqsEmulatorResource(name, port))
             .WithIconName("MailInbox")
             .ExcludeFromManifest()

@@ -23,7 +23,7 @@ public static class WebSocketApiBuilderExtensions
     public static IResourceBuilder<WebSocketApiEmulatorResource> AddWebSocketApiEmulator(this IDistributedApplicationBuilder builder, WebSocketApiDefinition definition)
     {
         var settings = builder.LocalCloudSettings();
-        var port = settings.PortFor(definition.Name, 3002) is > 0 and var configured ? configured : LocalCloudBuilder.FreePort();
+        var port = settings.PortFor(definition.Name, 3002) is > 0 and var configured ? configured : LoopbackPorts.PickFree();
         var api = builder.AddResource(new WebSocketApiEmulatorResource(definition, port))
             .WithIconName("PlugConnected")
             .ExcludeFromManifest();

@@ -41,7 +41,7 @@ public static class LambdaBuilderExtensions
         var logStreamName = LambdaFunctionSettings.NewLogStreamName();
 
         var healthCheck = $"{definition.Name}-init";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, _ => new FunctionInitHealthCheck(resource), failureStatus: null, tags: null));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck, new FunctionInitHealthCheck(resource), failureStatus: null, tags: null));
         var function = builder.AddResource(resource)
             .WithAnnotation(new TProject())
             .WithProjectDefaults(new ProjectResourceOptions { ExcludeLaunchProfile = true, ExcludeKestrelEndpoints = true })

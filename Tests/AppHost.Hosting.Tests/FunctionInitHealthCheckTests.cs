@@ -11,11 +11,11 @@ public sealed class FunctionInitHealthCheckTests
     public async Task ProvisioningIsShownAtOnceThenWaitedForPastTheFirstAnswersFiveSeconds()
     {
         var provisioned = new TaskCompletionSource();
-        var check = new FunctionInitHealthCheck(() => Task.CompletedTask, () => provisioned.Task, provisionedConcurrency: 3);
+        var check = new FunctionInitHealthCheck(() => Task.CompletedTask, () => provisioned.Task);
 
         var shown = await check.CheckHealthAsync(Context);
         Assert.Equal(HealthStatus.Unhealthy, shown.Status);
-        Assert.Equal("provisioned concurrency in progress: 3 environment(s) initialising", shown.Description);
+        Assert.Equal("provisioned concurrency in progress: its provisioned environments are initialising", shown.Description);
 
         // Aspire's next check: it waits for the step the dashboard shows, longer than a first answer may.
         var waiting = check.CheckHealthAsync(Context);
@@ -29,7 +29,7 @@ public sealed class FunctionInitHealthCheckTests
     public async Task AFunctionWithoutProvisionedConcurrencyIsHealthyOnceItsInitEnds()
     {
         var init = new TaskCompletionSource();
-        var check = new FunctionInitHealthCheck(() => init.Task, () => Task.CompletedTask, provisionedConcurrency: 0);
+        var check = new FunctionInitHealthCheck(() => init.Task, () => Task.CompletedTask);
 
         var checking = check.CheckHealthAsync(Context);
         init.SetResult();
@@ -42,7 +42,7 @@ public sealed class FunctionInitHealthCheckTests
     {
         var check = new FunctionInitHealthCheck(
             () => Task.FromException(new FunctionInitException("Runtime.ExitError", "the runtime exited with code 1", "")),
-            () => Task.CompletedTask, provisionedConcurrency: 0);
+            () => Task.CompletedTask);
 
         var failed = await check.CheckHealthAsync(Context);
 
@@ -53,7 +53,7 @@ public sealed class FunctionInitHealthCheckTests
     [Fact]
     public async Task BeforeTheEmulatorStartsTheAnswerSaysSo()
     {
-        var check = new FunctionInitHealthCheck(() => null, () => Task.CompletedTask, provisionedConcurrency: 0);
+        var check = new FunctionInitHealthCheck(() => null, () => Task.CompletedTask);
 
         var answer = await check.CheckHealthAsync(Context);
 

@@ -18,20 +18,22 @@ namespace AppHost.Hosting;
 /// an unhealthy resource again only 1–5 s after each answer, and what waits for the function would
 /// otherwise start up to 5 s after it is ready.
 /// </remarks>
-internal sealed class FunctionInitHealthCheck(Func<Task?> orchestratedInit, Func<Task> provisionedConcurrencyAllocated, int provisionedConcurrency) : IHealthCheck
+internal sealed class FunctionInitHealthCheck(Func<Task?> orchestratedInit, Func<Task> provisionedConcurrencyAllocated) : IHealthCheck
 {
     /// <summary>The longest a check waits for the step the dashboard already shows to end.</summary>
     internal static readonly TimeSpan WaitForStep = TimeSpan.FromMinutes(1);
 
     private const string InitInProgress = "init in progress";
 
+    /// <summary>How many start is in the function's console: the machine's environment limit may allow fewer than declared.</summary>
+    private const string ProvisioningInProgress = "provisioned concurrency in progress: its provisioned environments are initialising";
+
     private string? _lastAnswer;
 
     public FunctionInitHealthCheck(LambdaFunctionResource resource)
         : this(
             () => resource.Function.IsCompletedSuccessfully ? resource.Function.Result.ExternalEnvironmentReady : null,
-            () => resource.ProvisionedConcurrencyAllocated,
-            resource.Definition.ProvisionedConcurrency ?? 0)
+            () => resource.ProvisionedConcurrencyAllocated)
     {
     }
 
@@ -56,13 +58,12 @@ internal sealed class FunctionInitHealthCheck(Func<Task?> orchestratedInit, Func
                 : HealthCheckResult.Unhealthy(InitInProgress);
         }
         var provisioned = provisionedConcurrencyAllocated();
-        var provisioning = $"provisioned concurrency in progress: {provisionedConcurrency} environment(s) initialising";
-        if (!provisioned.IsCompleted && _lastAnswer != provisioning)
+        if (!provisioned.IsCompleted && _lastAnswer != ProvisioningInProgress)
         {
-            return HealthCheckResult.Unhealthy(provisioning);
+            return HealthCheckResult.Unhealthy(ProvisioningInProgress);
         }
         await provisioned.WaitAsync(WaitForStep, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return provisioned.IsCompleted ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(provisioning);
+        return provisioned.IsCompleted ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(ProvisioningInProgress);
     }
 
     /// <summary>How long to wait for the init: long once the dashboard shows it in progress.</summary>

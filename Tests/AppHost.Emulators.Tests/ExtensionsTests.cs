@@ -170,10 +170,10 @@ public sealed class ExtensionsTests : IDisposable
     }
 
     [Fact]
-    public async Task AnEnvironmentLaunchedElsewhereRunsItsExtensionsWithTheFunctionsDeclaredVariables()
+    public async Task AnEnvironmentLaunchedElsewhereRunsItsExtensionsWithTheFunctionsVariables()
     {
-        // The function's variables are its declared ones here: PROBE_JOURNAL among them.
-        var settings = Settings() with { DeclaredEnvironment = Settings().Command!.Environment! };
+        // The function's variables are those of its command, as the emulator starts it: PROBE_JOURNAL among them.
+        var settings = Settings();
         await using var function = new LambdaFunction(settings);
         function.AttachExternalEnvironment(async (launch, cancellationToken) =>
         {

@@ -170,10 +170,10 @@ public sealed class ExtensionsTests : IDisposable
     }
 
     [Fact]
-    public async Task AnEnvironmentLaunchedElsewhereRunsItsExtensionsWithTheFunctionsVariables()
+    public async Task AnEnvironmentLaunchedElsewhereRunsItsExtensionsWithTheFunctionsDeclaredVariables()
     {
-        // The function's variables are those of its command, as the emulator starts it: PROBE_JOURNAL among them.
-        var settings = Settings();
+        // The function's variables are its declared ones here: PROBE_JOURNAL among them.
+        var settings = Settings() with { DeclaredEnvironment = Settings().Command!.Environment! };
         await using var function = new LambdaFunction(settings);
         function.AttachExternalEnvironment(async (launch, cancellationToken) =>
         {

@@ -98,12 +98,11 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
     /// environment). Only then is <paramref name="launch"/> asked for the process. The launcher shows
     /// the process's output itself and passes each line on, with the time it was written, to the
     /// callback it is given: the line joins the log tail of the invocation it was written in. The
-    /// environment's extensions run with <paramref name="functionEnvironment"/> (the function's variables, as
-    /// the environments the emulator starts get them) and Lambda's.
+    /// environment's extensions run with the function's declared variables
+    /// (<see cref="LambdaFunctionSettings.DeclaredEnvironment"/>) and Lambda's.
     /// </remarks>
     public static async Task<ExecutionEnvironment> AttachAsync(
         LambdaFunctionSettings settings,
-        IReadOnlyDictionary<string, string> functionEnvironment,
         int port,
         Func<Action<DateTimeOffset, string>, CancellationToken, Task<IFunctionProcess>> launch,
         AttachedEnvironmentVariables? previous,
@@ -115,7 +114,7 @@ internal sealed class ExecutionEnvironment : IAsyncDisposable
         try
         {
             var address = await environment._runtimeApi.StartAsync(port, cancellationToken);
-            var variables = settings.LambdaVariables(environment.LogStreamName, address, functionEnvironment, sessionToken: environment.SessionToken);
+            var variables = settings.LambdaVariables(environment.LogStreamName, address, settings.DeclaredEnvironment, sessionToken: environment.SessionToken);
             await environment._extensions.StartAsync(address, variables, previous?.Extensions, settings.AttachedInitTimeout, cancellationToken);
             onListening(new AttachedEnvironmentVariables(address, environment.SessionToken, environment._extensions.Variables));
             environment._process = await launch(environment._log.AddRelayed, cancellationToken);

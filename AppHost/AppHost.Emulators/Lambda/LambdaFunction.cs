@@ -237,9 +237,8 @@ public sealed class LambdaFunction : IAsyncDisposable
             slot = relaunch ? await InitSlots.Machine.TakeAsync(0, _stopping.Token) : null;
             // The launcher runs the code current now (after a swap it updates the process's files first).
             var code = Volatile.Read(ref _code);
-            var command = await ExternalCommandAsync(code);
             var previous = _externalVariables.Task.IsCompletedSuccessfully ? _externalVariables.Task.Result : null;
-            var environment = await ExecutionEnvironment.AttachAsync(Settings, command.Environment ?? new Dictionary<string, string>(), _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), previous, variables =>
+            var environment = await ExecutionEnvironment.AttachAsync(Settings, _externalPort, (onOutput, token) => _launchExternal!(new ExternalLaunch(relaunch, onOutput), token), previous, variables =>
             {
                 _externalPort = int.Parse(variables.RuntimeApi[(variables.RuntimeApi.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                 _externalVariables.TrySetResult(variables);
@@ -248,6 +247,8 @@ public sealed class LambdaFunction : IAsyncDisposable
             _idle.Add(environment);
             SignalFreed();
             _externalReady.TrySetResult();
+            // Resolve the command of further environments now, off the first cold start's path.
+            _ = code.CommandAsync(_stopping.Token);
         }
         catch (FunctionInitException failure)
         {
@@ -262,23 +263,6 @@ public sealed class LambdaFunction : IAsyncDisposable
         finally
         {
             slot?.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// The command the emulator would start an environment of <paramref name="code"/> with: its variables
-    /// are the function's, which the external environment's extensions run with. Resolved before the
-    /// launch, which also takes it off the first cold start's path. A failure to resolve it fails the init.
-    /// </summary>
-    private async Task<ChildProcessSpec> ExternalCommandAsync(FunctionCode code)
-    {
-        try
-        {
-            return await code.CommandAsync(_stopping.Token);
-        }
-        catch (Exception failure) when (failure is not OperationCanceledException)
-        {
-            throw new FunctionInitException("Runtime.Unknown", $"The function's environment could not be prepared: {failure.Message}", "");
         }
     }
 

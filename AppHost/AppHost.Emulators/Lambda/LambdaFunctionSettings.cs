@@ -15,6 +15,13 @@ public sealed record LambdaFunctionSettings
     /// <remarks>Null when the <see cref="LambdaFunction"/> is given a command resolver instead.</remarks>
     public ChildProcessSpec? Command { get; init; }
 
+    /// <summary>
+    /// The function's variables as its definition declares them (its layers' settings and its own), known before
+    /// anything runs. The extensions of an environment launched by someone else (<see cref="LambdaFunction.AttachExternalEnvironment"/>)
+    /// run with these, since that process's variables are known only to whoever launches it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> DeclaredEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The handler string Lambda passes in <c>_HANDLER</c>; for an executable, its assembly name.</summary>
     public string Handler { get; init; } = "bootstrap";
 

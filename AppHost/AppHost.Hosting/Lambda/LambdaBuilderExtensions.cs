@@ -235,6 +235,7 @@ public static class LambdaBuilderExtensions
                     Timeout = TimeSpan.FromSeconds(resource.Definition.TimeoutSeconds),
                     ReservedConcurrency = resource.Definition.ReservedConcurrency,
                     ProvisionedConcurrency = provisioned ? resource.Definition.ProvisionedConcurrency ?? 0 : 0,
+                    DeclaredEnvironment = DeclaredEnvironment(resource.Definition),
                     MaxEnvironments = maxEnvironments,
                     Region = settings.Region,
                     LayerDirectories = [.. resource.Definition.Layers.Where(layer => layer.ContentPath is not null).Select(layer => Path.Combine(settings.RepositoryRoot, layer.ContentPath!))],
